@@ -1,0 +1,38 @@
+"""convts: time-series analytics as 1-D convolutions.
+
+Moving averages, differencing, echoes, AR and ARMA filters and whole ARIMA models are lag
+polynomials ``B(L) / A(L)`` applied to a series.  convts makes them objects
+(:class:`Kernel`), applies them with the right algorithm on the right executor
+(:func:`convolve`), and builds exact ARIMA fitting, whitening and a pandas accessor on top.
+
+``import convts`` registers the ``.conv`` pandas accessor and imports no optional backend:
+numba kernels compile (or load from cache) on first use, CuPy and Dask load only when used.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from . import datasets, kernels
+from ._config import get_option, reset, set_options
+from .engine import acf, acovf, ccf, convolve, correlate, pacf, steady_state
+from .kernels import Kernel, acf_to_ar
+
+try:
+    __version__ = version("convts")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0.0.0"
+
+
+def warmup() -> None:
+    """Compile (or load from the on-disk cache) every numba kernel, ahead of the first call."""
+    from .backends import get_backend
+
+    get_backend("numba").warmup()
+
+
+__all__ = [
+    "Kernel", "kernels", "acf_to_ar", "convolve", "correlate", "steady_state",
+    "acf", "acovf", "pacf", "ccf", "datasets", "warmup",
+    "get_option", "set_options", "reset", "__version__",
+]

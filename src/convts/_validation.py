@@ -1,0 +1,121 @@
+"""Turn user input into clean float arrays, or raise a clear error.
+
+Every public function validates here once; backends then receive plain contiguous
+float32/float64 arrays.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+__all__ = ["as_float_array", "check_axis", "check_int", "check_finite_taps", "check_nan_policy"]
+
+_NAN_POLICIES = ("propagate", "omit", "raise")
+
+
+def _array_module(x):
+    """Return the array module of ``x`` (numpy, or cupy for a CuPy array)."""
+    mod = type(x).__module__
+    if mod.startswith("cupy"):
+        import cupy
+
+        return cupy
+    return np
+
+
+def as_float_array(x, name: str = "x", *, ndim: tuple[int, ...] | None = (1, 2), allow_empty: bool = False):
+    """Return ``x`` as a float64 (or float32) array without modifying the caller's data.
+
+    Integer and boolean input is cast to float64; float32 stays float32; complex and object
+    input raise ``TypeError``.  pandas objects are accepted and their values used.
+    The result may share memory with ``x``: callers must not write into it.
+    """
+    xp = _array_module(x)
+    if hasattr(x, "to_numpy") and xp is np:  # pandas Series / DataFrame
+        x = x.to_numpy()
+    if xp is np:
+        arr = np.asarray(x)
+    else:
+        arr = x
+    kind = arr.dtype.kind
+    if kind == "c":
+        raise TypeError(f"{name} is complex ({arr.dtype}); convts filters real series: pass x.real and x.imag separately")
+    if kind in "OUSVMm":
+        raise TypeError(
+            f"{name} has dtype {arr.dtype}, which is not numeric; convert it first, "
+            f"e.g. pd.to_numeric(x, errors='coerce') or x.astype(float)"
+        )
+    if arr.dtype == xp.float32:
+        pass
+    elif arr.dtype != xp.float64:
+        arr = arr.astype(xp.float64)
+    if ndim is not None and arr.ndim not in ndim:
+        raise ValueError(f"{name} must have {' or '.join(map(str, ndim))} dimension(s), got shape {arr.shape}")
+    if not allow_empty and arr.size == 0:
+        raise ValueError(f"{name} is empty (shape {arr.shape}); pass at least one observation")
+    return arr
+
+
+def check_axis(axis: int, ndim: int, name: str = "axis") -> int:
+    """Normalise ``axis`` for an array of ``ndim`` dimensions."""
+    if not isinstance(axis, numbers.Integral):
+        raise TypeError(f"{name}={axis!r}: {name} must be an integer")
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"{name}={axis} is out of range for an array with {ndim} dimension(s); use -1 for the last axis")
+    return int(axis) % ndim
+
+
+def check_int(value, name: str, minimum: int | None = None, maximum: int | None = None) -> int:
+    """Check that ``value`` is an integer within bounds and return it as ``int``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        else:
+            raise TypeError(f"{name}={value!r}: {name} must be an integer")
+    value = int(value)
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name}={value}: {name} must be >= {minimum}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name}={value}: {name} must be <= {maximum}")
+    return value
+
+
+def check_finite_taps(taps, name: str = "taps") -> np.ndarray:
+    """Return ``taps`` as a non-empty, finite, real 1-D float64 array."""
+    arr = np.asarray(taps)
+    if arr.dtype.kind == "c":
+        raise TypeError(f"{name} are complex; convts kernels have real coefficients")
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} have dtype {arr.dtype}; pass numbers")
+    arr = np.atleast_1d(arr.astype(np.float64))
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be 1-D, got shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"{name} are empty; a kernel needs at least one coefficient")
+    if not np.all(np.isfinite(arr)):
+        bad = np.flatnonzero(~np.isfinite(arr))
+        raise ValueError(f"{name} contain non-finite values at positions {bad.tolist()}; coefficients must be finite")
+    return arr
+
+
+def check_nan_policy(nan_policy: str) -> str:
+    """Check ``nan_policy`` is one of 'propagate', 'omit', 'raise'."""
+    if nan_policy not in _NAN_POLICIES:
+        raise ValueError(f"nan_policy={nan_policy!r}: use one of {_NAN_POLICIES}")
+    return nan_policy
+
+
+def raise_if_nonfinite(x, name: str = "x") -> None:
+    """Raise ``ValueError`` naming how many values of ``x`` are NaN/inf and where the first is."""
+    xp = _array_module(x)
+    bad = ~xp.isfinite(x)
+    count = int(bad.sum())
+    if count:
+        first = np.unravel_index(int(xp.argmax(bad.ravel())), x.shape)
+        first = first[0] if len(first) == 1 else tuple(int(i) for i in first)
+        raise ValueError(
+            f"{name} contains {count} NaN/inf value(s) (first at index {first}); "
+            f"clean them, or pass nan_policy='omit' to skip them or 'propagate' to let them spread"
+        )

@@ -1,0 +1,55 @@
+"""NumPy/SciPy executor: the reference implementation every other backend must match."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import fft as sfft
+from scipy import signal
+
+from .._config import get_option
+
+AVAILABLE = True
+
+
+def fir_direct(x, lags, coefs, start, out):
+    n_out = out.shape[1]
+    T = x.shape[1]
+    out[...] = 0
+    for lag, c in zip(lags.tolist(), coefs.tolist()):
+        off = start - lag  # out[:, i] += c * x[:, i + off]
+        lo = max(0, -off)
+        hi = min(n_out, T - off)
+        if hi > lo:
+            out[:, lo:hi] += c * x[:, lo + off : hi + off]
+    return out
+
+
+def fir_uniform(x, lo, hi, weight, start, out):
+    lags = np.arange(lo, hi + 1)
+    return fir_direct(x, lags, np.full(lags.size, weight), start, out)
+
+
+def fft_full(x, b):
+    n = x.shape[1] + b.size - 1
+    nfft = sfft.next_fast_len(n, real=True)
+    workers = get_option("fft_workers")
+    fx = sfft.rfft(x, nfft, axis=-1, workers=workers)
+    fb = sfft.rfft(b.astype(x.dtype, copy=False), nfft)
+    return sfft.irfft(fx * fb, nfft, axis=-1, workers=workers)[:, :n].astype(x.dtype, copy=False)
+
+
+def oa_full(x, b):
+    return signal.oaconvolve(x, b.astype(x.dtype, copy=False)[None, :], mode="full", axes=-1)
+
+
+def ar_recursion(u, lags, coefs, zi, out):
+    """All-pole recursion by scipy.signal.lfilter on the dense denominator."""
+    a = np.zeros(int(lags.max()) + 1 if lags.size else 1)
+    a[0] = 1.0
+    a[lags] = coefs
+    v = u.copy()
+    if zi is not None:
+        m = min(zi.shape[1], u.shape[1])
+        v[:, :m] += zi[:, :m]
+    out[...] = signal.lfilter([1.0], a, v, axis=-1)
+    return out

@@ -1,0 +1,445 @@
+"""``convolve`` and ``correlate``: validate once, choose a method, dispatch to a backend."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._config import get_option
+from .._validation import _array_module, as_float_array, check_axis, check_nan_policy, raise_if_nonfinite
+from ..backends import available, get_backend
+from ..kernels import Kernel
+from ..kernels import _kernel as _kernel_module
+from . import _choose
+
+__all__ = ["convolve", "correlate", "steady_state", "as_kernel", "MODES", "METHODS"]
+
+MODES = ("causal", "same", "full", "valid", "circular")
+METHODS = ("auto", "direct", "fft", "overlap_add", "recursive", "impulse_fft")
+BACKENDS = ("auto", "numpy", "numba", "cupy")
+
+
+def as_kernel(kernel) -> Kernel:
+    """Return ``kernel`` as a Kernel (a 1-D array of taps becomes a causal FIR kernel)."""
+    if isinstance(kernel, Kernel):
+        return kernel
+    if hasattr(kernel, "get") and type(kernel).__module__.startswith("cupy"):
+        kernel = kernel.get()  # taps are tiny; the series never leaves its device
+    return Kernel(ma=kernel)
+
+
+def _resolve_backend(backend: str, x) -> str:
+    if backend not in BACKENDS:
+        raise ValueError(f"backend={backend!r}: use one of {BACKENDS}")
+    on_gpu = _array_module(x) is not np
+    if on_gpu:
+        if backend not in ("auto", "cupy"):
+            raise ValueError(
+                f"x is a CuPy array but backend={backend!r}; convts never copies between devices "
+                f"silently: use backend='cupy' or pass x.get()"
+            )
+        return "cupy"
+    if backend == "auto":
+        return "numba" if available("numba") else "numpy"
+    return backend
+
+
+def _to_2d(arr, axis):
+    moved = arr if axis == arr.ndim - 1 else np.moveaxis(arr, axis, -1)
+    lead = moved.shape[:-1]
+    x2 = moved.reshape(-1, moved.shape[-1])
+    xp = _array_module(x2)
+    return xp.ascontiguousarray(x2), lead
+
+
+def _from_2d(y2, lead, axis, ndim):
+    y = y2.reshape(*lead, y2.shape[-1])
+    return y if axis == ndim - 1 else _array_module(y).moveaxis(y, -1, axis)
+
+
+def _geometry(k: Kernel, mode: str, T: int) -> tuple[int, int]:
+    """(start, n_out): output i is the sum at time ``start + i`` (see backends.fir_direct)."""
+    lmin, m = k.offset, k.span
+    if mode == "causal":
+        return 0, T
+    if mode == "full":
+        return lmin, T + m - 1
+    if mode == "same":
+        return lmin + (m - 1) // 2, T
+    if mode == "valid":
+        if T < m:
+            raise ValueError(
+                f"mode='valid' needs a series at least as long as the kernel: the series has "
+                f"{T} observations and the kernel spans {m} lags; use mode='causal' or 'same'"
+            )
+        return lmin + m - 1, T - m + 1
+    raise AssertionError(mode)
+
+
+def _is_uniform(k: Kernel) -> bool:
+    c = k.ma_coefs
+    return k.ma_lags.size == k.span and k.span > 1 and bool(np.all(c == c[0]))
+
+
+def _fir(x2, k: Kernel, mode: str, method: str, be, nonfinite: bool = False):
+    """FIR kernel on 2-D rows; returns a new contiguous array."""
+    xp = _array_module(x2)
+    T = x2.shape[1]
+    if mode == "circular":
+        return _fir_circular(x2, k, method, be, nonfinite)
+    start, n_out = _geometry(k, mode, T)
+    uniform = _is_uniform(k)
+    if method == "auto":
+        method = _choose.choose_fir_method(k.ma_lags.size, k.span, T, uniform, be.__name__.rsplit("_", 1)[-1], nonfinite)
+    if method == "direct":
+        out = xp.empty((x2.shape[0], n_out), dtype=x2.dtype)
+        if uniform and not nonfinite:
+            be.fir_uniform(x2, k.offset, int(k.ma_lags[-1]), float(k.ma_coefs[0]), start, out)
+        else:
+            be.fir_direct(x2, k.ma_lags.astype(np.int64), k.ma_coefs, start, out)
+        return out
+    if method not in ("fft", "overlap_add"):
+        raise ValueError(f"method={method!r} does not apply to a FIR kernel; use 'direct', 'fft' or 'overlap_add'")
+    xin = xp.where(xp.isfinite(x2), x2, 0) if nonfinite else x2
+    full = (be.fft_full if method == "fft" else be.oa_full)(xin, k.b)
+    i0 = start - k.offset
+    y = xp.ascontiguousarray(full[:, i0 : i0 + n_out])
+    if nonfinite:
+        _repair_nonfinite(x2, k, start, y, be)
+    return y
+
+
+def _repair_nonfinite(x2, k: Kernel, start: int, y, be) -> None:
+    """Recompute, exactly, the outputs of an FFT path whose window holds a NaN/inf input."""
+    xp = _array_module(x2)
+    bad = (~xp.isfinite(x2)).astype(x2.dtype)
+    hit = xp.empty_like(y)
+    ones = Kernel._from_sparse((k.ma_lags, np.ones(k.ma_lags.size)), (np.zeros(1, np.int64), np.ones(1)))
+    be.fir_direct(bad, ones.ma_lags.astype(np.int64), ones.ma_coefs, start, hit)
+    rows, cols = xp.nonzero(hit > 0.5)
+    if rows.size == 0:
+        return
+    exact = xp.empty_like(y)
+    be.fir_direct(x2, k.ma_lags.astype(np.int64), k.ma_coefs, start, exact)
+    y[rows, cols] = exact[rows, cols]
+
+
+def _fold(k: Kernel, T: int):
+    lags = np.mod(k.ma_lags, T)
+    taps = np.zeros(T)
+    np.add.at(taps, lags, k.ma_coefs)
+    return taps
+
+
+def _fir_circular(x2, k: Kernel, method: str, be, nonfinite: bool):
+    xp = _array_module(x2)
+    T = x2.shape[1]
+    taps = _fold(k, T)
+    nz = np.flatnonzero(taps)
+    if method == "auto":
+        method = "direct" if (nonfinite or nz.size <= 32) else "fft"
+    if method == "direct":
+        xe = xp.concatenate([x2, x2], axis=1)
+        out = xp.empty_like(x2)
+        be.fir_direct(xe, nz.astype(np.int64), taps[nz], T, out)
+        return out
+    if method not in ("fft", "overlap_add"):
+        raise ValueError(f"method={method!r} does not apply to a FIR kernel")
+    fx = xp.fft.rfft(xp.where(xp.isfinite(x2), x2, 0) if nonfinite else x2, axis=-1)
+    y = xp.fft.irfft(fx * xp.asarray(np.fft.rfft(taps)), T, axis=-1).astype(x2.dtype, copy=False)
+    y = xp.ascontiguousarray(y)
+    if nonfinite:
+        bad = ~xp.isfinite(x2)
+        xe = xp.concatenate([x2, x2], axis=1)
+        hit = xp.empty_like(x2)
+        be.fir_direct(xp.concatenate([bad, bad], axis=1).astype(x2.dtype), nz.astype(np.int64), np.ones(nz.size), T, hit)
+        rows, cols = xp.nonzero(hit > 0.5)
+        if rows.size:
+            exact = xp.empty_like(x2)
+            be.fir_direct(xe, nz.astype(np.int64), taps[nz], T, exact)
+            y[rows, cols] = exact[rows, cols]
+    return y
+
+
+def _iir_circular(x2, k: Kernel):
+    """Periodic steady state: multiply the DFT by the exact frequency response."""
+    xp = _array_module(x2)
+    T = x2.shape[1]
+    w = 2 * np.pi * np.arange(T // 2 + 1) / T
+    z = np.exp(-1j * w)
+    from ..kernels._kernel import _evaluate
+
+    den = _evaluate(k.ar_lags, k.ar_coefs, z)
+    if np.any(np.abs(den) < 1e-12):
+        raise ValueError(
+            "mode='circular' needs A(L) != 0 at every DFT frequency; this kernel has a root on "
+            "the unit circle there (e.g. an integrator at frequency 0)"
+        )
+    h = _evaluate(k.ma_lags, k.ma_coefs, z) / den
+    y = xp.fft.irfft(xp.fft.rfft(x2, axis=-1) * xp.asarray(h), T, axis=-1)
+    return xp.ascontiguousarray(y.astype(x2.dtype, copy=False))
+
+
+def _state_size(k: Kernel) -> int:
+    return max(int(k.ma_lags[-1]), int(k.ar_lags[-1]))
+
+
+def _final_state(x2, y2, k: Kernel, zi):
+    """scipy.signal.lfilter's final state (transposed direct form II) from the last inputs and outputs.
+
+    ``zf[k] = sum_{i=k+1..M} (b_i x[T+k-i] - a_i y[T+k-i])`` plus the carried ``zi[T+k]`` when the
+    chunk is shorter than the state.
+    """
+    xp = _array_module(x2)
+    B, T = x2.shape
+    M = _state_size(k)
+    zf = xp.zeros((B, M), dtype=x2.dtype)
+    for lags, coefs, src, sign in ((k.ma_lags, k.ma_coefs, x2, 1.0), (k.ar_lags[1:], k.ar_coefs[1:], y2, -1.0)):
+        for i, c in zip(lags.tolist(), coefs.tolist()):
+            if i == 0:
+                continue
+            k_lo = max(0, i - T)
+            if k_lo < i:
+                zf[:, k_lo:i] += (sign * c) * src[:, T + k_lo - i : T]
+    if zi is not None and T < M:
+        zf[:, : M - T] += zi[:, T:M]
+    return zf
+
+
+def steady_state(kernel, level=1.0):
+    """Initial state (``zi``) for a series that has been constant at ``level`` forever.
+
+    As ``scipy.signal.lfilter_zi(b, a) * level``.  With it the first outputs of a
+    smoother equal ``level`` instead of ramping up from 0 (pandas' ``ewm(adjust=False)``).
+
+    Examples
+    --------
+    >>> import convts
+    >>> k = convts.kernels.ewma(0.5)
+    >>> convts.convolve(np.array([4.0, 4.0]), k, zi=convts.steady_state(k, 4.0)).tolist()
+    [4.0, 4.0]
+    """
+    k = as_kernel(kernel)
+    if k.offset < 0:
+        raise ValueError("steady_state needs a causal kernel (no leads)")
+    M = _state_size(k)
+    level = np.asarray(level, dtype=np.float64)
+    if M == 0:
+        return np.zeros(level.shape + (0,))
+    gain = k.dc_gain()
+    if not np.isfinite(gain):
+        raise ValueError("the kernel has a unit root at frequency 0: a constant input has no steady state")
+    b = np.zeros(M + 1)
+    b[k.ma_lags] = k.ma_coefs
+    a = np.zeros(M + 1)
+    a[k.ar_lags] = k.ar_coefs
+    # steady state: x = level, y = gain * level at every past time
+    z = np.array([b[i + 1 :].sum() - gain * a[i + 1 :].sum() for i in range(M)])
+    return level[..., None] * z
+
+
+def _check_zi(zi, B_shape, M, dtype, xp):
+    zi_arr = as_float_array(zi, "zi", ndim=None, allow_empty=True)
+    if zi_arr.shape[-1] != M or int(np.prod(zi_arr.shape[:-1], dtype=np.int64)) != int(np.prod(B_shape, dtype=np.int64)):
+        raise ValueError(
+            f"zi has shape {zi_arr.shape}; this kernel needs a state of length {M} per series, "
+            f"i.e. shape {tuple(B_shape) + (M,)} (the zf returned by return_state=True)"
+        )
+    if not xp.all(xp.isfinite(zi_arr)):
+        raise ValueError("zi contains NaN/inf")
+    return xp.ascontiguousarray(zi_arr.reshape(-1, M).astype(dtype, copy=False))
+
+
+def _apply(x2, k, mode, method, be, zi, want_state, nonfinite):
+    """Apply a kernel to clean 2-D rows (NaN/inf spread as in exact arithmetic)."""
+    xp = _array_module(x2)
+    if k.is_fir:
+        if method in ("recursive", "impulse_fft"):
+            method = "auto"  # a FIR kernel is its own impulse response; recursion has nothing to do
+        y = _fir(x2, k, mode, method, be, nonfinite)
+        if zi is not None:
+            m = min(zi.shape[1], y.shape[1])
+            y[:, :m] += zi[:, :m]
+        return y, (_final_state(x2, y, k, zi) if want_state else None)
+    if mode == "circular":
+        if nonfinite:
+            raise ValueError("mode='circular' with an IIR kernel needs finite input; use nan_policy='omit' or clean the data")
+        return _iir_circular(x2, k), None
+    if mode != "causal":
+        raise ValueError(
+            f"mode={mode!r} needs a finite kernel; an IIR kernel supports mode='causal' and 'circular' "
+            f"(for a truncated version use Kernel(ma=k.impulse_response()))"
+        )
+    backend_name = be.__name__.rsplit("_", 1)[-1]
+    if method == "auto":
+        method = _choose.choose_iir_method(k.pole_radius, k.ar_lags.size - 1, x2.shape[1], backend_name, nonfinite)
+    if method == "recursive":
+        num = Kernel._from_sparse((k.ma_lags, k.ma_coefs), (np.zeros(1, np.int64), np.ones(1)))
+        u = x2 if (num.ma_lags.size == 1 and num.ma_lags[0] == 0 and num.ma_coefs[0] == 1.0) else _fir(x2, num, "causal", "auto", be, nonfinite)
+        y = xp.empty_like(x2)
+        be.ar_recursion(xp.ascontiguousarray(u), k.ar_lags[1:].astype(np.int64), k.ar_coefs[1:], zi, y)
+    elif method == "impulse_fft":
+        if nonfinite:
+            raise ValueError("method='impulse_fft' cannot spread NaN/inf through an infinite response; use method='recursive'")
+        psi = k.impulse_response(tol=get_option("impulse_tol"))
+        y = _fir(x2, Kernel(ma=psi), "causal", "overlap_add" if psi.size * 4 <= x2.shape[1] else "fft", be)
+        if zi is not None:  # add the zero-input response of the initial state
+            L = min(x2.shape[1], psi.size + zi.shape[1])
+            zir = xp.empty((x2.shape[0], L), dtype=x2.dtype)
+            be.ar_recursion(xp.zeros((x2.shape[0], L), dtype=x2.dtype), k.ar_lags[1:].astype(np.int64), k.ar_coefs[1:], zi, zir)
+            y[:, :L] += zir
+    else:
+        raise ValueError(f"method={method!r} does not apply to an IIR kernel; use 'recursive' or 'impulse_fft'")
+    return y, (_final_state(x2, y, k, zi) if want_state else None)
+
+
+def convolve(x, kernel, *, mode="causal", method="auto", backend="auto", axis=-1, nan_policy="propagate",
+             zi=None, return_state=False, min_weight=None):
+    """Apply a kernel (a lag polynomial ``B(L) / A(L)``) to one series or a batch of series.
+
+    Parameters
+    ----------
+    x : array_like
+        Series along ``axis``; 1-D, or 2-D ``(n_series, T)`` (any number of leading dimensions
+        works).  float32 stays float32; ints and bools are cast to float64; complex and
+        object input raise ``TypeError``.  ``x`` is never modified.
+    kernel : Kernel or array_like
+        A :class:`~convts.Kernel` or 1-D FIR taps ``b[0], b[1], ...`` (lag 0 first).
+    mode : {'causal', 'same', 'full', 'valid', 'circular'}
+        ``causal``: ``y[t] = sum_lag b_lag x[t - lag]``, same length as ``x``, zero history (or
+        ``zi``); a centred kernel (negative lags) is aligned by its lags.  ``full``, ``same``,
+        ``valid`` as ``numpy.convolve`` on the dense taps.  ``circular``: periodic, same length.
+        IIR kernels support ``causal`` and ``circular``.
+    method : {'auto', 'direct', 'fft', 'overlap_add', 'recursive', 'impulse_fft'}
+        The algorithm.  ``recursive`` runs the difference equation ``A(L) y = B(L) x``;
+        ``impulse_fft`` convolves with the psi weights truncated at the option ``impulse_tol``.
+        ``auto`` uses the measured cost model in ``convts.engine._choose``.
+    backend : {'auto', 'numpy', 'numba', 'cupy'}
+        The executor.  ``auto`` is numba on CPU arrays and cupy on CuPy arrays; arrays are never
+        copied between host and device silently.
+    axis : int
+        Time axis.
+    nan_policy : {'propagate', 'omit', 'raise'}
+        ``propagate``: NaN/inf spread to every output whose window contains them (exactly, on
+        every method).  ``omit``: a masked convolution renormalised by the absolute weight
+        seen, ``y = (b * x0) * sum|b| / (|b| * m)``, NaN where the share of weight seen is below
+        ``min_weight``; meant for smoothing kernels (for sign-changing kernels such as
+        differences, pass ``min_weight=1`` to require complete windows).  ``raise``: ``ValueError``.
+    zi : array_like, optional
+        Initial state in scipy.signal.lfilter's format (transposed direct form II), shape
+        ``x.shape`` with the time axis replaced by the state length, as returned by
+        ``return_state=True``; see :func:`steady_state`.  ``causal`` mode only.
+    return_state : bool
+        Also return the final state ``zf``, so that filtering in chunks equals filtering whole.
+    min_weight : float, optional
+        With ``nan_policy='omit'``: the smallest share (0..1] of the kernel's absolute weight
+        that must be observed; default any.
+
+    Returns
+    -------
+    y : ndarray
+        Filtered series (with ``zf`` when ``return_state``).
+
+    Examples
+    --------
+    >>> import convts
+    >>> x = np.array([1.0, 2.0, 3.0, 4.0])
+    >>> convts.convolve(x, [0.5, 0.5]).tolist()
+    [0.5, 1.5, 2.5, 3.5]
+    >>> convts.convolve(x, convts.kernels.difference(1), mode="valid").tolist()
+    [1.0, 1.0, 1.0]
+    >>> y1, z = convts.convolve(x[:2], convts.kernels.ewma(0.5), return_state=True)
+    >>> y2, _ = convts.convolve(x[2:], convts.kernels.ewma(0.5), zi=z, return_state=True)
+    >>> np.concatenate([y1, y2]).tolist() == convts.kernels.ewma(0.5)(x).tolist()
+    True
+    """
+    k = as_kernel(kernel)
+    if mode not in MODES:
+        raise ValueError(f"mode={mode!r}: use one of {MODES}")
+    if method not in METHODS:
+        raise ValueError(f"method={method!r}: use one of {METHODS}")
+    check_nan_policy(nan_policy)
+    be_name = _resolve_backend(backend, x)
+    be = get_backend(be_name)
+    arr = as_float_array(x, "x", ndim=None)
+    if arr.ndim == 0:
+        raise ValueError("x is a scalar; pass a 1-D series or a 2-D (n_series, T) batch")
+    ax = check_axis(axis, arr.ndim)
+    xp = _array_module(arr)
+    x2, lead = _to_2d(arr, ax)
+
+    want_state = bool(return_state)
+    if zi is not None or want_state:
+        if mode != "causal":
+            raise ValueError(f"zi/return_state stream a causal filter; mode={mode!r} has no state")
+        if k.offset < 0:
+            raise ValueError("zi/return_state need a causal kernel (no leads); shift it with k.shift(...)")
+    M = _state_size(k) if k.offset >= 0 else 0
+    zi2 = _check_zi(zi, lead, M, x2.dtype, xp) if zi is not None else None
+
+    nonfinite = not bool(xp.isfinite(x2.sum()))
+    if nonfinite:
+        nonfinite = not bool(xp.all(xp.isfinite(x2)))
+    if nonfinite and nan_policy == "raise":
+        raise_if_nonfinite(arr, "x")
+
+    if nonfinite and nan_policy == "omit":
+        if want_state or zi2 is not None:
+            raise ValueError("nan_policy='omit' is not streamable; use nan_policy='propagate' with zi/return_state")
+        y2 = _omit(x2, k, mode, method, be, min_weight)
+        zf = None
+    else:
+        y2, zf = _apply(x2, k, mode, method, be, zi2, want_state, nonfinite)
+    y = _from_2d(y2, lead, ax, arr.ndim)
+    if want_state:
+        return y, zf.reshape(*lead, M)
+    return y
+
+
+def _omit(x2, k: Kernel, mode, method, be, min_weight):
+    xp = _array_module(x2)
+    mask = xp.isfinite(x2)
+    x0 = xp.ascontiguousarray(xp.where(mask, x2, 0))
+    m = mask.astype(x2.dtype)
+    if k.is_fir:
+        absk = Kernel._from_sparse((k.ma_lags, np.abs(k.ma_coefs)), (np.zeros(1, np.int64), np.ones(1)))
+        total = float(np.abs(k.ma_coefs).sum())
+    else:
+        if not k.is_stable:
+            raise ValueError("nan_policy='omit' needs a stable kernel to renormalise; fill the gaps first (e.g. interpolate)")
+        psi = k.impulse_response()
+        if np.all(psi >= -1e-15 * np.abs(psi).max()):
+            absk = Kernel._from_sparse((k.ma_lags, np.abs(k.ma_coefs)), (k.ar_lags, k.ar_coefs))
+        else:
+            absk = Kernel(ma=np.abs(psi))
+        total = float(np.abs(psi).sum())
+    num, _ = _apply(x0, k, mode, method, be, None, False, False)
+    den, _ = _apply(m, absk, mode, "auto", be, None, False, False)
+    share = den / total
+    floor = 1e-9 if min_weight is None else max(float(min_weight) - 1e-12, 1e-9)
+    if min_weight is not None and not 0 < float(min_weight) <= 1:
+        raise ValueError(f"min_weight={min_weight}: min_weight must be in (0, 1]")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        y = num / share
+    y[share < floor] = np.nan
+    return xp.ascontiguousarray(y)
+
+
+def correlate(x, y, *, mode="full", method="auto", backend="auto", axis=-1):
+    """Cross-correlation ``c[k] = sum_t x[t + k] y[t]`` of two series (as ``scipy.signal.correlate``).
+
+    ``mode`` as in :func:`convolve` (``full``, ``same``, ``valid``); ``y`` plays the kernel
+    and must be 1-D.  ``full`` returns lags ``-(len(y) - 1) .. len(x) - 1``.
+
+    Examples
+    --------
+    >>> import convts
+    >>> convts.correlate(np.array([1.0, 2.0, 3.0]), np.array([0.0, 1.0, 0.5])).tolist()
+    [0.5, 2.0, 3.5, 3.0, 0.0]
+    """
+    taps = as_float_array(y, "y", ndim=(1,))
+    if mode not in ("full", "same", "valid"):
+        raise ValueError(f"mode={mode!r}: correlate supports 'full', 'same' and 'valid'")
+    return convolve(x, np.asarray(taps[::-1], dtype=np.float64), mode=mode, method=method, backend=backend, axis=axis)
+
+
+_kernel_module._APPLY = convolve

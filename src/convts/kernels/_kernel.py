@@ -1,0 +1,503 @@
+"""The Kernel: an immutable rational lag polynomial ``B(L) / A(L)`` with sparse lags."""
+
+from __future__ import annotations
+
+import numbers
+from typing import Callable, NamedTuple
+
+import numpy as np
+
+from .._validation import check_finite_taps, check_int
+from ._levinson import levinson_durbin
+
+__all__ = ["Kernel", "Roots"]
+
+# The engine installs its ``convolve`` here when it is imported, so that ``kernel(x)`` works
+# without the kernel layer importing the engine layer above it.
+_APPLY: Callable | None = None
+
+
+class Roots(NamedTuple):
+    """Roots of a kernel's lag polynomials, as polynomials in the lag operator ``L``.
+
+    ``ar`` are the roots of ``A(L)`` (all outside the unit circle for a stable kernel),
+    ``ma`` the roots of ``B(L)`` (all outside for an invertible one): statsmodels'
+    ``arroots`` / ``maroots``.
+    """
+
+    ar: np.ndarray
+    ma: np.ndarray
+
+
+def _sparse_from(coefs, lags, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Normalise the user's coefficients (scalar, sequence, or {lag: coef}) to sorted sparse arrays."""
+    if isinstance(coefs, dict):
+        if not coefs:
+            raise ValueError(f"{name} is an empty dict; give at least one {{lag: coefficient}}")
+        if lags is not None:
+            raise ValueError(f"{name} is a dict of {{lag: coefficient}}; do not also pass lags")
+        lag_arr = np.array([check_int(k, f"{name} lag") for k in coefs], dtype=np.int64)
+        coef_arr = check_finite_taps(list(coefs.values()), name)
+    else:
+        coef_arr = check_finite_taps(coefs, name)
+        if lags is None:
+            lag_arr = np.arange(coef_arr.size, dtype=np.int64)
+        else:
+            lag_arr = np.asarray(lags)
+            if lag_arr.dtype.kind not in "iu":
+                raise TypeError(f"lags for {name} must be integers, got dtype {lag_arr.dtype}")
+            lag_arr = np.atleast_1d(lag_arr).astype(np.int64)
+            if lag_arr.shape != coef_arr.shape:
+                raise ValueError(f"{name} has {coef_arr.size} coefficients but {lag_arr.size} lags; give one lag per coefficient")
+    return _canonical(lag_arr, coef_arr)
+
+
+def _canonical(lags: np.ndarray, coefs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sum duplicated lags, sort, drop exact zeros (keeping one term if all vanish)."""
+    uniq, inv = np.unique(lags, return_inverse=True)
+    summed = np.zeros(uniq.size)
+    np.add.at(summed, inv, coefs)
+    keep = summed != 0.0
+    if not keep.any():
+        return uniq[:1].copy(), np.zeros(1)
+    return uniq[keep], summed[keep]
+
+
+def _product(p: tuple[np.ndarray, np.ndarray], q: tuple[np.ndarray, np.ndarray]):
+    lags = (p[0][:, None] + q[0][None, :]).ravel()
+    coefs = (p[1][:, None] * q[1][None, :]).ravel()
+    return _canonical(lags, coefs)
+
+
+def _dense(lags: np.ndarray, coefs: np.ndarray) -> np.ndarray:
+    out = np.zeros(int(lags[-1] - lags[0]) + 1)
+    out[lags - lags[0]] = coefs
+    return out
+
+
+def _evaluate(lags: np.ndarray, coefs: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Evaluate ``sum_k coefs[k] * w**lags[k]`` at complex points ``w``."""
+    out = np.zeros(w.shape, dtype=complex)
+    for lag, c in zip(lags.tolist(), coefs.tolist()):
+        out += c * w**lag
+    return out
+
+
+class Kernel:
+    """An immutable linear filter ``B(L) / A(L)`` in the lag operator ``L`` (``L x_t = x_{t-1}``).
+
+    Applying the kernel to a series ``x`` gives ``y`` with ``A(L) y_t = B(L) x_t``: a FIR
+    filter (moving average, differencing, echo) when ``A(L) == 1``, an IIR filter
+    (exponential smoothing, AR, integration) otherwise.  Coefficients are stored sparsely,
+    so a seasonal term at lag 365 stores one tap, not 365.
+
+    Parameters
+    ----------
+    ma : float, sequence or dict, default 1.0
+        Numerator ``B(L)``: a sequence gives the coefficients of ``L**0, L**1, ...`` (scipy's
+        ``b``), a dict maps lag -> coefficient.  Negative lags (leads) are allowed for FIR
+        kernels, e.g. a centred moving average.
+    ar : sequence or dict, optional
+        Denominator ``A(L)`` *as a polynomial*, leading coefficient first (scipy's ``a``):
+        ``[1, -0.7]`` is ``1 - 0.7 L``.  Lags must be >= 0 and the lag-0 coefficient non-zero;
+        both polynomials are divided by it.  For AR coefficients in statsmodels' sign
+        convention use :func:`convts.kernels.arma`, which negates them for you.
+    lags : sequence of int, optional
+        Lags of the ``ma`` coefficients when ``ma`` is a sequence (default ``0, 1, ...``).
+    ar_lags : sequence of int, optional
+        Lags of the ``ar`` coefficients when ``ar`` is a sequence.
+
+    Examples
+    --------
+    >>> from convts import Kernel
+    >>> k = Kernel(ma=[0.5, 0.5])                  # two-point moving average
+    >>> k(np.array([2.0, 4.0, 6.0])).tolist()
+    [1.0, 3.0, 5.0]
+    >>> seasonal = Kernel(ma={0: 1.0, 12: -1.0})   # 1 - L^12: one stored tap at lag 12
+    >>> seasonal.ma_lags.tolist(), seasonal.is_fir
+    ([0, 12], True)
+    >>> (Kernel(ar=[1, -0.5]) * Kernel(ma=[1, -0.5])).is_fir   # (1 - 0.5L) / (1 - 0.5L) stays rational
+    False
+    """
+
+    __slots__ = ("_num", "_den", "__weakref__")
+
+    def __init__(self, ma=1.0, ar=None, *, lags=None, ar_lags=None):
+        num = _sparse_from(ma, lags, "ma")
+        if ar is None:
+            if ar_lags is not None:
+                raise ValueError("ar_lags given without ar coefficients")
+            den = (np.zeros(1, dtype=np.int64), np.ones(1))
+        else:
+            den = _sparse_from(ar, ar_lags, "ar")
+            if den[0][0] < 0:
+                raise ValueError(f"ar has a negative lag {int(den[0][0])}; the denominator A(L) must use lags >= 0")
+            if den[0][0] != 0 or den[1][0] == 0.0:
+                raise ValueError("ar must have a non-zero lag-0 coefficient (e.g. ar=[1, -0.7] for 1 - 0.7 L)")
+        self._set(num, den)
+
+    def _set(self, num, den) -> None:
+        a0 = den[1][0]
+        num = (num[0], num[1] / a0)
+        den = (den[0], den[1] / a0)
+        if den[0].size > 1 and num[0][0] < 0:
+            raise ValueError(
+                "an IIR kernel (non-trivial ar) must have a causal numerator (lags >= 0); "
+                "apply the lead separately by shifting the output"
+            )
+        for arr in (*num, *den):
+            arr.setflags(write=False)
+        object.__setattr__(self, "_num", num)
+        object.__setattr__(self, "_den", den)
+
+    @classmethod
+    def _from_sparse(cls, num, den) -> "Kernel":
+        k = cls.__new__(cls)
+        k._set((num[0].copy(), num[1].copy()), (den[0].copy(), den[1].copy()))
+        return k
+
+    @classmethod
+    def from_lfilter(cls, b, a=1.0) -> "Kernel":
+        """Kernel from scipy.signal.lfilter's ``(b, a)`` coefficient arrays."""
+        return cls(ma=b, ar=np.atleast_1d(a))
+
+    def __setattr__(self, name, value):
+        raise AttributeError("Kernel is immutable; build a new one instead")
+
+    # ------------------------------------------------------------------ structure
+    @property
+    def ma_lags(self) -> np.ndarray:
+        """Lags of the non-zero numerator coefficients."""
+        return self._num[0]
+
+    @property
+    def ma_coefs(self) -> np.ndarray:
+        """Non-zero numerator coefficients (at :attr:`ma_lags`)."""
+        return self._num[1]
+
+    @property
+    def ar_lags(self) -> np.ndarray:
+        """Lags of the non-zero denominator coefficients (starts with 0)."""
+        return self._den[0]
+
+    @property
+    def ar_coefs(self) -> np.ndarray:
+        """Non-zero denominator coefficients (starts with 1)."""
+        return self._den[1]
+
+    @property
+    def b(self) -> np.ndarray:
+        """Dense numerator from lag :attr:`offset` to the largest lag (scipy's ``b`` when offset == 0)."""
+        return _dense(*self._num)
+
+    @property
+    def a(self) -> np.ndarray:
+        """Dense denominator from lag 0 (scipy's ``a``; ``a[0] == 1``)."""
+        return _dense(*self._den)
+
+    @property
+    def offset(self) -> int:
+        """Smallest numerator lag: 0 for a causal kernel, negative for a centred one."""
+        return int(self._num[0][0])
+
+    @property
+    def is_fir(self) -> bool:
+        """True when ``A(L) == 1`` (a finite impulse response)."""
+        return self._den[0].size == 1
+
+    @property
+    def is_causal(self) -> bool:
+        """True when the output at time t uses inputs at times <= t only."""
+        return self.offset >= 0
+
+    @property
+    def n_taps(self) -> int:
+        """Number of stored (non-zero) numerator plus non-trivial denominator coefficients."""
+        return int(self._num[0].size + self._den[0].size - 1)
+
+    @property
+    def span(self) -> int:
+        """Number of lags covered by the numerator (length of :attr:`b`)."""
+        return int(self._num[0][-1] - self._num[0][0]) + 1
+
+    # ------------------------------------------------------------------ algebra
+    def __mul__(self, other):
+        if isinstance(other, Kernel):
+            return Kernel._from_sparse(_product(self._num, other._num), _product(self._den, other._den))
+        if isinstance(other, numbers.Real) and not isinstance(other, bool):
+            if not np.isfinite(other):
+                raise ValueError(f"cannot scale a kernel by {other}")
+            return Kernel._from_sparse(_canonical(self._num[0], self._num[1] * float(other)), self._den)
+        return NotImplemented
+
+    def __rmul__(self, other):
+        if isinstance(other, numbers.Real) and not isinstance(other, bool):
+            return self * other
+        return NotImplemented
+
+    def __truediv__(self, other):
+        if isinstance(other, Kernel):
+            return self * other.inverse()
+        if isinstance(other, numbers.Real) and not isinstance(other, bool):
+            if other == 0:
+                raise ZeroDivisionError("cannot divide a kernel by zero")
+            return self * (1.0 / other)
+        return NotImplemented
+
+    def __pow__(self, n):
+        n = check_int(n, "exponent")
+        if n < 0:
+            return self.inverse() ** (-n)
+        out = Kernel()
+        for _ in range(n):
+            out = out * self
+        return out
+
+    def __eq__(self, other):
+        if not isinstance(other, Kernel):
+            return NotImplemented
+        return all(
+            np.array_equal(p, q)
+            for p, q in zip((*self._num, *self._den), (*other._num, *other._den))
+        )
+
+    def __hash__(self):
+        return hash(tuple(arr.tobytes() for arr in (*self._num, *self._den)))
+
+    def __repr__(self) -> str:
+        def fmt(lags, coefs):
+            return "{" + ", ".join(f"{int(lag)}: {c:.6g}" for lag, c in zip(lags, coefs)) + "}"
+
+        if self.is_fir:
+            return f"Kernel(ma={fmt(*self._num)})"
+        return f"Kernel(ma={fmt(*self._num)}, ar={fmt(*self._den)})"
+
+    def inverse(self) -> "Kernel":
+        """The inverse filter ``A(L) / B(L)``, so that ``k * k.inverse()`` is the identity.
+
+        Raises ``ValueError`` when the numerator starts at a lag other than 0 (the inverse
+        would need future values).  The inverse of a non-invertible kernel exists but is
+        unstable; check :attr:`is_invertible`.
+        """
+        if self.offset != 0:
+            raise ValueError(
+                f"the kernel's numerator starts at lag {self.offset}; its inverse would need "
+                f"{'future' if self.offset > 0 else 'past-shifted'} values. Remove the delay first"
+            )
+        return Kernel._from_sparse(self._den, self._num)
+
+    def flip(self) -> "Kernel":
+        """Time reversal ``L -> L^-1`` of a FIR kernel (lag ``k`` becomes lead ``k``).
+
+        ``convolve(x, k.flip(), mode="full")`` is the cross-correlation of ``x`` with the taps.
+        IIR kernels raise ``ValueError``: reverse the series instead (``k(x[::-1])[::-1]``).
+        """
+        if not self.is_fir:
+            raise ValueError("flip() of an IIR kernel is anti-causal; filter the reversed series instead: k(x[::-1])[::-1]")
+        return Kernel._from_sparse(_canonical(-self._num[0], self._num[1]), self._den)
+
+    def shift(self, lag: int) -> "Kernel":
+        """Delay the kernel by ``lag`` steps (multiply by ``L**lag``; negative leads)."""
+        lag = check_int(lag, "lag")
+        return Kernel._from_sparse((self._num[0] + lag, self._num[1]), self._den)
+
+    def dc_gain(self) -> float:
+        """``H(1) = B(1) / A(1)``: the sum of the impulse response (gain at frequency 0)."""
+        den = float(self._den[1].sum())
+        num = float(self._num[1].sum())
+        if den == 0.0:
+            return np.inf if num != 0 else np.nan
+        return num / den
+
+    def normalize(self) -> "Kernel":
+        """Scale the numerator so the gain at frequency 0 is 1 (weights sum to 1)."""
+        gain = self.dc_gain()
+        if not np.isfinite(gain) or abs(gain) < 1e-300:
+            raise ValueError(
+                f"cannot normalise: the kernel's gain at frequency 0 is {gain} "
+                f"(a differencing or unit-root kernel has no finite non-zero sum)"
+            )
+        return self * (1.0 / gain)
+
+    def softmax(self) -> "Kernel":
+        """FIR kernel with taps ``exp(b) / sum(exp(b))`` at the same lags (positive, summing to 1)."""
+        if not self.is_fir:
+            raise ValueError("softmax() applies to FIR taps; this kernel is IIR")
+        c = self._num[1]
+        e = np.exp(c - c.max())
+        return Kernel._from_sparse((self._num[0], e / e.sum()), self._den)
+
+    # ------------------------------------------------------------------ roots and stability
+    @property
+    def roots(self) -> Roots:
+        """Roots of ``A(L)`` and ``B(L)`` as polynomials in ``L`` (statsmodels' arroots, maroots)."""
+        a = self.a
+        b = self.b
+        ar_roots = np.roots(a[::-1]) if a.size > 1 else np.zeros(0, dtype=complex)
+        ma_roots = np.roots(b[::-1]) if b.size > 1 else np.zeros(0, dtype=complex)
+        return Roots(ar_roots.astype(complex), ma_roots.astype(complex))
+
+    @property
+    def poles(self) -> np.ndarray:
+        """Poles in the z-plane (reciprocals of the AR roots); inside the unit circle when stable."""
+        a = self.a
+        return np.roots(a).astype(complex) if a.size > 1 else np.zeros(0, dtype=complex)
+
+    @property
+    def pole_radius(self) -> float:
+        """Largest pole modulus: the impulse response decays like ``pole_radius ** j``."""
+        p = self.poles
+        return float(np.abs(p).max()) if p.size else 0.0
+
+    @property
+    def is_stable(self) -> bool:
+        """True when every pole lies strictly inside the unit circle (a stationary filter)."""
+        return self.pole_radius < 1.0
+
+    @property
+    def is_invertible(self) -> bool:
+        """True when every zero of ``B`` lies strictly inside the unit circle (``B(L)`` roots outside)."""
+        b = self.b
+        if b.size <= 1:
+            return bool(b[0] != 0.0)
+        z = np.roots(b)
+        return bool(np.all(np.abs(z) < 1.0)) and bool(b[0] != 0.0)
+
+    # ------------------------------------------------------------------ responses
+    def impulse_length(self, tol: float | None = None) -> int:
+        """Length ``n`` after which the impulse response's tail is below ``tol`` (see :meth:`impulse_response`)."""
+        if self.is_fir:
+            return int(self._num[0][-1]) + 1 if self.offset >= 0 else self.span
+        if tol is None:
+            from .._config import get_option
+
+            tol = get_option("impulse_tol")
+        if not tol > 0:
+            raise ValueError(f"tol={tol}: tol must be > 0")
+        rho = self.pole_radius
+        if rho >= 1.0:
+            moduli = np.sort(np.abs(self.roots.ar))
+            raise ValueError(
+                f"the kernel is not stable: its AR roots have moduli {np.round(moduli, 6).tolist()} "
+                f"(all must be > 1); its impulse response does not decay. Pass n=... for a fixed length "
+                f"or use method='recursive'"
+            )
+        best = None
+        deg = int(max(self._den[0][-1], self._num[0][-1]))
+        grid = np.exp(2j * np.pi * np.arange(max(512, 16 * deg)) / max(512, 16 * deg))
+        for frac in (0.25, 0.5, 0.75, 0.9):
+            radius = rho ** (-frac) if rho > 0 else 4.0
+            w = radius * grid
+            m = float(np.abs(_evaluate(*self._num, w) / _evaluate(*self._den, w)).max()) * 1.1
+            n = np.log(m * radius / ((radius - 1.0) * tol)) / np.log(radius)
+            n = max(int(np.ceil(n)), int(self._num[0][-1]) + 1, 1)
+            best = n if best is None else min(best, n)
+        return best
+
+    def impulse_response(self, n: int | None = None, tol: float | None = None) -> np.ndarray:
+        """The psi weights ``psi_0, psi_1, ...`` (the response to a unit impulse at time 0).
+
+        Parameters
+        ----------
+        n : int, optional
+            Number of weights.  Default: all taps of a FIR kernel; for an IIR kernel the
+            smallest ``n`` whose neglected tail is below ``tol``.
+        tol : float, optional
+            Truncation tolerance (default the option ``impulse_tol``, 1e-12).
+
+        Notes
+        -----
+        For an IIR kernel with pole radius ``rho < 1``, ``H(w) = B(w)/A(w)`` is analytic for
+        ``|w| < 1/rho``.  Cauchy's estimate on a circle of radius ``1 < R < 1/rho`` gives
+        ``|psi_j| <= M(R) R**-j`` with ``M(R) = max_{|w|=R} |H(w)|``, so the neglected tail obeys
+        ``sum_{j>=n} |psi_j| <= M(R) R**(1-n) / (R - 1)``.  ``n`` is the smallest length making this
+        bound <= ``tol`` over ``R = rho**-f``, ``f in {0.25, 0.5, 0.75, 0.9}``; ``M`` is the maximum
+        over a grid of at least 512 points with a 10 % margin.  Filtering a series bounded by
+        ``X`` with the truncated weights is then within ``tol * X`` of the exact IIR filter.
+        For a FIR kernel with leads (``offset < 0``) the weights start at lag ``offset``.
+
+        Examples
+        --------
+        >>> from convts import kernels
+        >>> kernels.arma(ar=[0.5]).impulse_response(4).tolist()
+        [1.0, 0.5, 0.25, 0.125]
+        """
+        if n is None:
+            n = self.impulse_length(tol)
+        n = check_int(n, "n", minimum=0)
+        if self.is_fir:
+            taps = self.b if self.offset < 0 else _dense(np.r_[0, self._num[0]], np.r_[0.0, self._num[1]])
+            out = np.zeros(n)
+            m = min(n, taps.size)
+            out[:m] = taps[:m]
+            return out
+        from scipy.signal import lfilter
+
+        imp = np.zeros(n)
+        if n:
+            imp[0] = 1.0
+        bfull = _dense(np.concatenate([[0], self._num[0]]), np.concatenate([[0.0], self._num[1]]))
+        return lfilter(bfull, self.a, imp)
+
+    def frequency_response(self, n: int = 512, whole: bool = False):
+        """Frequency response ``H(e^{-i w})`` at ``n`` frequencies (as ``scipy.signal.freqz``).
+
+        Returns
+        -------
+        w : ndarray
+            Frequencies in radians per sample, ``[0, pi)`` (``[0, 2 pi)`` when ``whole``).
+        h : ndarray
+            Complex response ``B(e^{-iw}) / A(e^{-iw})``.
+        """
+        n = check_int(n, "n", minimum=1)
+        w = np.linspace(0.0, 2 * np.pi if whole else np.pi, n, endpoint=False)
+        z = np.exp(-1j * w)
+        return w, _evaluate(*self._num, z) / _evaluate(*self._den, z)
+
+    def acovf(self, nlags: int, sigma2: float = 1.0) -> np.ndarray:
+        """Theoretical autocovariance at lags ``0..nlags`` of ``y = k(e)``, ``e`` white noise of variance ``sigma2``.
+
+        Computed as the impulse response correlated with itself,
+        ``gamma_h = sigma2 * sum_j psi_j psi_{j+h}``, with psi truncated at tolerance 1e-15.
+        """
+        nlags = check_int(nlags, "nlags", minimum=0)
+        psi = self.impulse_response(tol=1e-15) if not self.is_fir else self.b
+        m = psi.size
+        size = m + nlags + 1
+        nfft = 1 << int(np.ceil(np.log2(max(2 * size, 2))))
+        if m > 256:
+            from scipy import fft as sfft
+
+            f = sfft.rfft(psi, nfft)
+            full = sfft.irfft(f * np.conj(f), nfft)[: nlags + 1]
+        else:
+            full = np.array([psi[: m - h] @ psi[h:] if h < m else 0.0 for h in range(nlags + 1)])
+        return sigma2 * full
+
+    def acf(self, nlags: int) -> np.ndarray:
+        """Theoretical autocorrelation at lags ``0..nlags`` of the process the kernel makes from white noise.
+
+        Examples
+        --------
+        >>> from convts import kernels
+        >>> kernels.arma(ar=[0.5]).acf(3).round(12).tolist()
+        [1.0, 0.5, 0.25, 0.125]
+        """
+        g = self.acovf(nlags)
+        if g[0] == 0:
+            raise ValueError("the kernel is zero: its output has no variance")
+        return g / g[0]
+
+    def pacf(self, nlags: int) -> np.ndarray:
+        """Theoretical partial autocorrelation at lags ``0..nlags`` (Durbin-Levinson on :meth:`acf`)."""
+        nlags = check_int(nlags, "nlags", minimum=0)
+        return levinson_durbin(self.acf(nlags), nlags).pacf
+
+    # ------------------------------------------------------------------ application
+    def __call__(self, x, **kwargs):
+        """Apply the kernel: ``k(x, **kw) == convts.convolve(x, k, **kw)``."""
+        if _APPLY is None:  # pragma: no cover - the engine registers itself on `import convts`
+            import importlib
+
+            importlib.import_module("convts.engine")
+        return _APPLY(x, self, **kwargs)
