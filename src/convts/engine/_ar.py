@@ -47,7 +47,7 @@ def yule_walker(x, order: int, method: str = "adjusted", demean: bool = True) ->
     >>> from convts.engine import yule_walker
     >>> fit = yule_walker(np.array([1.0, 2.0, 1.5, 3.0, 2.5, 2.0, 3.5]), 1, method="mle")
     >>> round(float(fit.ar[0]), 6)
-    -0.120567
+    -0.058756
     """
     arr, order = _clean_1d(x, order)
     if method not in ("adjusted", "mle"):

@@ -49,24 +49,30 @@ def _sparse_from(coefs, lags, name: str) -> tuple[np.ndarray, np.ndarray]:
             lag_arr = np.atleast_1d(lag_arr).astype(np.int64)
             if lag_arr.shape != coef_arr.shape:
                 raise ValueError(f"{name} has {coef_arr.size} coefficients but {lag_arr.size} lags; give one lag per coefficient")
-    return _canonical(lag_arr, coef_arr)
+    return _canonical(lag_arr, coef_arr, keep_ends=(name == "ma"))
 
 
-def _canonical(lags: np.ndarray, coefs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sum duplicated lags, sort, drop exact zeros (keeping one term if all vanish)."""
+def _canonical(lags: np.ndarray, coefs: np.ndarray, keep_ends: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Sum duplicated lags, sort, drop exact zeros (keeping one term if all vanish).
+
+    ``keep_ends`` keeps the first and last lag even when zero: a numerator's extent is part of
+    its meaning for the ``full``/``same``/``valid`` modes (``[0.5, 1, 0]`` spans three lags).
+    """
     uniq, inv = np.unique(lags, return_inverse=True)
     summed = np.zeros(uniq.size)
     np.add.at(summed, inv, coefs)
     keep = summed != 0.0
+    if keep_ends and keep.any():
+        keep[0] = keep[-1] = True
     if not keep.any():
         return uniq[:1].copy(), np.zeros(1)
     return uniq[keep], summed[keep]
 
 
-def _product(p: tuple[np.ndarray, np.ndarray], q: tuple[np.ndarray, np.ndarray]):
+def _product(p: tuple[np.ndarray, np.ndarray], q: tuple[np.ndarray, np.ndarray], keep_ends: bool):
     lags = (p[0][:, None] + q[0][None, :]).ravel()
     coefs = (p[1][:, None] * q[1][None, :]).ravel()
-    return _canonical(lags, coefs)
+    return _canonical(lags, coefs, keep_ends)
 
 
 def _dense(lags: np.ndarray, coefs: np.ndarray) -> np.ndarray:
@@ -223,11 +229,11 @@ class Kernel:
     # ------------------------------------------------------------------ algebra
     def __mul__(self, other):
         if isinstance(other, Kernel):
-            return Kernel._from_sparse(_product(self._num, other._num), _product(self._den, other._den))
+            return Kernel._from_sparse(_product(self._num, other._num, True), _product(self._den, other._den, False))
         if isinstance(other, numbers.Real) and not isinstance(other, bool):
             if not np.isfinite(other):
                 raise ValueError(f"cannot scale a kernel by {other}")
-            return Kernel._from_sparse(_canonical(self._num[0], self._num[1] * float(other)), self._den)
+            return Kernel._from_sparse(_canonical(self._num[0], self._num[1] * float(other), True), self._den)
         return NotImplemented
 
     def __rmul__(self, other):
@@ -294,7 +300,7 @@ class Kernel:
         """
         if not self.is_fir:
             raise ValueError("flip() of an IIR kernel is anti-causal; filter the reversed series instead: k(x[::-1])[::-1]")
-        return Kernel._from_sparse(_canonical(-self._num[0], self._num[1]), self._den)
+        return Kernel._from_sparse(_canonical(-self._num[0], self._num[1], True), self._den)
 
     def shift(self, lag: int) -> "Kernel":
         """Delay the kernel by ``lag`` steps (multiply by ``L**lag``; negative leads)."""
