@@ -101,8 +101,17 @@ def _fir(x2, k: Kernel, mode: str, method: str, be, nonfinite: bool = False):
         raise ValueError(f"method={method!r} does not apply to a FIR kernel; use 'direct', 'fft' or 'overlap_add'")
     xin = xp.where(xp.isfinite(x2), x2, 0) if nonfinite else x2
     full = (be.fft_full if method == "fft" else be.oa_full)(xin, k.b)
+    # full[:, j] is the sum at time j + offset; output i is time start + i.  In 'causal' mode a
+    # delayed (offset > 0) or centred (offset < 0) kernel reaches outside ``full``: those
+    # outputs are 0 (x is 0 outside its range).
     i0 = start - k.offset
-    y = xp.ascontiguousarray(full[:, i0 : i0 + n_out])
+    if 0 <= i0 and i0 + n_out <= full.shape[1]:
+        y = xp.ascontiguousarray(full[:, i0 : i0 + n_out])
+    else:
+        y = xp.zeros((x2.shape[0], n_out), dtype=x2.dtype)
+        lo, hi = max(0, -i0), min(n_out, full.shape[1] - i0)
+        if hi > lo:
+            y[:, lo:hi] = full[:, i0 + lo : i0 + hi]
     if nonfinite:
         _repair_nonfinite(x2, k, start, y, be)
     return y
