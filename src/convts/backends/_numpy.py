@@ -51,5 +51,15 @@ def ar_recursion(u, lags, coefs, zi, out):
     if zi is not None:
         m = min(zi.shape[1], u.shape[1])
         v[:, :m] += zi[:, :m]
-    out[...] = signal.lfilter([1.0], a, v, axis=-1)
+    if np.isfinite(v).all():
+        out[...] = signal.lfilter([1.0], a, v, axis=-1)
+        return out
+    # NaN/inf: lfilter's dense denominator would multiply them by the zero coefficients between
+    # sparse lags (0 * nan = nan); run the sparse recursion so they reach only the lags they feed.
+    for t in range(v.shape[1]):
+        acc = v[:, t].copy()
+        for lag, c in zip(lags.tolist(), coefs.tolist()):
+            if t - lag >= 0:
+                acc -= c * out[:, t - lag]
+        out[:, t] = acc
     return out
