@@ -255,7 +255,8 @@ def _check_zi(zi, B_shape, M, dtype, xp):
         )
     if not xp.all(xp.isfinite(zi_arr)):
         raise ValueError("zi contains NaN/inf")
-    return xp.ascontiguousarray(zi_arr.reshape(-1, M).astype(dtype, copy=False))
+    n_series = int(np.prod(B_shape, dtype=np.int64))  # explicit: reshape(-1, 0) is ambiguous when M == 0
+    return xp.ascontiguousarray(zi_arr.reshape(n_series, M).astype(dtype, copy=False))
 
 
 def _apply(x2, k, mode, method, be, zi, want_state, nonfinite):
