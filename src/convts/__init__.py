@@ -14,6 +14,7 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from . import datasets, kernels
+from . import accessor  # registers .conv
 from ._config import get_option, reset, set_options
 from .engine import acf, acovf, ccf, convolve, correlate, pacf, steady_state
 from .kernels import Kernel, acf_to_ar

@@ -1,0 +1,166 @@
+"""Shared pandas helpers: numeric checks, index/freq checks, and wrapping arrays back into pandas.
+
+Used by the ``.conv`` accessor and the command line.  Nothing here changes the caller's objects:
+helpers read ``values``/``index`` and build new pandas objects around new arrays.
+
+Naming rule (documented on :mod:`convts.accessor`): a result whose values mean something new is
+labelled ``f"{label}_{suffix}"`` (``sales`` -> ``sales_ma7``) when the label is a string; an
+unnamed Series (``name=None``) stays unnamed and non-string labels (integers, tuples) are kept.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "series_values", "frame_values", "values_2d", "regular_freq", "future_index", "label",
+    "wrap", "seasonal_period",
+]
+
+
+def label(name, suffix: str | None):
+    """Apply the naming rule: ``'sales'`` -> ``'sales_ma7'``; ``None`` and non-str labels are kept."""
+    if suffix is None or not isinstance(name, str):
+        return name
+    return f"{name}_{suffix}"
+
+
+def _numeric_or_raise(dtype, what: str) -> None:
+    if isinstance(dtype, pd.CategoricalDtype) or not pd.api.types.is_numeric_dtype(dtype):
+        raise TypeError(
+            f"{what} has dtype {dtype}, which is not numeric; convert it first, "
+            f"e.g. pd.to_numeric(..., errors='coerce'), or leave it out"
+        )
+    if pd.api.types.is_complex_dtype(dtype):
+        raise TypeError(f"{what} is complex ({dtype}); convts filters real series")
+
+
+def series_values(s: pd.Series) -> np.ndarray:
+    """float64 values of a numeric Series (nullable NA -> NaN); a clear ``TypeError`` otherwise."""
+    what = "the Series" if s.name is None else f"Series {s.name!r}"
+    _numeric_or_raise(s.dtype, what)
+    if s.dtype == np.float32:
+        return s.to_numpy()
+    return s.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def frame_values(df: pd.DataFrame) -> np.ndarray:
+    """``(T, n_columns)`` float64 array of a numeric DataFrame; the error names the first bad column."""
+    if df.shape[1] == 0:
+        raise ValueError("the DataFrame has no columns")
+    for col, dtype in df.dtypes.items():
+        _numeric_or_raise(dtype, f"column {col!r}")
+    if all(dt == np.float32 for dt in df.dtypes):
+        return df.to_numpy(dtype=np.float32)
+    return df.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def values_2d(obj) -> np.ndarray:
+    """``(T, k)`` values: a Series becomes one column."""
+    if isinstance(obj, pd.Series):
+        return series_values(obj)[:, None]
+    return frame_values(obj)
+
+
+def regular_freq(index: pd.Index, operation: str):
+    """The spacing of ``index`` for an operation that needs regularly spaced observations.
+
+    Returns the index's ``freq`` (inferred when missing but regular) for a DatetimeIndex or
+    TimedeltaIndex, the ``freq`` of a PeriodIndex, and ``None`` for any other index (positions).
+    Raises ``ValueError`` for duplicated, unsorted or irregular timestamps.
+    """
+    if isinstance(index, pd.PeriodIndex):
+        if index.has_duplicates:
+            raise ValueError(f"{operation} needs one observation per period, but the PeriodIndex has duplicates")
+        return index.freq
+    if not isinstance(index, (pd.DatetimeIndex, pd.TimedeltaIndex)):
+        return None
+    kind = type(index).__name__
+    if index.has_duplicates:
+        dup = index[index.duplicated()]
+        raise ValueError(
+            f"{operation} needs regularly spaced observations, but the {kind} has {dup.size} duplicated "
+            f"timestamp(s) (first: {dup[0]}); aggregate them first, e.g. s.groupby(level=0).mean()"
+        )
+    if not index.is_monotonic_increasing:
+        raise ValueError(f"{operation} needs a sorted {kind}; sort it first: s.sort_index()")
+    if index.freq is not None:
+        return index.freq
+    freq = pd.infer_freq(index) if index.size >= 3 else None
+    if freq is None:
+        if index.size < 3:
+            raise ValueError(
+                f"{operation} needs a {kind} with a freq; with {index.size} timestamps none can be "
+                f"inferred: set one, e.g. s.index = pd.DatetimeIndex(s.index, freq='MS')"
+            )
+        steps = np.diff(index.asi8)
+        values, counts = np.unique(steps, return_counts=True)
+        odd = np.flatnonzero(steps != values[counts.argmax()])
+        where = int(odd[0]) if odd.size else 0
+        raise ValueError(
+            f"{operation} needs regularly spaced observations, but the {kind} has no freq and none "
+            f"can be inferred (irregular spacing, e.g. between {index[where]} and {index[where + 1]}); "
+            f"resample first, e.g. s.resample('D').mean() or s.asfreq('D')"
+        )
+    return pd.tseries.frequencies.to_offset(freq)
+
+
+def with_freq(obj, freq):
+    """A shallow copy of ``obj`` whose Datetime/Timedelta index carries ``freq`` (the caller is untouched)."""
+    if freq is None or isinstance(obj.index, pd.PeriodIndex) or obj.index.freq is not None:
+        return obj
+    out = obj.copy(deep=False)
+    out.index = type(obj.index)(obj.index, freq=freq)
+    return out
+
+
+def future_index(index: pd.Index, steps: int, freq=None) -> pd.Index:
+    """The ``steps`` labels that follow ``index`` (dates for a regular time index, else positions)."""
+    if isinstance(index, pd.PeriodIndex):
+        return pd.period_range(index[-1] + 1, periods=steps, freq=index.freq, name=index.name)
+    if isinstance(index, pd.DatetimeIndex):
+        freq = freq if freq is not None else regular_freq(index, "forecasting")
+        return pd.date_range(index[-1], periods=steps + 1, freq=freq, name=index.name)[1:]
+    if isinstance(index, pd.TimedeltaIndex):
+        freq = freq if freq is not None else regular_freq(index, "forecasting")
+        return pd.timedelta_range(index[-1], periods=steps + 1, freq=freq, name=index.name)[1:]
+    if isinstance(index, pd.RangeIndex):
+        step = index.step
+        start = index.stop if len(index) else 0
+        return pd.RangeIndex(start, start + steps * step, step, name=index.name)
+    if pd.api.types.is_integer_dtype(index.dtype) and len(index) >= 2:
+        steps_ = np.diff(index.to_numpy())
+        if np.all(steps_ == steps_[0]) and steps_[0] > 0:
+            return pd.Index(index[-1] + steps_[0] * np.arange(1, steps + 1), name=index.name)
+    return pd.RangeIndex(len(index), len(index) + steps)
+
+
+_SEASONAL = {"M": 12, "MS": 12, "ME": 12, "BM": 12, "BMS": 12, "BME": 12, "SM": 24, "SMS": 24,
+             "Q": 4, "QS": 4, "QE": 4, "BQ": 4, "BQS": 4, "BQE": 4, "W": 52, "D": 7, "B": 5,
+             "h": 24, "H": 24, "min": 60, "T": 60}
+
+
+def seasonal_period(index: pd.Index, operation: str) -> int:
+    """The usual seasonal period of a regular time index: 12 for monthly, 4 quarterly, 7 daily, ..."""
+    freq = regular_freq(index, operation)
+    if freq is None:
+        raise ValueError(f"{operation}: give period= (the index has no freq to infer a seasonal period from)")
+    base = freq.name.split("-")[0] if hasattr(freq, "name") else str(freq)
+    if getattr(freq, "n", 1) == 1 and base in _SEASONAL:
+        return _SEASONAL[base]
+    raise ValueError(
+        f"{operation}: no default seasonal period for freq {freq.freqstr!r}; give period= explicitly"
+    )
+
+
+def wrap(values: np.ndarray, like, suffix: str | None, columns=None):
+    """New Series/DataFrame holding ``values`` on ``like``'s index (same object: freq and tz kept)."""
+    if isinstance(like, pd.Series):
+        values = values.reshape(-1) if values.ndim == 2 else values
+        return pd.Series(values, index=like.index, name=label(like.name, suffix))
+    cols = like.columns if columns is None else columns
+    if columns is None:
+        cols = pd.Index([label(c, suffix) for c in like.columns], name=like.columns.name) \
+            if not isinstance(like.columns, pd.MultiIndex) else like.columns
+    return pd.DataFrame(values, index=like.index, columns=cols)

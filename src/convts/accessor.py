@@ -1,0 +1,593 @@
+"""The ``.conv`` pandas accessor: thin, stateless forwards to convts' public functions.
+
+``import convts`` registers ``.conv`` on every Series and DataFrame.  pandas builds a new accessor
+object on each access; it holds only a reference to the caller, never changes it, and never
+catches an error.
+
+Conventions
+-----------
+Index
+    Every same-length result keeps the caller's index object, so its ``freq`` and timezone are kept.
+Names
+    A result whose values mean something new is labelled ``f"{label}_{suffix}"``: ``sales`` ->
+    ``sales_ma7``, ``sales_ewma``, ``sales_gaussian``, ``sales_conv``, ``sales_echo``,
+    ``sales_comb``, ``sales_diff1``, ``sales_diff1_sdiff12`` (``d=1, D=1, period=12``; ``D=2``
+    gives ``sdiff12x2``), ``sales_integrate1``, ``sales_ar_filter``, ``sales_acf``,
+    ``sales_pacf``, ``sales_ccf``, ``sales_prewhiten``, ``sales_whiten``.  The rule applies to a
+    Series name and to each DataFrame column label alike.  An unnamed Series stays unnamed and
+    non-string labels (integers, tuples) are kept as they are.  PCA whitening names its columns
+    ``pc1, pc2, ...`` (components are not columns).
+DataFrames
+    Filters run on all columns in one batched engine call (``convts.convolve(values, k, axis=0)``);
+    every column must be numeric (the error names the first that is not).  Statistics (``acf``,
+    ``pacf``, ``ccf``) are per column.
+Spacing
+    Filters count observations (like ``rolling(7)``), so they accept any index.  Operations that
+    need regularly spaced time -- a seasonal ``diff``/``integrate`` whose ``period`` is inferred
+    from the index, ``arima`` and ``forecast`` -- use the index's ``freq``, inferred when missing
+    but regular, and raise ``ValueError`` for duplicated, unsorted or irregular timestamps.
+
+Examples
+--------
+>>> import pandas as pd, convts
+>>> s = pd.Series([1.0, 2.0, 3.0, 4.0], name="sales",
+...               index=pd.date_range("2024-01-01", periods=4, freq="D"))
+>>> s.conv.ma(2).tolist()
+[nan, 1.5, 2.5, 3.5]
+>>> s.conv.diff().name, s.conv.diff().index.freqstr
+('sales_diff1', 'D')
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+import warnings
+
+from . import _pandas as P
+from ._validation import check_int, raise_if_nonfinite
+
+__all__ = ["SeriesConvAccessor", "DataFrameConvAccessor"]
+
+_KEEP_LENGTH = ("causal", "same", "circular")
+
+
+def _check_mode(mode: str) -> None:
+    if mode not in _KEEP_LENGTH:
+        raise ValueError(
+            f"mode={mode!r}: the accessor keeps the index, so it needs a same-length mode "
+            f"{_KEEP_LENGTH}; for 'full' or 'valid' call convts.convolve(s.to_numpy(), ...)"
+        )
+
+
+def _diff_suffix(stem: str, d: int, D: int, period) -> str:
+    parts = [f"{stem}{d}"] if d or not D else []
+    if D:
+        parts.append(f"s{stem}{period}" + (f"x{D}" if D > 1 else ""))
+    return "_".join(parts)
+
+
+def _leading_nan(X: np.ndarray) -> np.ndarray:
+    """Per column, the number of leading NaN/inf rows (the whole length for an empty column)."""
+    finite = np.isfinite(X)
+    first = finite.argmax(axis=0)
+    first[~finite.any(axis=0)] = X.shape[0]
+    return first
+
+
+class _ConvAccessor:
+    """Methods shared by the Series and DataFrame accessors (``self._obj`` is the caller)."""
+
+    def __init__(self, obj):
+        self._obj = obj
+
+    # -- plumbing -------------------------------------------------------------------------------
+    def _values(self) -> np.ndarray:
+        return P.values_2d(self._obj)
+
+    def _run(self, kernel, X=None, *, pad_missing=False, **convolve_kw) -> np.ndarray:
+        """One batched engine call on ``(T, k)`` values; ``pad_missing`` treats out-of-sample as NaN."""
+        from .engine import convolve
+
+        X = self._values() if X is None else X
+        if not pad_missing:
+            return convolve(X, kernel, axis=0, **convolve_kw)
+        before, after = max(int(kernel.ma_lags[-1]), 0), max(-int(kernel.offset), 0)
+        T = X.shape[0]
+        X = np.pad(X, ((before, after), (0, 0)), constant_values=np.nan)
+        return convolve(X, kernel, axis=0, **convolve_kw)[before : before + T]
+
+    def _apply(self, kernel, suffix, X=None, **kw):
+        return P.wrap(self._run(kernel, X, **kw), self._obj, suffix)
+
+    # -- smoothers ------------------------------------------------------------------------------
+    def ma(self, window, weights=None, center=False, min_periods=None, *, method="auto", backend="auto",
+           nan_policy="omit"):
+        """Moving (weighted) mean; by default equal to ``rolling(window, center, min_periods).mean()``.
+
+        Forwards to :func:`convts.kernels.moving_average` and :func:`convts.convolve`.  Values
+        before the start and after the end count as missing, so incomplete windows are NaN, as in
+        pandas.
+
+        Parameters
+        ----------
+        window, weights, center
+            As :func:`convts.kernels.moving_average`.
+        min_periods : int, optional
+            Fewest observed values a window needs (default ``window``), used with
+            ``nan_policy='omit'`` as ``min_weight = min_periods / window`` (with ``weights``: the
+            share of the absolute weight observed).
+        method, backend
+            As :func:`convts.convolve`.
+        nan_policy : {'omit', 'propagate', 'raise'}
+            ``omit`` (default) averages the observed values of each window (pandas);
+            ``propagate``: a NaN anywhere in the window gives NaN.
+
+        Examples
+        --------
+        >>> import pandas as pd, convts
+        >>> pd.Series([1.0, 2.0, None, 4.0], name="x").conv.ma(2, min_periods=1).tolist()
+        [1.0, 1.5, 2.0, 4.0]
+        """
+        from .kernels import moving_average
+
+        k = moving_average(window, weights, center)
+        window = check_int(window, "window", minimum=1)
+        if min_periods is None:
+            min_periods = window
+        min_periods = check_int(min_periods, "min_periods", minimum=1, maximum=window)
+        X = self._values()
+        if nan_policy == "raise":
+            raise_if_nonfinite(X, "the data")
+        if nan_policy == "omit":
+            kw = dict(nan_policy="omit", min_weight=min_periods / window)
+        elif nan_policy == "propagate" or nan_policy == "raise":
+            if min_periods != window:
+                raise ValueError(
+                    f"min_periods={min_periods} applies with nan_policy='omit'; with "
+                    f"nan_policy={nan_policy!r} every window must be complete"
+                )
+            kw = dict(nan_policy="propagate")
+        else:
+            raise ValueError(f"nan_policy={nan_policy!r}: use one of ('propagate', 'omit', 'raise')")
+        return self._apply(k, f"ma{window}", X, pad_missing=True, method=method, backend=backend, **kw)
+
+    def ewma(self, alpha=None, span=None, halflife=None, com=None, adjust=False, *, method="auto",
+             backend="auto", nan_policy="propagate"):
+        """Exponentially weighted mean, equal to pandas ``ewm(..., adjust=adjust).mean()``.
+
+        Forwards to :func:`convts.kernels.ewma` and :func:`convts.convolve`.  ``adjust=False``
+        starts the filter in the steady state of the first value,
+        ``zi=convts.steady_state(k, x[0])``; leading NaN (e.g. after ``diff``) are skipped: the
+        filter starts at the first observed value and the result is NaN before it.
+        ``adjust=True`` divides by the weight seen so far, ``1 - (1 - alpha)**(t + 1)``; with
+        ``nan_policy='omit'`` it skips NaN as pandas does.
+
+        Parameters
+        ----------
+        alpha, span, halflife, com
+            Exactly one, as :func:`convts.kernels.ewma` and pandas.
+        adjust : bool
+            pandas' ``adjust``; default ``False`` (the recursive filter).
+        nan_policy : {'propagate', 'omit', 'raise'}
+            ``propagate``: a NaN inside the series spreads to every later output.  ``omit``
+            needs ``adjust=True`` when NaN are inside the series.
+
+        Examples
+        --------
+        >>> import pandas as pd, convts
+        >>> pd.Series([2.0, 4.0, 4.0]).conv.ewma(0.5).tolist()
+        [2.0, 3.0, 3.5]
+        """
+        from .engine import convolve, steady_state
+        from .kernels import ewma
+
+        k = ewma(alpha, span=span, halflife=halflife, com=com)
+        a = float(k.ma_coefs[0])
+        X = self._values()
+        if nan_policy not in ("propagate", "omit", "raise"):
+            raise ValueError(f"nan_policy={nan_policy!r}: use one of ('propagate', 'omit', 'raise')")
+        if nan_policy == "raise":
+            raise_if_nonfinite(X, "the data")
+        T = X.shape[0]
+        if adjust:
+            if nan_policy == "omit" and not np.isfinite(X).all():
+                return self._apply(k, "ewma", X, method=method, backend=backend, nan_policy="omit")
+            y = convolve(X, k, axis=0, method=method, backend=backend, nan_policy="propagate")
+            y /= (1.0 - (1.0 - a) ** np.arange(1, T + 1))[:, None]
+            return P.wrap(y, self._obj, "ewma")
+        lead = _leading_nan(X)
+        rows = np.arange(T)[:, None]
+        if nan_policy == "omit" and not np.isfinite(X[rows >= lead]).all():
+            raise ValueError(
+                "ewma(adjust=False) cannot skip NaN inside the series; use adjust=True (with "
+                "nan_policy='omit' it equals pandas' ewm(adjust=True).mean()), nan_policy='propagate', "
+                "or fill the gaps first (e.g. s.interpolate())"
+            )
+        first = X[np.minimum(lead, T - 1), np.arange(X.shape[1])]
+        if (lead > 0).any():
+            X = np.where(rows < lead, first, X)
+        first = np.where(np.isfinite(first), first, 0.0)
+        y = convolve(X, k, axis=0, method=method, backend=backend, nan_policy="propagate",
+                     zi=steady_state(k, first))
+        if (lead > 0).any():
+            y[rows < lead] = np.nan
+        return P.wrap(y, self._obj, "ewma")
+
+    def gaussian(self, sigma, truncate=4.0, *, method="auto", backend="auto", nan_policy="omit",
+                 min_weight=None):
+        """Centred Gaussian smoother (:func:`convts.kernels.gaussian` + :func:`convts.convolve`).
+
+        Values outside the sample count as missing: with ``nan_policy='omit'`` (default) the
+        windows at the ends are renormalised by the weight observed (no shrinking towards 0);
+        ``min_weight`` as :func:`convts.convolve`.  ``propagate``: NaN where the window is not
+        complete.
+
+        Examples
+        --------
+        >>> import pandas as pd, convts
+        >>> pd.Series([3.0, 3.0, 3.0, 3.0]).conv.gaussian(1.0).round(12).tolist()
+        [3.0, 3.0, 3.0, 3.0]
+        """
+        from .kernels import gaussian
+
+        k = gaussian(sigma, truncate)
+        X = self._values()
+        if nan_policy == "raise":
+            raise_if_nonfinite(X, "the data")
+            nan_policy = "propagate"
+        return self._apply(k, "gaussian", X, pad_missing=True, method=method, backend=backend,
+                           nan_policy=nan_policy, min_weight=min_weight)
+
+    # -- general filters ------------------------------------------------------------------------
+    def convolve(self, kernel, mode="causal", method="auto", backend="auto", nan_policy="propagate",
+                 zi=None, min_weight=None):
+        """Apply a :class:`~convts.Kernel` (or FIR taps), as :func:`convts.convolve` on the values.
+
+        Same parameters as :func:`convts.convolve` except that ``mode`` must keep the length
+        (``causal``, ``same`` or ``circular``); the history before the sample is zero (or ``zi``,
+        shape ``(n_columns, state)`` for a DataFrame).
+
+        Examples
+        --------
+        >>> import pandas as pd, convts
+        >>> pd.Series([1.0, 2.0, 3.0]).conv.convolve([0.5, 0.5]).tolist()
+        [0.5, 1.5, 2.5]
+        """
+        from .engine import as_kernel
+
+        _check_mode(mode)
+        return self._apply(as_kernel(kernel), "conv", mode=mode, method=method, backend=backend,
+                           nan_policy=nan_policy, zi=zi, min_weight=min_weight)
+
+    def echo(self, delay, gain, repeats=1, *, method="auto", backend="auto", nan_policy="propagate"):
+        """Add ``repeats`` echoes ``gain**r * x[t - r*delay]`` (:func:`convts.kernels.echo`); zero history.
+
+        Examples
+        --------
+        >>> import pandas as pd, convts
+        >>> pd.Series([1.0, 0.0, 0.0]).conv.echo(2, 0.5).tolist()
+        [1.0, 0.0, 0.5]
+        """
+        from .kernels import echo
+
+        return self._apply(echo(delay, gain, repeats), "echo", method=method, backend=backend,
+                           nan_policy=nan_policy)
+
+    def comb(self, delay, gain, *, method="auto", backend="auto", nan_policy="propagate"):
+        """Feedback comb ``y[t] = x[t] + gain * y[t - delay]`` (:func:`convts.kernels.comb`); zero history.
+
+        Examples
+        --------
+        >>> import pandas as pd, convts
+        >>> pd.Series([1.0, 0.0, 0.0, 0.0, 0.0]).conv.comb(2, 0.5).tolist()
+        [1.0, 0.0, 0.5, 0.0, 0.25]
+        """
+        from .kernels import comb
+
+        return self._apply(comb(delay, gain), "comb", method=method, backend=backend, nan_policy=nan_policy)
+
+    def _period(self, D, period, operation):
+        if D and period is None:
+            return P.seasonal_period(self._obj.index, operation)
+        return period
+
+    def diff(self, d=1, D=0, period=None, *, method="auto", backend="auto"):
+        """Differences ``(1 - L)^d (1 - L^s)^D x`` (:func:`convts.kernels.difference`).
+
+        NaN where the difference needs values before the sample (the first ``d + D * period``
+        rows), as pandas ``diff``; a NaN in the data spreads to the differences that use it.
+        With ``D > 0`` and no ``period``, the period comes from the index's (regular) freq:
+        12 for monthly, 4 for quarterly, 7 for daily, 24 for hourly, ...
+
+        Examples
+        --------
+        >>> import pandas as pd, convts
+        >>> pd.Series([1.0, 4.0, 9.0, 16.0]).conv.diff().tolist()
+        [nan, 3.0, 5.0, 7.0]
+        """
+        from .kernels import difference
+
+        D = check_int(D, "D", minimum=0)
+        period = self._period(D, period, "a seasonal diff")
+        k = difference(d, D, period)
+        y = self._run(k, method=method, backend=backend, nan_policy="propagate")
+        y[: int(k.ma_lags[-1])] = np.nan
+        return P.wrap(y, self._obj, _diff_suffix("diff", check_int(d, "d"), D, period))
+
+    def integrate(self, d=1, D=0, period=None, *, method="auto", backend="auto", nan_policy="propagate"):
+        """Cumulative sums ``x / ((1 - L)^d (1 - L^s)^D)`` (:func:`convts.kernels.integrate`), zero history.
+
+        Leading NaN (as left by :meth:`diff`) are skipped: the sum starts at the first observed
+        value and the result is NaN before it, so ``s.conv.diff().conv.integrate()`` is
+        ``s - s.iloc[0]`` (NaN first).  A NaN inside the series spreads to every later value.
+
+        Examples
+        --------
+        >>> import pandas as pd, convts
+        >>> pd.Series([1.0, 2.0, 3.0]).conv.integrate().tolist()
+        [1.0, 3.0, 6.0]
+        """
+        from .kernels import integrate
+
+        D = check_int(D, "D", minimum=0)
+        period = self._period(D, period, "a seasonal integrate")
+        k = integrate(d, D, period)
+        X = self._values()
+        if nan_policy == "raise":
+            raise_if_nonfinite(X, "the data")
+            nan_policy = "propagate"
+        lead = _leading_nan(X)
+        rows = np.arange(X.shape[0])[:, None]
+        if (lead > 0).any():
+            X = np.where(rows < lead, 0.0, X)
+        y = self._run(k, X, method=method, backend=backend, nan_policy=nan_policy)
+        y[rows < lead] = np.nan
+        return P.wrap(y, self._obj, _diff_suffix("integrate", check_int(d, "d"), D, period))
+
+    def ar_filter(self, ar, *, method="auto", backend="auto", nan_policy="propagate", zi=None):
+        """Apply the AR filter ``1 / (1 - phi_1 L - ... - phi_p L^p)``: generate an AR process from the series.
+
+        ``s.conv.ar_filter([0.5])`` is ``y[t] = 0.5 y[t-1] + s[t]`` with zero history
+        (:func:`convts.kernels.arma` with ``ar``, statsmodels' sign convention).  Its inverse, the
+        FIR ``1 - phi(L)`` that turns an AR process into white noise, is :meth:`prewhiten`
+        (or ``s.conv.convolve(convts.kernels.arma(ar=phi).inverse())``).
+
+        Examples
+        --------
+        >>> import pandas as pd, convts
+        >>> pd.Series([1.0, 0.0, 0.0]).conv.ar_filter([0.5]).tolist()
+        [1.0, 0.5, 0.25]
+        """
+        from .kernels import arma
+
+        return self._apply(arma(ar=ar), "ar_filter", method=method, backend=backend, nan_policy=nan_policy,
+                           zi=zi)
+
+    # -- statistics -----------------------------------------------------------------------------
+    def _per_column(self, fn, suffix, index_name="lag", lags=None):
+        """Run a 1-D statistic per column; ``fn(values) -> array or (array, confint)``."""
+        obj = self._obj
+        cols = [obj] if isinstance(obj, pd.Series) else [obj[c] for c in obj.columns]
+        pieces = []
+        for s in cols:
+            res = fn(P.series_values(s))
+            if isinstance(res, tuple):
+                r, ci = res
+                lag_index = pd.Index(lags if lags is not None else np.arange(r.size), name=index_name)
+                pieces.append(pd.DataFrame({suffix: r, "ci_lower": ci[:, 0], "ci_upper": ci[:, 1]},
+                                           index=lag_index))
+            else:
+                lag_index = pd.Index(lags if lags is not None else np.arange(res.size), name=index_name)
+                pieces.append(pd.Series(res, index=lag_index, name=P.label(s.name, suffix)))
+        if isinstance(obj, pd.Series):
+            return pieces[0]
+        if isinstance(pieces[0], pd.Series):
+            frame = pd.concat(pieces, axis=1)
+            frame.columns = pd.Index([P.label(c, suffix) for c in obj.columns], name=obj.columns.name)
+            return frame
+        return pd.concat(dict(zip(obj.columns, pieces)), axis=1)
+
+    def acf(self, nlags=None, *, adjusted=False, alpha=None, nan_policy="propagate"):
+        """Sample autocorrelation (:func:`convts.acf`), indexed by lag ``0..nlags``.
+
+        With ``alpha`` a DataFrame with the columns ``acf, ci_lower, ci_upper`` (per column of
+        a DataFrame, under a column MultiIndex).
+
+        Examples
+        --------
+        >>> import pandas as pd, convts
+        >>> pd.Series([1.0, 3.0, 2.0, 4.0, 3.0], name="x").conv.acf(2).round(6).tolist()
+        [1.0, -0.223077, 0.246154]
+        """
+        from .engine import acf
+
+        return self._per_column(lambda v: acf(v, nlags, adjusted=adjusted, alpha=alpha, nan_policy=nan_policy),
+                                "acf")
+
+    def pacf(self, nlags=None, method="ywadjusted", *, alpha=None):
+        """Sample partial autocorrelation (:func:`convts.pacf`), indexed by lag ``0..nlags``.
+
+        Examples
+        --------
+        >>> import pandas as pd, convts
+        >>> s = pd.Series([1.0, 3.0, 2.0, 4.0, 3.0, 5.0, 4.0])
+        >>> s.conv.pacf(2, method="ywm").round(6).tolist()
+        [1.0, 0.06391, 0.362056]
+        """
+        from .engine import pacf
+
+        return self._per_column(lambda v: pacf(v, nlags, method, alpha=alpha), "pacf")
+
+    def _other_values(self, other, n) -> np.ndarray:
+        if isinstance(other, pd.Series):
+            if not other.index.equals(self._obj.index):
+                raise ValueError(
+                    "other has a different index; align the two series first, e.g. "
+                    "x, y = x.align(y, join='inner')"
+                )
+            return P.series_values(other)
+        if isinstance(other, pd.DataFrame):
+            raise TypeError("other must be one series (a Series or 1-D array), not a DataFrame")
+        return np.asarray(other)
+
+    def ccf(self, other, nlags=None, *, two_sided=True, adjusted=True, alpha=None):
+        """Cross-correlation ``corr(x[t+k], other[t])`` (:func:`convts.ccf`), indexed by lag.
+
+        Lags ``-nlags..nlags`` (``two_sided``) or ``0..nlags``; a peak at positive ``k`` means this
+        series follows ``other`` by ``k`` steps.  A DataFrame correlates each column with ``other``.
+
+        Examples
+        --------
+        >>> import pandas as pd, convts
+        >>> x = pd.Series([0.0, 1.0, 0.0, 0.0, 2.0, 0.0, 1.0])
+        >>> x.conv.ccf(x, 1).round(4).tolist()
+        [-0.641, 1.0, -0.641]
+        """
+        from .engine import ccf
+
+        y = self._other_values(other, len(self._obj))
+        n = len(self._obj)
+        nl = nlags
+        if nl is None:
+            nl = min(int(10 * np.log10(n)), n - 1) if n > 1 else 0
+        lags = np.arange(-nl, nl + 1) if two_sided else np.arange(nl + 1)
+        return self._per_column(
+            lambda v: ccf(v, y, nlags, two_sided=two_sided, adjusted=adjusted, alpha=alpha), "ccf", lags=lags
+        )
+
+    # -- whitening ------------------------------------------------------------------------------
+    def prewhiten(self, order=None, **kwargs):
+        """Filter with the FIR ``1 - phi(L)`` of an AR model fitted to the series (:class:`convts.whiten.ARPrewhitener`).
+
+        ``order`` and ``kwargs`` are the parameters of ``ARPrewhitener`` (``order=None`` picks the
+        order by ``criterion`` up to ``max_order``).  A DataFrame fits one AR model per column in
+        one call.  The first ``order`` values, which would need pre-sample data, are as the
+        whitener returns them.
+        """
+        from .whiten import ARPrewhitener
+
+        X = self._values()
+        w = ARPrewhitener(order=order, **kwargs)
+        y = np.asarray(w.fit_transform(X))
+        return P.wrap(y.reshape(X.shape), self._obj, "prewhiten")
+
+    def whiten(self, method="zca", **kwargs):
+        """Standardise or decorrelate (:mod:`convts.whiten`): ``'zca'``, ``'pca'`` or ``'standardize'``.
+
+        A DataFrame is whitened across its columns (rows are observations): ``zca`` gives
+        decorrelated columns that stay closest to the originals (same labels + ``_whiten``);
+        ``pca`` gives principal components ``pc1, pc2, ...``; ``kwargs`` go to the whitener
+        (e.g. ``eps``).
+        """
+        from . import whiten as W
+
+        classes = {"zca": W.ZCAWhitener, "pca": W.PCAWhitener, "standardize": W.Standardizer}
+        if method not in classes:
+            raise ValueError(f"method={method!r}: use one of {tuple(classes)}")
+        X = self._values()
+        y = np.asarray(classes[method](**kwargs).fit_transform(X))
+        if method == "pca" and isinstance(self._obj, pd.DataFrame):
+            return pd.DataFrame(y, index=self._obj.index, columns=[f"pc{i + 1}" for i in range(y.shape[1])])
+        return P.wrap(y.reshape(X.shape), self._obj, "whiten")
+
+    # -- models ---------------------------------------------------------------------------------
+    def _regular(self, operation):
+        freq = P.regular_freq(self._obj.index, operation)
+        return P.with_freq(self._obj, freq), freq
+
+
+class SeriesConvAccessor(_ConvAccessor):
+    """``s.conv``: convts on a Series (see :mod:`convts.accessor` for the conventions)."""
+
+    def arima(self, order, seasonal_order=None, trend=None, method="mle", *, exog=None, **fit_kwargs):
+        """Fit :class:`convts.ARIMA` to the series: ``ARIMA(s, exog, order, seasonal_order, trend).fit(method, **fit_kwargs)``.
+
+        A DatetimeIndex must be regular (its freq is inferred when missing), so that forecasts
+        are indexed by the following dates.  Returns the ``ARIMAResults``.
+        """
+        import convts
+
+        s, _ = self._regular("arima")
+        P.series_values(s)
+        model = convts.ARIMA(s, exog=exog, order=order, seasonal_order=_seasonal(seasonal_order), trend=trend)
+        return model.fit(method=method, **fit_kwargs)
+
+    def forecast(self, steps, order, seasonal_order=None, trend=None, method="mle", alpha=0.05,
+                 **fit_kwargs):
+        """Fit an ARIMA model and forecast: ``get_forecast(steps).summary_frame(alpha)``.
+
+        Returns a DataFrame with the columns ``mean, mean_se, mean_ci_lower, mean_ci_upper``,
+        indexed by the ``steps`` dates (or positions) that follow the series.
+        """
+        s, freq = self._regular("forecast")
+        steps = check_int(steps, "steps", minimum=1)
+        res = SeriesConvAccessor(s).arima(order, seasonal_order, trend, method, **fit_kwargs)
+        frame = res.get_forecast(steps).summary_frame(alpha=alpha)
+        frame = pd.DataFrame(frame)
+        frame.index = P.future_index(s.index, steps, freq)
+        return frame
+
+
+def _seasonal(seasonal_order):
+    return (0, 0, 0, 0) if seasonal_order is None else seasonal_order
+
+
+class DataFrameConvAccessor(_ConvAccessor):
+    """``df.conv``: convts on every column of a DataFrame in one batched call."""
+
+    def arima(self, order, seasonal_order=None, trend=None, method="css-mle", *, by=None,
+              time_col=None, value_col=None, **kwargs):
+        """Fit the same ARIMA model to many series with :func:`convts.fit_many`; returns its result.
+
+        Wide data (default): one column per series, rows in time order.  Long panel: ``by`` names
+        the id column, with ``time_col`` and ``value_col`` (``fit_many``'s ``id_col``,
+        ``time_col``, ``value_col``).  ``kwargs`` go to ``fit_many`` (``backend``, ``n_jobs``).
+        """
+        import convts
+
+        if by is None:
+            if time_col is not None or value_col is not None:
+                raise ValueError("time_col/value_col describe a long panel: give by='<id column>' too")
+            df, _ = self._regular("arima")
+            P.frame_values(df)
+            return convts.fit_many(df, order, seasonal_order=seasonal_order, trend=trend, method=method, **kwargs)
+        df = self._obj
+        for role, col in (("by", by), ("time_col", time_col), ("value_col", value_col)):
+            if col is None:
+                raise ValueError(f"a long panel needs {role}=<column name>")
+            if col not in df.columns:
+                raise KeyError(f"{role}={col!r} is not a column; the columns are {list(df.columns)}")
+        P.series_values(df[value_col])
+        return convts.fit_many(df, order, seasonal_order=seasonal_order, trend=trend, method=method,
+                               id_col=by, time_col=time_col, value_col=value_col, **kwargs)
+
+    def forecast(self, steps, order, seasonal_order=None, trend=None, method="mle", alpha=0.05,
+                 **fit_kwargs):
+        """Forecast every column with its own ARIMA fit (see :meth:`SeriesConvAccessor.forecast`).
+
+        Returns a DataFrame indexed by the following dates, with a column MultiIndex
+        ``(column, mean | mean_se | mean_ci_lower | mean_ci_upper)``.
+        """
+        df, freq = self._regular("forecast")
+        P.frame_values(df)
+        frames = {c: SeriesConvAccessor(df[c]).forecast(steps, order, seasonal_order, trend, method, alpha,
+                                                        **fit_kwargs) for c in df.columns}
+        return pd.concat(frames, axis=1)
+
+
+def _register(target, register, cls) -> None:
+    """Register ``cls`` as ``target.conv``; a re-import of this module (pytest's doctest
+    collection) replaces our own accessor silently, any other ``conv`` still warns."""
+    existing = getattr(target.__dict__.get("conv"), "_accessor", None)
+    ours = existing is not None and existing.__module__ in (__name__, "convts.accessor") \
+        and existing.__qualname__ == cls.__qualname__
+    with warnings.catch_warnings():
+        if ours:
+            warnings.simplefilter("ignore", UserWarning)
+        register("conv")(cls)
+
+
+_register(pd.Series, pd.api.extensions.register_series_accessor, SeriesConvAccessor)
+_register(pd.DataFrame, pd.api.extensions.register_dataframe_accessor, DataFrameConvAccessor)
