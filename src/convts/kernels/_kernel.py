@@ -170,6 +170,9 @@ class Kernel:
     def __setattr__(self, name, value):
         raise AttributeError("Kernel is immutable; build a new one instead")
 
+    def __reduce__(self):  # pickle / copy.deepcopy (pandas attrs, joblib) rebuild without __setattr__
+        return (Kernel._from_sparse, (self._num, self._den))
+
     # ------------------------------------------------------------------ structure
     @property
     def ma_lags(self) -> np.ndarray:
