@@ -18,6 +18,8 @@ from . import accessor  # registers .conv
 from ._config import get_option, reset, set_options
 from .engine import acf, acovf, ccf, convolve, correlate, pacf, steady_state
 from .kernels import Kernel, acf_to_ar
+from . import whiten
+from .whiten import prewhitened_ccf
 
 try:
     __version__ = version("convts")
@@ -36,4 +38,5 @@ __all__ = [
     "Kernel", "kernels", "acf_to_ar", "convolve", "correlate", "steady_state",
     "acf", "acovf", "pacf", "ccf", "datasets", "warmup",
     "get_option", "set_options", "reset", "__version__",
+    "whiten", "prewhitened_ccf",
 ]

@@ -1,0 +1,306 @@
+"""Whitening across channels: Standardizer, PCAWhitener, ZCAWhitener."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from ._base import _BaseEstimator, as_input, check_finite_rows, check_n_features, wrap_output
+
+__all__ = ["Standardizer", "PCAWhitener", "ZCAWhitener"]
+
+
+class Standardizer(_BaseEstimator):
+    """Centre and scale each channel: ``(x - center) / scale``.
+
+    Parameters
+    ----------
+    ddof : int, default 0
+        Delta degrees of freedom of the standard deviation (0 as scikit-learn's ``StandardScaler``,
+        1 for the sample standard deviation as pandas' ``std``).  Ignored when ``robust``.
+    robust : bool, default False
+        Centre by the median and scale by ``1.4826 * MAD`` (the median absolute deviation, scaled
+        to equal the standard deviation for Gaussian data), which outliers barely move.
+
+    Attributes
+    ----------
+    center_ : ndarray, shape (n_channels,)
+        The mean (or the median when ``robust``).
+    scale_ : ndarray, shape (n_channels,)
+        The standard deviation (or ``1.4826 * MAD``).  A channel with zero scale (constant) gets
+        ``scale_ = 1``, as in scikit-learn, so it is centred to 0 instead of divided by 0.
+    n_features_in_ : int
+
+    Notes
+    -----
+    1-D input is one channel and comes back 1-D; 2-D input is ``(n_samples, n_channels)``.
+    pandas input comes back as pandas with the same index and columns.  NaN/inf raise
+    ``ValueError`` naming the rows.
+
+    Examples
+    --------
+    >>> from convts.whiten import Standardizer
+    >>> Standardizer().fit_transform(np.array([1.0, 2.0, 3.0])).round(4).tolist()
+    [-1.2247, 0.0, 1.2247]
+    """
+
+    _fitted_attr = "scale_"
+
+    def __init__(self, ddof=0, robust=False):
+        self.ddof = ddof
+        self.robust = robust
+
+    def fit(self, X, y=None):
+        """Learn ``center_`` and ``scale_`` from ``X``; return ``self``."""
+        arr, meta = as_input(X, allow_1d=True)
+        check_finite_rows(arr, meta)
+        a2 = arr.reshape(arr.shape[0], -1)
+        if self.robust:
+            center = np.median(a2, axis=0)
+            scale = 1.4826 * np.median(np.abs(a2 - center), axis=0)
+        else:
+            ddof = self.ddof
+            if isinstance(ddof, bool) or not isinstance(ddof, numbers.Integral) or ddof < 0:
+                raise ValueError(f"ddof={ddof!r}: ddof must be a non-negative integer")
+            if a2.shape[0] <= ddof:
+                raise ValueError(f"ddof={ddof} needs more than {ddof} rows, X has {a2.shape[0]}")
+            center = a2.mean(axis=0)
+            scale = a2.std(axis=0, ddof=ddof)
+        self.center_ = center
+        self.scale_ = np.where(scale > 0, scale, 1.0)
+        self.n_features_in_ = a2.shape[1]
+        self._fitted_1d = arr.ndim == 1
+        return self
+
+    def transform(self, X):
+        """``(X - center_) / scale_``, in the type of ``X``."""
+        self._check_fitted()
+        arr, meta = as_input(X, allow_1d=True)
+        check_n_features(self, arr)
+        check_finite_rows(arr, meta)
+        return wrap_output(((arr.reshape(arr.shape[0], -1) - self.center_) / self.scale_).reshape(arr.shape), meta)
+
+    def inverse_transform(self, X):
+        """``X * scale_ + center_``: undoes :meth:`transform`."""
+        self._check_fitted()
+        arr, meta = as_input(X, allow_1d=True)
+        check_n_features(self, arr)
+        return wrap_output((arr.reshape(arr.shape[0], -1) * self.scale_ + self.center_).reshape(arr.shape), meta)
+
+
+class _EigenWhitener(_BaseEstimator):
+    """Shared fit of PCA and ZCA whitening: the eigen-decomposition of the sample covariance."""
+
+    _fitted_attr = "whitening_matrix_"
+    _what = "a channel whitener"
+
+    def _fit_eigen(self, X):
+        arr, meta = as_input(X, allow_1d=False, what=f"{type(self).__name__}")
+        check_finite_rows(arr, meta)
+        n, c = arr.shape
+        if n <= c:
+            raise ValueError(
+                f"X has {n} rows and {c} columns: the covariance of {c} channels needs more rows than columns "
+                f"(at least {c + 1}) to be of full rank. If rows are channels, pass X.T; otherwise reduce the "
+                f"channels first"
+            )
+        eps = float(self.eps)
+        if not eps >= 0:
+            raise ValueError(f"eps={self.eps!r}: eps must be a non-negative number")
+        constant = np.flatnonzero(np.ptp(arr, axis=0) == 0)
+        if constant.size:
+            names = constant.tolist() if meta.columns is None else [str(meta.columns[i]) for i in constant]
+            raise ValueError(
+                f"column(s) {names} of X are constant (zero variance): whitening would scale them by 1/sqrt(eps). "
+                f"Drop them before whitening"
+            )
+        mean = arr.mean(axis=0)
+        xc = arr - mean
+        cov = xc.T @ xc / (n - 1)
+        values, vectors = np.linalg.eigh(cov)
+        values, vectors = values[::-1], vectors[:, ::-1]
+        # deterministic signs (scikit-learn's svd_flip on components): largest |entry| positive
+        big = np.argmax(np.abs(vectors), axis=0)
+        vectors = vectors * np.sign(vectors[big, np.arange(c)])
+        values = np.clip(values, 0.0, None)  # round-off can make a zero eigenvalue slightly negative
+        self.mean_ = mean
+        self.n_features_in_ = c
+        self.n_samples_seen_ = n
+        self._fitted_1d = False
+        if meta.kind == "frame":
+            self.feature_names_in_ = np.asarray([str(v) for v in meta.columns], dtype=object)
+        return values, vectors
+
+    def _prepare(self, X):
+        self._check_fitted()
+        arr, meta = as_input(X, allow_1d=False, what=f"{type(self).__name__}")
+        check_n_features(self, arr)
+        check_finite_rows(arr, meta)
+        return arr, meta
+
+
+class PCAWhitener(_EigenWhitener):
+    """PCA whitening: rotate onto the principal axes and scale each to unit variance.
+
+    ``Z = (X - mean_) @ E_k / sqrt(l_k + eps)`` with ``E_k`` the ``k`` leading eigenvectors of the
+    sample covariance (divisor ``n - 1``) and ``l_k`` their eigenvalues.  Equal to scikit-learn's
+    ``PCA(n_components, whiten=True)`` up to the sign of each component (and ``eps``).
+
+    Parameters
+    ----------
+    n_components : int, float or None
+        Number of components kept (default all); a float in ``(0, 1)`` keeps the fewest
+        components that explain at least that share of the variance.
+    eps : float, default 1e-8
+        Added to every eigenvalue before the inverse square root: it bounds the gain of
+        near-degenerate directions (collinear channels).  The output covariance is
+        ``l / (l + eps)``, i.e. the identity to ``eps / l``.
+
+    Attributes
+    ----------
+    mean_ : ndarray (n_channels,)
+    components_ : ndarray (n_components, n_channels)
+        Principal axes (rows), sorted by decreasing variance; the largest-magnitude entry of
+        each is positive, so signs are deterministic.
+    explained_variance_ : ndarray (n_components,)
+    explained_variance_ratio_ : ndarray (n_components,)
+    whitening_matrix_ : ndarray (n_channels, n_components)
+        ``Z = (X - mean_) @ whitening_matrix_``.
+    n_components_ : int
+    n_features_in_ : int
+
+    Notes
+    -----
+    Input: 2-D ``(n_samples, n_channels)`` with more rows than columns, finite values and no
+    constant column (each raises ``ValueError`` saying what to do).  pandas input comes back as a
+    DataFrame with the input's index and columns ``pc1, pc2, ...``.
+    ``inverse_transform`` is exact when all components are kept, and otherwise projects on the
+    kept components (as scikit-learn).
+
+    Examples
+    --------
+    >>> from convts.whiten import PCAWhitener
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((500, 2)) @ np.array([[2.0, 0.0], [1.5, 0.5]])
+    >>> Z = PCAWhitener().fit_transform(X)
+    >>> np.cov(Z, rowvar=False).round(6).tolist()
+    [[1.0, 0.0], [0.0, 1.0]]
+    """
+
+    def __init__(self, n_components=None, eps=1e-8):
+        self.n_components = n_components
+        self.eps = eps
+
+    def fit(self, X, y=None):
+        """Learn the principal axes of ``X``; return ``self``."""
+        values, vectors = self._fit_eigen(X)
+        c = values.size
+        total = values.sum()
+        ratio = values / total
+        k = self.n_components
+        if k is None:
+            k = c
+        elif isinstance(k, numbers.Real) and not isinstance(k, (bool, numbers.Integral)) and 0 < k < 1:
+            k = int(np.searchsorted(np.cumsum(ratio), k - 1e-12) + 1)
+        elif isinstance(k, bool) or not isinstance(k, numbers.Integral) or not 1 <= k <= c:
+            raise ValueError(
+                f"n_components={self.n_components!r}: use None, an integer in 1..{c} or a variance share in (0, 1)"
+            )
+        k = int(min(k, c))
+        self.components_ = np.ascontiguousarray(vectors[:, :k].T)
+        self.explained_variance_ = values[:k]
+        self.explained_variance_ratio_ = ratio[:k]
+        self.n_components_ = k
+        self.whitening_matrix_ = vectors[:, :k] / np.sqrt(values[:k] + float(self.eps))
+        return self
+
+    def get_feature_names_out(self, input_features=None):
+        """Output column names ``pc1, pc2, ...``."""
+        self._check_fitted()
+        return np.asarray([f"pc{i + 1}" for i in range(self.n_components_)], dtype=object)
+
+    def transform(self, X):
+        """Whitened principal components of ``X``, shape ``(n_samples, n_components_)``."""
+        arr, meta = self._prepare(X)
+        return wrap_output((arr - self.mean_) @ self.whitening_matrix_, meta, columns=self.get_feature_names_out())
+
+    def inverse_transform(self, Z):
+        """Map whitened components back to the channels (exact when all components are kept)."""
+        self._check_fitted()
+        arr, meta = as_input(Z, "Z", allow_1d=False, what="PCAWhitener.inverse_transform")
+        if arr.shape[1] != self.n_components_:
+            raise ValueError(f"Z has {arr.shape[1]} columns; this PCAWhitener has {self.n_components_} components")
+        back = (self.components_ * np.sqrt(self.explained_variance_ + float(self.eps))[:, None])
+        cols = self.feature_names_in_ if hasattr(self, "feature_names_in_") else None
+        return wrap_output(arr @ back + self.mean_, meta, columns=cols)
+
+
+class ZCAWhitener(_EigenWhitener):
+    """ZCA (Mahalanobis) whitening: ``Z = (X - mean_) @ E diag(1 / sqrt(l + eps)) E^T``.
+
+    Among all whitening transforms (every ``W`` with ``cov(Z) = I``), ZCA is the one whose output
+    is closest to the input in mean squared error, so each output channel stays interpretable as
+    its input channel, decorrelated from the others (Kessy, Lewin & Strimmer 2018, "Optimal
+    whitening and decorrelation").  The whitening matrix is symmetric.
+
+    Parameters
+    ----------
+    eps : float, default 1e-8
+        Added to every eigenvalue of the covariance (divisor ``n - 1``) before the inverse square
+        root; it bounds the gain of near-degenerate (collinear) directions.
+
+    Attributes
+    ----------
+    mean_ : ndarray (n_channels,)
+    components_ : ndarray (n_channels, n_channels)
+        Eigenvectors of the covariance (rows), by decreasing eigenvalue, largest |entry| positive.
+    explained_variance_, explained_variance_ratio_ : ndarray (n_channels,)
+    whitening_matrix_ : ndarray (n_channels, n_channels)
+        Symmetric; ``Z = (X - mean_) @ whitening_matrix_``.
+    n_features_in_ : int
+
+    Notes
+    -----
+    Input rules as :class:`PCAWhitener` (2-D, more rows than columns, finite, no constant column).
+    pandas input comes back with the same index and column names.
+
+    Examples
+    --------
+    >>> from convts.whiten import ZCAWhitener
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((500, 2)) @ np.array([[2.0, 0.0], [1.5, 0.5]])
+    >>> Z = ZCAWhitener().fit_transform(X)
+    >>> np.cov(Z, rowvar=False).round(6).tolist()
+    [[1.0, 0.0], [0.0, 1.0]]
+    """
+
+    def __init__(self, eps=1e-8):
+        self.eps = eps
+
+    def fit(self, X, y=None):
+        """Learn the symmetric whitening matrix of ``X``; return ``self``."""
+        values, vectors = self._fit_eigen(X)
+        self.components_ = np.ascontiguousarray(vectors.T)
+        self.explained_variance_ = values
+        self.explained_variance_ratio_ = values / values.sum()
+        self.whitening_matrix_ = (vectors / np.sqrt(values + float(self.eps))) @ vectors.T
+        self._coloring_matrix = (vectors * np.sqrt(values + float(self.eps))) @ vectors.T
+        return self
+
+    def get_feature_names_out(self, input_features=None):
+        """Output names: the input's column names (or ``x0, x1, ...``)."""
+        self._check_fitted()
+        if hasattr(self, "feature_names_in_"):
+            return self.feature_names_in_.copy()
+        return np.asarray([f"x{i}" for i in range(self.n_features_in_)], dtype=object)
+
+    def transform(self, X):
+        """Whitened channels, same shape (and pandas labels) as ``X``."""
+        arr, meta = self._prepare(X)
+        return wrap_output((arr - self.mean_) @ self.whitening_matrix_, meta)
+
+    def inverse_transform(self, Z):
+        """``Z @ E diag(sqrt(l + eps)) E^T + mean_``: undoes :meth:`transform` exactly."""
+        arr, meta = self._prepare(Z)
+        return wrap_output(arr @ self._coloring_matrix + self.mean_, meta)

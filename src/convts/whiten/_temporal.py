@@ -1,0 +1,358 @@
+"""Whitening in time: ARPrewhitener, the FIR ``1 - phi(L)`` of a fitted AR model."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._validation import check_int
+from ..engine import burg, convolve, yule_walker
+from ..kernels import Kernel
+from ._base import _BaseEstimator, as_input, check_finite_rows, check_n_features, wrap_output
+
+__all__ = ["ARPrewhitener", "default_max_order"]
+
+_METHODS = ("burg", "yule_walker", "mle")
+_CRITERIA = ("aic", "bic")
+_EDGES = ("nan", "drop", "zero")
+
+
+def default_max_order(n: int) -> int:
+    """Largest AR order tried by default: ``min(10 log10(n), n // 2 - 1)`` (statsmodels' pacf default), >= 0."""
+    return max(0, min(int(10 * np.log10(n)), n // 2 - 1))
+
+
+def _step_up(refl: np.ndarray) -> np.ndarray:
+    """Reflection coefficients ``k_1..k_p`` -> AR coefficients ``phi_1..phi_p`` (Levinson step-up)."""
+    phi = np.zeros(0)
+    for k in refl:
+        phi = np.r_[phi - k * phi[::-1], k]
+    return phi
+
+
+def pooled_burg(xc: np.ndarray, max_order: int) -> tuple[np.ndarray, np.ndarray]:
+    """Burg's recursion on demeaned rows ``xc`` (n_series, n) sharing one set of reflection coefficients.
+
+    Returns ``refl`` (``refl[0] = 1``, ``refl[k]`` the order-k reflection coefficient) and
+    ``sigma2[k]``, the innovation variance of the order-k fit, for ``k = 0..max_order``.  With one
+    row this is exactly :func:`convts.engine.burg` (statsmodels' ``burg``) at every order at once;
+    with several rows numerators and denominators are summed over the rows (the multi-segment Burg
+    estimator), so a common AR model is fitted to all of them.
+    """
+    C, n = xc.shape
+    refl = np.zeros(max_order + 1)
+    d = np.zeros(max_order + 1)
+    d[0] = 2 * np.sum(xc * xc)
+    if max_order:
+        u = xc[:, ::-1].copy()
+        v = xc[:, ::-1].copy()
+        d[1] = np.sum(u[:, :-1] ** 2) + np.sum(v[:, 1:] ** 2)
+        refl[1] = 2 / d[1] * np.sum(v[:, 1:] * u[:, :-1])
+        for i in range(1, max_order):
+            last_u, last_v = u.copy(), v.copy()
+            u[:, 1:] = last_u[:, :-1] - refl[i] * last_v[:, 1:]
+            v[:, 1:] = last_v[:, 1:] - refl[i] * last_u[:, :-1]
+            d[i + 1] = (1 - refl[i] ** 2) * d[i] - np.sum(v[:, i] ** 2) - np.sum(u[:, -1] ** 2)
+            refl[i + 1] = 2 / d[i + 1] * np.sum(v[:, i + 1 :] * u[:, i:-1])
+    sigma2 = (1 - refl**2) * d / (2.0 * C * (n - np.arange(max_order + 1)))
+    refl[0] = 1.0
+    return refl, sigma2
+
+
+def pooled_acovf(xc: np.ndarray, max_order: int) -> np.ndarray:
+    """Biased autocovariances (divisor n) of demeaned rows, averaged over the rows, lags ``0..max_order``."""
+    C, n = xc.shape
+    return np.array([np.sum(xc[:, : n - k] * xc[:, k:]) for k in range(max_order + 1)]) / (C * n)
+
+
+def _yw_path(r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Durbin recursion: reflection coefficients and innovation variances at every order of ``r``."""
+    p = r.size - 1
+    phi = np.zeros(p)
+    refl = np.ones(p + 1)
+    sigma2 = np.empty(p + 1)
+    sigma2[0] = r[0]
+    for k in range(1, p + 1):
+        acc = r[k] - phi[: k - 1] @ r[k - 1 : 0 : -1]
+        refl[k] = acc / sigma2[k - 1]
+        prev = phi[: k - 1].copy()
+        phi[: k - 1] = prev - refl[k] * prev[::-1]
+        phi[k - 1] = refl[k]
+        sigma2[k] = sigma2[k - 1] * (1.0 - refl[k] ** 2)
+    return refl, sigma2
+
+
+class ARPrewhitener(_BaseEstimator):
+    """Whiten a series in time by its fitted AR model: ``e_t = (1 - phi(L)) (x_t - mean)``.
+
+    Fits ``x_t - mu = sum_i phi_i (x_{t-i} - mu) + e_t`` (choosing ``p`` by an information
+    criterion unless ``order`` is given) and applies the FIR kernel ``1 - phi_1 L - ... - phi_p L^p``
+    (:attr:`kernel_`) through :func:`convts.convolve`; :meth:`inverse_transform` applies its IIR
+    inverse ``1 / (1 - phi(L))``.  This is Box-Jenkins prewhitening, the first step of
+    transfer-function identification (see :func:`convts.prewhitened_ccf`).
+
+    Parameters
+    ----------
+    order : int, optional
+        AR order.  Default: chosen by ``criterion`` over ``0..max_order``.
+    max_order : int, optional
+        Largest order tried; default ``min(10 log10(n), n // 2 - 1)``.
+    criterion : {'aic', 'bic'}
+        ``N log(sigma2_p) + c p`` with ``c = 2`` (AIC) or ``log(N)`` (BIC), ``sigma2_p`` the
+        estimator's innovation variance at order ``p`` and ``N`` the number of observations
+        (R's ``ar()``).  For ``method='mle'`` the exact likelihood's ``aic``/``bic`` of
+        ``convts.ARIMA`` are used.  AIC tends to pick slightly large orders (harmless for
+        whitening); BIC is consistent.
+    method : {'burg', 'yule_walker', 'mle'}
+        ``burg``: :func:`convts.engine.burg` (equal to statsmodels' ``burg``).
+        ``yule_walker``: :func:`convts.engine.yule_walker` with ``method='mle'`` (biased
+        autocovariances, as R's ``ar.yw``; equal to statsmodels' ``yule_walker(x, p,
+        method='mle')``).  Both always give a stationary AR, so the inverse filter is stable.
+        ``mle``: exact Gaussian likelihood via ``convts.ARIMA(x, order=(p, 0, 0)).fit()`` (one fit
+        per candidate order: slower); ``mean_`` is then the fitted ``const``.
+    edge : {'nan', 'drop', 'zero'}
+        The first ``p`` outputs need values before the start of the series.  ``nan``: they are
+        NaN (per column, its own ``p``); ``drop``: they are removed (2-D: the first ``max(order_)``
+        rows, so the columns stay aligned); ``zero``: pre-sample values are taken at the mean
+        (zero after demeaning), so the first ``p`` outputs are partial sums.
+    shared : bool
+        2-D input: fit one AR model to all columns (pooled: the multi-segment Burg estimator, or
+        Yule-Walker on the column-averaged autocovariances) instead of one per column.  Each column
+        keeps its own mean.
+
+    Attributes
+    ----------
+    ar_ : ndarray
+        ``phi_1..phi_p`` (statsmodels' sign).  2-D input with ``shared=False``: shape
+        ``(n_channels, max(order_))``, zero-padded.
+    order_ : int or ndarray of int
+    sigma2_ : float or ndarray
+        Innovation variance of each fit (the estimator's own, e.g. statsmodels' Burg formula).
+    kernel_ : Kernel or list of Kernel
+        ``Kernel(ma=[1, -phi_1, ..., -phi_p])``: one, or one per column (``shared=False``, 2-D).
+    mean_ : float or ndarray
+        Per channel (the sample mean; the fitted constant for ``method='mle'``).
+    criterion_values_ : ndarray or None
+        The criterion at orders ``0..max_order`` (per column: 2-D), ``None`` when ``order`` was given.
+    n_features_in_ : int
+
+    Notes
+    -----
+    ``transform`` of 2-D data with one shared kernel (``shared=True``, or all columns fitted to
+    the same model) is one batched :func:`convts.convolve` call along ``axis=0``.  With a model
+    per column the kernels differ, which one engine call cannot express; the FIR is then computed
+    for all columns at once as ``x_t - sum_i phi_i x_{t-i}`` over the lags (no loop over
+    columns), and checked against ``convolve`` column by column in the tests.
+    NaN in data given to ``transform`` spread to the ``p`` following outputs; ``fit`` needs complete
+    data.
+
+    ``inverse_transform`` runs the IIR ``1 / (1 - phi(L))`` from a zero state and adds the mean.
+    With ``edge='zero'`` it reproduces the series given to ``transform`` exactly (to round-off).
+    With ``edge='nan'`` the leading NaN are read as 0 and given back as NaN; with ``edge='drop'``
+    the result covers the rows after the dropped ones.  In both cases the pre-sample values are
+    unknown and taken at the mean, so the result differs from the original series by a transient
+    that decays like the AR's impulse response (geometrically, at the largest root modulus).
+
+    Examples
+    --------
+    >>> import convts
+    >>> from convts.whiten import ARPrewhitener
+    >>> x = convts.kernels.arma(ar=[0.6])(np.random.default_rng(0).standard_normal(2000))
+    >>> pw = ARPrewhitener(order=1, edge="zero").fit(x)
+    >>> round(float(pw.ar_[0]), 1)
+    0.6
+    >>> bool(np.allclose(pw.inverse_transform(pw.transform(x)), x))
+    True
+    """
+
+    _fitted_attr = "kernel_"
+
+    def __init__(self, order=None, max_order=None, criterion="aic", method="burg", edge="nan", shared=False):
+        self.order = order
+        self.max_order = max_order
+        self.criterion = criterion
+        self.method = method
+        self.edge = edge
+        self.shared = shared
+
+    # ---------------------------------------------------------------- fitting
+    def _check_params(self, n: int) -> tuple[int | None, int]:
+        if self.method not in _METHODS:
+            raise ValueError(f"method={self.method!r}: use one of {_METHODS}")
+        if self.criterion not in _CRITERIA:
+            raise ValueError(f"criterion={self.criterion!r}: use one of {_CRITERIA}")
+        if self.edge not in _EDGES:
+            raise ValueError(f"edge={self.edge!r}: use one of {_EDGES}")
+        if n < 3:
+            raise ValueError(f"an AR fit needs at least 3 observations, got {n}")
+        top = n // 2 - 1 if n >= 4 else 1
+        order = None
+        if self.order is not None:
+            order = check_int(self.order, "order", minimum=0)
+            if order > n - 2:
+                raise ValueError(f"order={order} is too large for {n} observations; use order <= {n - 2}")
+        max_order = default_max_order(n) if self.max_order is None else check_int(self.max_order, "max_order", minimum=0)
+        if self.max_order is not None and max_order > top:
+            raise ValueError(f"max_order={max_order} is too large for {n} observations; use max_order <= {top}")
+        return order, max_order
+
+    def fit(self, X, y=None):
+        """Fit the AR model(s) to ``X`` (1-D, or 2-D ``(n_samples, n_channels)``); return ``self``."""
+        arr, meta = as_input(X, allow_1d=True)
+        n = arr.shape[0]
+        order, max_order = self._check_params(n)
+        check_finite_rows(arr, meta)
+        a2 = arr.reshape(n, -1)
+        constant = np.flatnonzero(np.ptp(a2, axis=0) == 0)
+        if constant.size:
+            names = constant.tolist() if meta.columns is None else [str(meta.columns[i]) for i in constant]
+            raise ValueError(f"column(s) {names} are constant: an AR model needs a varying series; drop them")
+        means = a2.mean(axis=0)
+        xc = (a2 - means).T  # (n_channels, n)
+        one_model = arr.ndim == 1 or bool(self.shared)
+        if self.method == "mle" and arr.ndim == 2 and self.shared:
+            raise ValueError("method='mle' fits one series at a time; use shared=False, or method='burg'/'yule_walker'")
+        if one_model:
+            fits = [self._fit_one(xc, a2[:, 0] if arr.ndim == 1 else None, order, max_order)]
+        else:
+            fits = [self._fit_one(xc[c : c + 1], a2[:, c], order, max_order) for c in range(xc.shape[0])]
+        self._store(fits, means, arr.ndim == 1, one_model)
+        self.n_features_in_ = a2.shape[1]
+        self._fitted_1d = arr.ndim == 1
+        return self
+
+    def _fit_one(self, xc, raw, order, max_order):
+        """Fit one AR model to demeaned rows ``xc`` -> (phi, sigma2, order, criterion values, mean or None)."""
+        if self.method == "mle":
+            return self._fit_mle(raw, order, max_order)
+        N = xc.size
+        penalty = 2.0 if self.criterion == "aic" else np.log(N)
+        values = None
+        if order is None:
+            top = max_order
+            if self.method == "burg":
+                _, s2 = pooled_burg(xc, top)
+            else:
+                _, s2 = _yw_path(pooled_acovf(xc, top))
+            with np.errstate(divide="ignore"):
+                values = N * np.log(s2) + penalty * np.arange(top + 1)
+            order = int(np.argmin(values))
+        if xc.shape[0] == 1:  # exactly the engine's (statsmodels') estimator at the chosen order
+            fit = burg(xc[0], order) if self.method == "burg" else yule_walker(xc[0], order, method="mle")
+            return fit.ar, fit.sigma2, order, values, None
+        if self.method == "burg":
+            refl, s2 = pooled_burg(xc, order)
+        else:
+            refl, s2 = _yw_path(pooled_acovf(xc, order))
+        return _step_up(refl[1:]), float(s2[-1]), order, values, None
+
+    def _fit_mle(self, raw, order, max_order):
+        import convts
+
+        if not hasattr(convts, "ARIMA"):
+            raise ValueError(
+                "method='mle' fits through convts.ARIMA, which this installation does not provide; "
+                "use method='burg' or 'yule_walker'"
+            )
+        candidates = [order] if order is not None else range(max_order + 1)
+        best, values = None, np.full(max_order + 1, np.nan) if order is None else None
+        for p in candidates:
+            res = convts.ARIMA(raw, order=(p, 0, 0), trend="c").fit(method="mle")
+            ic = float(res.aic if self.criterion == "aic" else res.bic)
+            if values is not None:
+                values[p] = ic
+            if best is None or ic < best[0]:
+                best = (ic, p, res)
+        _, p, res = best
+        params = res.params
+        phi = np.array([float(params[f"ar.L{i}"]) for i in range(1, p + 1)])
+        return phi, float(params["sigma2"]), p, values, float(params["const"])
+
+    def _store(self, fits, means, one_d, one_model):
+        mle_means = [f[4] for f in fits]
+        if one_model:
+            phi, sigma2, order, values, mu = fits[0]
+            self.ar_ = np.asarray(phi, dtype=np.float64)
+            self.order_ = int(order)
+            self.sigma2_ = float(sigma2)
+            self.kernel_ = Kernel(ma=np.r_[1.0, -self.ar_])
+            self.criterion_values_ = values
+            self.mean_ = float(means[0] if mu is None else mu) if one_d else means
+            return
+        orders = np.array([f[2] for f in fits], dtype=np.int64)
+        pmax = int(orders.max())
+        self.ar_ = np.zeros((len(fits), pmax))
+        for c, f in enumerate(fits):
+            self.ar_[c, : f[2]] = f[0]
+        self.order_ = orders
+        self.sigma2_ = np.array([f[1] for f in fits])
+        self.kernel_ = [Kernel(ma=np.r_[1.0, -np.asarray(f[0], dtype=np.float64)]) for f in fits]
+        self.criterion_values_ = None if fits[0][3] is None else np.array([f[3] for f in fits])
+        self.mean_ = np.array([m if mu is None else mu for m, mu in zip(means, mle_means)])
+
+    # ---------------------------------------------------------------- filtering
+    def _orders(self) -> np.ndarray:
+        return np.broadcast_to(np.asarray(self.order_), (self.n_features_in_,))
+
+    def _single_kernel(self) -> Kernel | None:
+        if isinstance(self.kernel_, Kernel):
+            return self.kernel_
+        first = self.kernel_[0]
+        return first if all(k == first for k in self.kernel_[1:]) else None
+
+    def _fir(self, xc: np.ndarray) -> np.ndarray:
+        """Apply ``1 - phi(L)`` (zero pre-sample) to demeaned columns ``xc`` (n, C)."""
+        k = self._single_kernel()
+        if k is not None:
+            return convolve(xc, k, axis=0)
+        phi = self.ar_
+        y = xc.copy()
+        for i in range(1, phi.shape[1] + 1):
+            cols = np.flatnonzero(phi[:, i - 1] != 0)  # zero taps are not applied (NaN stay local, as in convolve)
+            if cols.size and i < xc.shape[0]:
+                y[i:, cols] -= phi[cols, i - 1] * xc[:-i, cols]
+        return y
+
+    def transform(self, X):
+        """Innovations ``(1 - phi(L)) (X - mean_)``, edges handled by ``edge``; in the type of ``X``."""
+        self._check_fitted()
+        arr, meta = as_input(X, allow_1d=True)
+        check_n_features(self, arr)
+        n = arr.shape[0]
+        y = self._fir(arr.reshape(n, -1) - self.mean_)
+        orders = self._orders()
+        index = None
+        if self.edge == "nan":
+            for c in np.flatnonzero(orders):  # a loop over columns only to write NaN (no arithmetic)
+                y[: orders[c], c] = np.nan
+        elif self.edge == "drop":
+            cut = min(int(orders.max()), n)
+            y = y[cut:]
+            index = meta.index[cut:] if meta.index is not None else None
+        out = y[:, 0] if arr.ndim == 1 else y
+        if index is not None:
+            return wrap_output(out, meta, index=index)
+        return wrap_output(out, meta)
+
+    def inverse_transform(self, E):
+        """Apply the IIR ``1 / (1 - phi(L))`` from a zero state and add the mean (see Notes)."""
+        self._check_fitted()
+        arr, meta = as_input(E, "E", allow_1d=True)
+        check_n_features(self, arr, "E")
+        n = arr.shape[0]
+        e = arr.reshape(n, -1).copy()
+        orders = self._orders()
+        if self.edge == "nan":
+            for c in np.flatnonzero(orders):
+                e[: orders[c], c] = 0.0
+        k = self._single_kernel()
+        if k is not None:
+            x = convolve(e, k.inverse(), axis=0)
+        else:  # one IIR recursion per distinct model
+            x = np.empty_like(e)
+            for c, kc in enumerate(self.kernel_):
+                x[:, c] = convolve(e[:, c], kc.inverse())
+        x += self.mean_
+        if self.edge == "nan":
+            for c in np.flatnonzero(orders):
+                x[: orders[c], c] = np.nan
+        return wrap_output(x[:, 0] if arr.ndim == 1 else x, meta)
