@@ -77,7 +77,14 @@ def _geometry(k: Kernel, mode: str, T: int) -> tuple[int, int]:
 
 def _is_uniform(k: Kernel) -> bool:
     c = k.ma_coefs
-    return k.ma_lags.size == k.span and k.span > 1 and bool(np.all(c == c[0]))
+    return k.ma_lags.size == k.span and k.span > 1 and c[0] != 0.0 and bool(np.all(c == c[0]))
+
+
+def _nonzero_taps(k: Kernel) -> tuple[np.ndarray, np.ndarray]:
+    """The numerator's taps without the zero end taps a Kernel keeps for its extent: a zero
+    coefficient is no term, so NaN/inf must not reach the output through it (0 * inf = nan)."""
+    nz = k.ma_coefs != 0.0
+    return k.ma_lags[nz].astype(np.int64), k.ma_coefs[nz]
 
 
 def _fir(x2, k: Kernel, mode: str, method: str, be, nonfinite: bool = False):
@@ -95,7 +102,7 @@ def _fir(x2, k: Kernel, mode: str, method: str, be, nonfinite: bool = False):
         if uniform and not nonfinite:
             be.fir_uniform(x2, k.offset, int(k.ma_lags[-1]), float(k.ma_coefs[0]), start, out)
         else:
-            be.fir_direct(x2, k.ma_lags.astype(np.int64), k.ma_coefs, start, out)
+            be.fir_direct(x2, *_nonzero_taps(k), start, out)
         return out
     if method not in ("fft", "overlap_add"):
         raise ValueError(f"method={method!r} does not apply to a FIR kernel; use 'direct', 'fft' or 'overlap_add'")
@@ -122,13 +129,13 @@ def _repair_nonfinite(x2, k: Kernel, start: int, y, be) -> None:
     xp = _array_module(x2)
     bad = (~xp.isfinite(x2)).astype(x2.dtype)
     hit = xp.empty_like(y)
-    ones = Kernel._from_sparse((k.ma_lags, np.ones(k.ma_lags.size)), (np.zeros(1, np.int64), np.ones(1)))
-    be.fir_direct(bad, ones.ma_lags.astype(np.int64), ones.ma_coefs, start, hit)
+    lags, coefs = _nonzero_taps(k)
+    be.fir_direct(bad, lags, np.ones(lags.size), start, hit)
     rows, cols = xp.nonzero(hit > 0.5)
     if rows.size == 0:
         return
     exact = xp.empty_like(y)
-    be.fir_direct(x2, k.ma_lags.astype(np.int64), k.ma_coefs, start, exact)
+    be.fir_direct(x2, lags, coefs, start, exact)
     y[rows, cols] = exact[rows, cols]
 
 
@@ -204,7 +211,7 @@ def _final_state(x2, y2, k: Kernel, zi):
     zf = xp.zeros((B, M), dtype=x2.dtype)
     for lags, coefs, src, sign in ((k.ma_lags, k.ma_coefs, x2, 1.0), (k.ar_lags[1:], k.ar_coefs[1:], y2, -1.0)):
         for i, c in zip(lags.tolist(), coefs.tolist()):
-            if i == 0:
+            if i == 0 or c == 0.0:  # lag 0 is not state; a zero (end) tap is no term
                 continue
             k_lo = max(0, i - T)
             if k_lo < i:
