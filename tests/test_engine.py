@@ -1,0 +1,650 @@
+"""convts.convolve / correlate / steady_state against the loop oracles and against scipy, statsmodels, pandas.
+
+Every test body runs on every available backend (the ``backend`` fixture); none branches on it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from reference import fir_loop, iir_loop, impulse_loop, masked_mean_loop
+from scipy import signal
+
+import convts
+from convts import Kernel
+from convts import kernels as K
+
+FIR_METHODS = ("direct", "fft", "overlap_add")
+IIR_METHODS = ("recursive", "impulse_fft")
+MODES = ("causal", "same", "full", "valid", "circular")
+
+FIR_KERNELS = {
+    "ma3": K.moving_average(3),
+    "ma4_centred": K.moving_average(4, center=True),
+    "gaussian": K.gaussian(1.2),
+    "seasonal_diff": K.difference(1, 1, period=5),
+    "random6": Kernel(ma=[0.3, -1.2, 0.8, 2.0, -0.1, 0.45]),
+    "sparse": Kernel(ma={0: 1.0, 3: 0.25, 7: -0.5}),
+    "delayed": Kernel(ma={2: 1.0, 4: 0.5}),
+    "leads_only": Kernel(ma={-3: 1.0, -1: 0.5}),
+    "scalar": Kernel(ma=[2.0]),
+    "end_zero": Kernel(ma=[0.5, 1.0, 0.0]),
+}
+
+IIR_KERNELS = {
+    "ewma": K.ewma(0.3),
+    "arma21": K.arma([0.5, -0.3], [0.4]),
+    "sparse_seasonal": K.arma([0.5], [0.3, 0.2], ar_lags=[4]),
+    "comb": K.comb(3, 0.7),
+    "delayed_ar": Kernel(ma={2: 1.0}, ar=[1, -0.5]),
+    "ar3": K.arma([0.2, 0.1, 0.3]),
+    "near_unit": K.arma([0.95]),
+}
+
+
+def to_np(y):
+    return y.get() if hasattr(y, "get") else np.asarray(y)
+
+
+def assert_matches(y, ref, rtol=1e-10, atol=None):
+    """Same shape, NaN at the same places, +-inf at the same places, finite values close
+    (relative ``rtol``, absolute ``atol`` defaulting to ``rtol`` times the reference's scale)."""
+    y = to_np(y)
+    ref = np.asarray(ref, dtype=np.float64)
+    assert y.shape == ref.shape
+    np.testing.assert_array_equal(np.isnan(y), np.isnan(ref), err_msg="NaN positions differ")
+    np.testing.assert_array_equal(np.isposinf(y), np.isposinf(ref), err_msg="+inf positions differ")
+    np.testing.assert_array_equal(np.isneginf(y), np.isneginf(ref), err_msg="-inf positions differ")
+    fin = np.isfinite(ref)
+    if atol is None:
+        scale = np.abs(ref[fin]).max() if fin.any() else 1.0
+        atol = rtol * max(scale, 1.0)
+    np.testing.assert_allclose(y[fin], ref[fin], rtol=rtol, atol=atol)
+
+
+def series(kind, T, rng):
+    """Test inputs: hand-written tiny arrays, random, and random with NaN/inf put in."""
+    if kind == "tiny":
+        return np.array([1.0, -2.0, 3.0, 0.5, 4.0, -1.0, 2.0, 0.0, 1.5, -3.0, 2.5][:T])
+    x = rng.normal(size=T)
+    if kind == "nonfinite" and T >= 4:
+        x[1] = np.nan
+        x[T // 2] = np.inf
+        x[-1] = -np.inf
+    return x
+
+
+def dense_b(k):
+    """The numerator as scipy's ``b`` (index = lag) for a causal kernel."""
+    b = np.zeros(int(k.ma_lags[-1]) + 1)
+    b[k.ma_lags] = k.ma_coefs
+    return b
+
+
+# ---------------------------------------------------------------------------------------------
+# Hand-computed values (worked out on paper, not copied from convts)
+# ---------------------------------------------------------------------------------------------
+
+
+def test_hand_computed_fir(backend, xp):
+    x = xp.asarray([1.0, 2.0, 3.0])
+    for method in FIR_METHODS:
+        # [1, 2, 3] * [1, 1]: full = [1, 3, 5, 3]
+        assert to_np(convts.convolve(x, [1.0, 1.0], mode="full", method=method, backend=backend)).tolist() == pytest.approx([1, 3, 5, 3])
+        assert to_np(convts.convolve(x, [1.0, 1.0], mode="causal", method=method, backend=backend)).tolist() == pytest.approx([1, 3, 5])
+        assert to_np(convts.convolve(x, [1.0, 1.0], mode="valid", method=method, backend=backend)).tolist() == pytest.approx([3, 5])
+        # circular: y[0] = x[0] + x[2]
+        assert to_np(convts.convolve(x, [1.0, 1.0], mode="circular", method=method, backend=backend)).tolist() == pytest.approx([4, 3, 5])
+
+
+def test_hand_computed_iir(backend, xp):
+    # y_t = x_t + 0.5 y_{t-1}: [1, 0, 0, 2] -> [1, 0.5, 0.25, 2.125]
+    x = xp.asarray([1.0, 0.0, 0.0, 2.0])
+    for method in IIR_METHODS:
+        y = convts.convolve(x, K.arma([0.5]), method=method, backend=backend)
+        np.testing.assert_allclose(to_np(y), [1, 0.5, 0.25, 2.125], atol=1e-12)
+
+
+# ---------------------------------------------------------------------------------------------
+# FIR: every method x backend x mode against the loop oracle
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("kname", list(FIR_KERNELS))
+def test_fir_matches_loop(backend, xp, kname, mode, rng):
+    k = FIR_KERNELS[kname]
+    for T in (1, 3, 11, 64):
+        if mode == "valid" and T < k.span:
+            continue  # tested in test_valid_too_short
+        for kind in ("tiny", "random", "nonfinite"):
+            x = series(kind, T, rng)
+            ref = fir_loop(x, k.ma_lags, k.ma_coefs, mode)
+            direct = to_np(convts.convolve(xp.asarray(x), k, mode=mode, method="direct", backend=backend))
+            assert_matches(direct, ref)
+            for method in ("fft", "overlap_add", "auto"):
+                y = convts.convolve(xp.asarray(x), k, mode=mode, method=method, backend=backend)
+                assert_matches(y, direct)
+
+
+def test_fir_long_random_against_loop(backend, xp, rng):
+    """Long enough that 'auto' picks FFT / overlap-add paths (and the numba block loop wraps)."""
+    x = rng.normal(size=9000)
+    x[[10, 4100, 8999]] = [np.nan, np.inf, np.nan]
+    k = Kernel(ma=rng.normal(size=40))
+    ref = fir_loop(x, k.ma_lags, k.ma_coefs, "causal")
+    for method in ("direct", "fft", "overlap_add", "auto"):
+        assert_matches(convts.convolve(xp.asarray(x), k, method=method, backend=backend), ref)
+    ma = K.moving_average(50)  # uniform taps: the running-sum path
+    assert_matches(convts.convolve(xp.asarray(x), ma, method="direct", backend=backend),
+                   fir_loop(x, ma.ma_lags, ma.ma_coefs, "causal"))
+    xf = rng.normal(size=9000)
+    assert_matches(convts.convolve(xp.asarray(xf), ma, method="direct", backend=backend),
+                   fir_loop(xf, ma.ma_lags, ma.ma_coefs, "causal"))
+
+
+# ---------------------------------------------------------------------------------------------
+# IIR: recursive and impulse_fft against the difference equation
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["tiny", "random", "nonfinite"])
+@pytest.mark.parametrize("T", [1, 2, 11, 300])
+@pytest.mark.parametrize("kname", list(IIR_KERNELS))
+def test_iir_matches_loop(backend, xp, kname, T, kind, rng):
+    k = IIR_KERNELS[kname]
+    x = series(kind, T, rng)
+    if kind == "nonfinite" and T >= 4:
+        x[x.size // 3] = np.nan  # one more gap, so a NaN meets a sparse lag
+    ref = iir_loop(x, dense_b(k), k.a)
+    assert_matches(convts.convolve(xp.asarray(x), k, method="recursive", backend=backend), ref)
+    assert_matches(convts.convolve(xp.asarray(x), k, method="auto", backend=backend), ref)
+    if kind != "nonfinite":
+        # psi weights truncated at impulse_tol (1e-12): absolute error for unit-scale data
+        y = convts.convolve(xp.asarray(x), k, method="impulse_fft", backend=backend)
+        assert_matches(y, ref, rtol=1e-10, atol=1e-10 * max(1.0, np.abs(x).max()))
+
+
+@pytest.mark.parametrize("kname", ["ewma", "arma21", "sparse_seasonal", "comb"])
+def test_iir_circular_is_periodic_steady_state(backend, xp, kname, rng):
+    k = IIR_KERNELS[kname]
+    T = 24
+    x = rng.normal(size=T)
+    psi = impulse_loop(dense_b(k), k.a, 1500)  # decays below 1e-200
+    folded = np.zeros(T)
+    for j, p in enumerate(psi):
+        folded[j % T] += p
+    ref = fir_loop(x, np.arange(T), folded, "circular")
+    assert_matches(convts.convolve(xp.asarray(x), k, mode="circular", backend=backend), ref, atol=1e-10)
+
+
+def test_unstable_iir_recursive(backend, xp):
+    """integrate(1) is a running sum: recursive works on it (no impulse truncation)."""
+    x = np.array([1.0, 2.0, 3.0, np.nan, 1.0])
+    y = convts.convolve(xp.asarray(x), K.integrate(1), backend=backend)
+    assert_matches(y, [1.0, 3.0, 6.0, np.nan, np.nan])
+
+
+# ---------------------------------------------------------------------------------------------
+# Shapes, dtypes, layouts, no mutation
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kernel", [K.moving_average(3), Kernel(ma=[1.0, -0.5, 0.25]), K.arma([0.6], [0.3])], ids=["ma", "fir", "arma"])
+def test_batches_along_any_axis(backend, xp, kernel, rng):
+    X = rng.normal(size=(4, 30))
+    X[2, 5] = np.nan
+    b, a = dense_b(kernel), kernel.a
+    ref = np.stack([iir_loop(row, b, a) for row in X])
+    assert_matches(convts.convolve(xp.asarray(X), kernel, axis=1, backend=backend), ref)
+    assert_matches(convts.convolve(xp.asarray(X), kernel, axis=-1, backend=backend), ref)
+    assert_matches(convts.convolve(xp.asarray(X.T), kernel, axis=0, backend=backend), ref.T)
+    X3 = rng.normal(size=(2, 3, 20))
+    ref3 = np.stack([[iir_loop(r, b, a) for r in m] for m in X3])
+    assert_matches(convts.convolve(xp.asarray(X3), kernel, backend=backend), ref3)
+    moved = np.moveaxis(X3, 2, 1)  # time on the middle axis
+    assert_matches(convts.convolve(xp.asarray(moved), kernel, axis=1, backend=backend), np.moveaxis(ref3, 2, 1))
+
+
+@pytest.mark.parametrize("method", ["direct", "fft", "overlap_add", "recursive", "impulse_fft"])
+def test_float32_stays_float32(backend, xp, method, rng):
+    x = rng.normal(size=(3, 200)).astype(np.float32)
+    k = K.arma([0.5], [0.2]) if method in IIR_METHODS else Kernel(ma=[0.5, 0.3, 0.2])
+    y = convts.convolve(xp.asarray(x), k, method=method, backend=backend)
+    assert y.dtype == np.float32
+    ref = np.stack([iir_loop(r, dense_b(k), k.a) for r in x.astype(np.float64)])
+    np.testing.assert_allclose(to_np(y), ref, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint8, bool])
+def test_int_and_bool_cast_to_float64(backend, xp, dtype):
+    x = np.array([1, 0, 1, 1, 0], dtype=dtype)
+    y = convts.convolve(xp.asarray(x), [0.5, 0.5], backend=backend)
+    assert y.dtype == np.float64
+    assert_matches(y, fir_loop(x.astype(float), [0, 1], [0.5, 0.5]))
+
+
+@pytest.mark.parametrize("bad", [np.ones(3, dtype=complex), np.array([1.0, "a"], dtype=object)], ids=["complex", "object"])
+def test_complex_and_object_raise_type_error(bad):
+    with pytest.raises(TypeError, match="x"):
+        convts.convolve(bad, [1.0])
+
+
+@pytest.mark.parametrize("kernel", [K.moving_average(3), Kernel(ma=[1.0, -2.0, 0.5]), K.arma([0.5])], ids=["uniform", "fir", "iir"])
+def test_layouts_and_no_mutation(backend, kernel, rng):
+    base = rng.normal(size=(6, 40))
+    base[1, 3] = np.nan
+    b, a = dense_b(kernel), kernel.a
+    cases = {
+        "strided": base[::2, ::2],
+        "negative": base[::-1, ::-1],
+        "fortran": np.asfortranarray(base),
+        "transposed_axis0": base.T,
+    }
+    ro = base.copy()
+    ro.flags.writeable = False
+    cases["read_only"] = ro
+    for name, arr in cases.items():
+        before = arr.copy()
+        axis = 0 if name == "transposed_axis0" else -1
+        y = convts.convolve(arr, kernel, axis=axis, backend=backend)
+        ref = np.apply_along_axis(iir_loop, axis, arr, b, a)
+        assert_matches(y, ref)
+        np.testing.assert_array_equal(arr, before)  # never modified (NaN compare equal here)
+    for method in ("fft", "overlap_add") if kernel.is_fir else ("impulse_fft",):
+        x = base[2].copy()
+        before = x.copy()
+        convts.convolve(x, kernel, method=method, backend=backend)
+        np.testing.assert_array_equal(x, before)
+    zi = np.ones((6, 2 if kernel.is_fir and kernel.span == 3 else max(int(kernel.ma_lags[-1]), int(kernel.ar_lags[-1]))))
+    zi_before = zi.copy()
+    convts.convolve(base, kernel, zi=zi, backend=backend, return_state=True)
+    np.testing.assert_array_equal(zi, zi_before)
+
+
+def test_pandas_input(backend):
+    s = pd.Series([1.0, 2.0, 4.0, 8.0])
+    assert_matches(convts.convolve(s, [0.5, 0.5], backend=backend), [0.5, 1.5, 3.0, 6.0])
+
+
+# ---------------------------------------------------------------------------------------------
+# nan_policy
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", FIR_METHODS)
+@pytest.mark.parametrize("kernel", [K.moving_average(4), K.moving_average(5, weights=[1, 2, 3, 2, 1]), Kernel(ma={0: 0.5, 3: 0.5})], ids=["ma4", "weighted", "sparse"])
+def test_omit_matches_masked_mean(backend, xp, kernel, method, rng):
+    x = rng.normal(size=40)
+    x[[0, 3, 4, 5, 6, 7, 20]] = np.nan
+    ref = masked_mean_loop(x, kernel.ma_lags, kernel.ma_coefs)
+    assert_matches(convts.convolve(xp.asarray(x), kernel, nan_policy="omit", method=method, backend=backend), ref)
+    ref = masked_mean_loop(x, kernel.ma_lags, kernel.ma_coefs, min_weight=0.6)
+    y = convts.convolve(xp.asarray(x), kernel, nan_policy="omit", min_weight=0.6, method=method, backend=backend)
+    assert_matches(y, ref)
+
+
+def test_omit_without_nan_equals_propagate(backend, rng):
+    x = rng.normal(size=30)
+    k = K.moving_average(4)
+    assert_matches(convts.convolve(x, k, nan_policy="omit", backend=backend), convts.convolve(x, k, backend=backend))
+
+
+def test_omit_iir_positive_response_renormalises(backend):
+    """A constant series with gaps, smoothed by a positive IIR (ewma) with omit, stays constant
+    after the warm-up (renormalisation by the weight seen)."""
+    x = np.full(60, 3.0)
+    x[[10, 11, 30]] = np.nan
+    k = K.ewma(0.3)
+    y = convts.convolve(x, k, nan_policy="omit", backend=backend)
+    np.testing.assert_allclose(y, 3.0, rtol=1e-10)
+
+
+@pytest.mark.parametrize("policy", ["propagate", "omit", "raise"])
+def test_nan_policy_each(backend, policy):
+    x = np.array([1.0, np.nan, 3.0, np.inf, 5.0])
+    k = K.moving_average(2)
+    if policy == "raise":
+        with pytest.raises(ValueError, match="2 NaN/inf") as err:
+            convts.convolve(x, k, nan_policy=policy, backend=backend)
+        assert "nan_policy" in str(err.value)
+        return
+    if policy == "omit":
+        # omit skips NaN but inf is data (the mean over an infinite value is infinite)
+        y = convts.convolve(np.array([1.0, np.nan, 3.0, 5.0]), k, nan_policy=policy, backend=backend)
+        assert_matches(y, [1.0, 1.0, 3.0, 4.0])
+        return
+    y = convts.convolve(x, k, nan_policy=policy, backend=backend)
+    assert_matches(y, [0.5, np.nan, np.nan, np.inf, np.inf])
+
+
+def test_unknown_nan_policy():
+    with pytest.raises(ValueError, match="nan_policy"):
+        convts.convolve(np.ones(3), [1.0], nan_policy="ignore")
+
+
+# ---------------------------------------------------------------------------------------------
+# Properties (hypothesis)
+# ---------------------------------------------------------------------------------------------
+
+finite = st.floats(-10, 10, allow_nan=False, allow_infinity=False)
+taps_st = st.lists(st.floats(-2, 2, allow_nan=False, allow_infinity=False), min_size=1, max_size=6)
+series_st = st.lists(finite, min_size=1, max_size=40)
+stable_ar = st.lists(st.floats(-0.45, 0.45, allow_nan=False), min_size=1, max_size=2)  # sum|phi| < 1: stable
+
+
+def _kernel_from(taps, ar):
+    return K.arma(ar=ar, ma=taps[1:]) * taps[0] if ar else Kernel(ma=taps)
+
+
+@given(x=series_st, y=series_st, taps=taps_st, ar=st.one_of(st.just([]), stable_ar), a=finite,
+       method=st.sampled_from(["auto", "direct", "fft", "recursive"]))
+def test_linearity(backend, x, y, taps, ar, a, method):
+    n = min(len(x), len(y))
+    x, y = np.array(x[:n]), np.array(y[:n])
+    k = _kernel_from(taps, ar)
+    if not k.is_fir and method in FIR_METHODS:
+        method = "impulse_fft" if method == "fft" else "recursive"
+    f = lambda v: convts.convolve(v, k, method=method, backend=backend)  # noqa: E731
+    np.testing.assert_allclose(f(a * x + y), a * f(x) + f(y), atol=1e-8)
+
+
+@given(x=series_st, taps=taps_st, ar=st.one_of(st.just([]), stable_ar), shift=st.integers(0, 5))
+def test_time_shift_equivariance(backend, x, taps, ar, shift):
+    x = np.array(x)
+    k = _kernel_from(taps, ar)
+    shifted = np.r_[np.zeros(shift), x]
+    np.testing.assert_allclose(convts.convolve(shifted, k, backend=backend)[shift:],
+                               convts.convolve(x, k, backend=backend), atol=1e-9)
+    # delaying the kernel delays the output
+    np.testing.assert_allclose(convts.convolve(x, k.shift(shift), backend=backend),
+                               convts.convolve(shifted, k, backend=backend)[: x.size], atol=1e-9)
+
+
+@given(x=series_st, t1=taps_st, t2=taps_st, ar1=st.one_of(st.just([]), stable_ar), ar2=st.one_of(st.just([]), stable_ar))
+def test_composition(backend, x, t1, t2, ar1, ar2):
+    x = np.array(x)
+    k1, k2 = _kernel_from(t1, ar1), _kernel_from(t2, ar2)
+    np.testing.assert_allclose(convts.convolve(x, k1 * k2, backend=backend),
+                               convts.convolve(convts.convolve(x, k2, backend=backend), k1, backend=backend),
+                               rtol=1e-8, atol=1e-8)
+
+
+@given(x=series_st, theta=st.lists(st.floats(-0.45, 0.45), min_size=0, max_size=2), ar=st.one_of(st.just([]), stable_ar))
+def test_inverse_is_identity(backend, x, theta, ar):
+    x = np.array(x)
+    k = K.arma(ar=ar, ma=theta)  # invertible: sum|theta| < 1
+    assert k.is_invertible
+    ident = k * k.inverse()
+    np.testing.assert_allclose(convts.convolve(x, ident, backend=backend), x, atol=1e-9)
+    np.testing.assert_allclose(convts.convolve(convts.convolve(x, k, backend=backend), k.inverse(), backend=backend), x, atol=1e-9)
+    if k.inverse().is_stable:
+        y = convts.convolve(convts.convolve(x, k, backend=backend), k.inverse(), method="impulse_fft", backend=backend)
+        np.testing.assert_allclose(y, x, atol=1e-9)
+
+
+@given(x=series_st, taps=taps_st, ar=st.one_of(st.just([]), stable_ar, st.just([0.3, 0.0, 0.0, 0.0, 0.2])),
+       chunks=st.lists(st.integers(1, 7), min_size=1, max_size=8),
+       method=st.sampled_from(["recursive", "impulse_fft", "direct", "fft"]))
+def test_streaming_equals_whole(backend, x, taps, ar, chunks, method):
+    """Chunks of every size, including chunks shorter than the state, give the whole-series result."""
+    x = np.array(x)
+    k = _kernel_from(taps, ar)
+    if k.is_fir and method in IIR_METHODS:
+        method = "direct"
+    if not k.is_fir and method in FIR_METHODS:
+        method = "recursive"
+    whole, zf_whole = convts.convolve(x, k, backend=backend, method=method, return_state=True)
+    out, z, i, c = [], None, 0, 0
+    while i < x.size:
+        n = chunks[c % len(chunks)]
+        y, z = convts.convolve(x[i : i + n], k, zi=z, return_state=True, backend=backend, method=method)
+        out.append(y)
+        i, c = i + n, c + 1
+    np.testing.assert_allclose(np.concatenate(out), whole, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(z, zf_whole, rtol=1e-9, atol=1e-9)
+
+
+@given(x=st.lists(finite, min_size=8, max_size=30), lags=st.lists(st.integers(-4, 6), min_size=1, max_size=5, unique=True),
+       method=st.sampled_from(FIR_METHODS))
+def test_modes_are_slices_of_full(backend, x, lags, method):
+    x = np.array(x)
+    coefs = np.linspace(1.0, 2.0, len(lags))
+    k = Kernel(ma=coefs, lags=lags)
+    lo, m, T = k.offset, k.span, x.size
+    full = convts.convolve(x, k, mode="full", method=method, backend=backend)  # time lo + i
+    np.testing.assert_allclose(convts.convolve(x, k, mode="same", method=method, backend=backend),
+                               full[(m - 1) // 2 : (m - 1) // 2 + T], atol=1e-10)
+    if T >= m:
+        np.testing.assert_allclose(convts.convolve(x, k, mode="valid", method=method, backend=backend), full[m - 1 : T], atol=1e-10)
+    causal = convts.convolve(x, k, mode="causal", method=method, backend=backend)  # times 0..T-1
+    padded = np.r_[np.zeros(max(lo, 0)), full, np.zeros(max(-lo, 0) + T)]
+    start = -lo + max(lo, 0)
+    np.testing.assert_allclose(causal, padded[start : start + T], atol=1e-10)
+    circ = convts.convolve(x, k, mode="circular", method=method, backend=backend)
+    wrapped = np.zeros(T)
+    np.add.at(wrapped, (np.arange(full.size) + lo) % T, full)  # fold full onto the period
+    np.testing.assert_allclose(circ, wrapped, atol=1e-10)
+
+
+# ---------------------------------------------------------------------------------------------
+# Parity with scipy, statsmodels, pandas
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kname", ["ewma", "arma21", "sparse_seasonal", "ar3", "delayed_ar"])
+def test_zi_is_scipy_lfiltic_format(backend, kname, rng):
+    """scipy.signal.lfiltic turns past (x, y) into zi; feeding that zi to convolve equals lfilter."""
+    k = IIR_KERNELS[kname]
+    b, a = dense_b(k), k.a
+    x_past, x = rng.normal(size=10), rng.normal(size=50)
+    y_past = signal.lfilter(b, a, x_past)
+    zi = signal.lfiltic(b, a, y_past[::-1], x_past[::-1])
+    zi = np.r_[zi, np.zeros(max(0, max(b.size, a.size) - 1 - zi.size))]
+    y_sp, zf_sp = signal.lfilter(b, a, x, zi=zi)
+    for method in IIR_METHODS:
+        y, zf = convts.convolve(x, k, zi=zi, return_state=True, method=method, backend=backend)
+        np.testing.assert_allclose(y, y_sp, atol=1e-10)
+        np.testing.assert_allclose(zf, zf_sp, atol=1e-10)
+    # and the whole series equals the continuation
+    np.testing.assert_allclose(y_sp, signal.lfilter(b, a, np.r_[x_past, x])[10:], atol=1e-12)
+
+
+@pytest.mark.parametrize("kname", ["random6", "sparse", "seasonal_diff"])
+def test_fir_zi_matches_lfilter(backend, kname, rng):
+    k = FIR_KERNELS[kname]
+    b = dense_b(k)
+    x, zi = rng.normal(size=(2, 30)), rng.normal(size=(2, b.size - 1))
+    y_sp, zf_sp = signal.lfilter(b, [1.0], x, zi=zi, axis=-1)
+    y, zf = convts.convolve(x, k, zi=zi, return_state=True, backend=backend)
+    np.testing.assert_allclose(y, y_sp, atol=1e-12)
+    np.testing.assert_allclose(zf, zf_sp, atol=1e-12)
+
+
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+def test_fftconvolve_oaconvolve_parity(backend, mode, rng):
+    x, b = rng.normal(size=(3, 500)), rng.normal(size=37)
+    for method in FIR_METHODS:
+        y = convts.convolve(x, b, mode=mode, method=method, backend=backend)
+        np.testing.assert_allclose(y, signal.fftconvolve(x, b[None, :], mode=mode, axes=-1), atol=1e-10)
+        np.testing.assert_allclose(y, signal.oaconvolve(x, b[None, :], mode=mode, axes=-1), atol=1e-10)
+        np.testing.assert_allclose(y[0], np.convolve(x[0], b, mode=mode), atol=1e-10)
+
+
+def test_correlate_matches_scipy(backend, rng):
+    x, y = rng.normal(size=40), rng.normal(size=7)
+    for mode in ("full", "same", "valid"):
+        np.testing.assert_allclose(convts.correlate(x, y, mode=mode, backend=backend), signal.correlate(x, y, mode=mode), atol=1e-12)
+
+
+def test_statsmodels_convolution_filter(backend, rng):
+    """statsmodels' convolution_filter(x, filt, nsides=1) is y[t] = sum_k filt[k] x[t-k] for
+    t >= len(filt)-1 (NaN before: only complete windows); nsides=2 centres the filter
+    (lag -(len-1)//2 .. len//2 ... statsmodels puts the extra tap of an even filter on the past side)."""
+    from statsmodels.tsa.filters.filtertools import convolution_filter
+
+    x, filt = rng.normal(size=30), np.array([0.5, 0.3, 0.2])
+    ref = convolution_filter(x, filt, nsides=1)
+    y = convts.convolve(x, filt, backend=backend)
+    np.testing.assert_allclose(y[2:], ref[2:], atol=1e-12)
+    assert np.isnan(ref[:2]).all()
+    # two-sided, odd length: centred kernel at lags -1, 0, 1 ; 'valid' equals the non-NaN part
+    ref2 = convolution_filter(x, filt, nsides=2)
+    k = Kernel(ma=filt, lags=[-1, 0, 1])
+    y2 = convts.convolve(x, k, backend=backend)
+    np.testing.assert_allclose(y2[1:-1], ref2[1:-1], atol=1e-12)
+    np.testing.assert_allclose(convts.convolve(x, k, mode="valid", backend=backend), ref2[1:-1], atol=1e-12)
+
+
+def test_statsmodels_recursive_filter(backend, rng):
+    """statsmodels' recursive_filter(x, ar_coeff) is y[t] = x[t] + sum_i ar_coeff[i] y[t-1-i]:
+    statsmodels' AR sign, i.e. kernels.arma(ar=ar_coeff); with init it equals lfilter with
+    zi = lfiltic([1], a, init): init is the past outputs newest first (y[-1], y[-2], ...),
+    lfiltic's order (statsmodels also passes x as lfiltic's past inputs; with b = [1] they are unused)."""
+    from statsmodels.tsa.filters.filtertools import recursive_filter
+
+    x, ar = rng.normal(size=40), [0.5, -0.2]
+    np.testing.assert_allclose(convts.convolve(x, K.arma(ar=ar), backend=backend), recursive_filter(x, ar), atol=1e-12)
+    init = np.array([0.3, -1.0])
+    ref = recursive_filter(x, ar, init=init)
+    zi = signal.lfiltic([1.0], np.r_[1.0, -np.asarray(ar)], init)
+    np.testing.assert_allclose(convts.convolve(x, K.arma(ar=ar), zi=zi, backend=backend), ref, atol=1e-12)
+
+
+@pytest.mark.parametrize("window", [3, 4, 7, 8])
+@pytest.mark.parametrize("center", [False, True])
+def test_pandas_rolling_mean(backend, window, center, rng):
+    x = rng.normal(size=60)
+    k = K.moving_average(window, center=center)
+    ref = pd.Series(x).rolling(window, center=center).mean().to_numpy()
+    y = convts.convolve(x, k, backend=backend)
+    ok = ~np.isnan(ref)  # pandas: NaN until the window is full
+    np.testing.assert_allclose(y[ok], ref[ok], rtol=1e-10)
+    # with gaps: nan_policy='omit' + min_weight == min_periods / window
+    x[[0, 5, 6, 30]] = np.nan
+    for min_periods in (1, 2, window):
+        ref = pd.Series(x).rolling(window, center=center, min_periods=min_periods).mean().to_numpy()
+        y = convts.convolve(x, k, nan_policy="omit", min_weight=min_periods / window, backend=backend)
+        assert_matches(y, ref)
+
+
+@pytest.mark.parametrize("alpha", [0.05, 0.3, 0.9, 1.0])
+def test_pandas_ewm_adjust_false(backend, alpha, rng):
+    x = rng.normal(size=80) + 5
+    k = K.ewma(alpha)
+    y = convts.convolve(x, k, zi=convts.steady_state(k, x[0]), backend=backend)
+    np.testing.assert_allclose(y, pd.Series(x).ewm(alpha=alpha, adjust=False).mean().to_numpy(), rtol=1e-10)
+    # a batch: one steady state per series
+    X = rng.normal(size=(3, 20))
+    Y = convts.convolve(X, k, zi=convts.steady_state(k, X[:, 0]), backend=backend)
+    np.testing.assert_allclose(Y, pd.DataFrame(X.T).ewm(alpha=alpha, adjust=False).mean().to_numpy().T, rtol=1e-10)
+
+
+def test_steady_state_matches_lfilter_zi():
+    for k in (K.arma([0.5, -0.2], [0.3]), K.ewma(0.4), Kernel(ma=[1.0, 2.0, 3.0]), K.comb(3, 0.5)):
+        b = dense_b(k)
+        a = k.a
+        n = max(b.size, a.size)
+        ref = signal.lfilter_zi(np.r_[b, np.zeros(n - b.size)], np.r_[a, np.zeros(n - a.size)])
+        np.testing.assert_allclose(convts.steady_state(k, 2.5), 2.5 * ref, atol=1e-12)
+
+
+def test_difference_valid_equals_loop(backend, rng):
+    x = rng.normal(size=50)
+    for d, D, s in ((1, 0, None), (2, 0, None), (1, 1, 12), (0, 2, 4)):
+        k = K.difference(d, D, period=s)
+        assert_matches(convts.convolve(x, k, mode="valid", backend=backend), difference_loop(x, d, D, s))
+
+
+from reference import difference_loop  # noqa: E402  (kept next to its only user above)
+
+
+# ---------------------------------------------------------------------------------------------
+# Bad input: one test each, and the message names the parameter
+# ---------------------------------------------------------------------------------------------
+
+
+def test_empty_input():
+    with pytest.raises(ValueError, match="x is empty"):
+        convts.convolve(np.array([]), [1.0])
+
+
+def test_scalar_input():
+    with pytest.raises(ValueError, match="scalar"):
+        convts.convolve(3.0, [1.0])
+
+
+def test_valid_too_short():
+    with pytest.raises(ValueError, match="mode='valid'.*3 observations.*5 lags"):
+        convts.convolve(np.ones(3), np.ones(5), mode="valid")
+
+
+def test_empty_taps():
+    with pytest.raises(ValueError, match="empty"):
+        convts.convolve(np.ones(3), [])
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_non_finite_taps(bad):
+    with pytest.raises(ValueError, match="non-finite"):
+        convts.convolve(np.ones(3), [1.0, bad])
+    with pytest.raises(ValueError, match="ar"):
+        Kernel(ma=[1.0], ar=[1.0, bad])
+
+
+def test_axis_out_of_range():
+    with pytest.raises(ValueError, match="axis=2"):
+        convts.convolve(np.ones((2, 3)), [1.0], axis=2)
+
+
+def test_wrong_zi_shape():
+    with pytest.raises(ValueError, match="zi has shape"):
+        convts.convolve(np.ones(5), K.arma([0.5, 0.2]), zi=np.zeros(3))
+    with pytest.raises(ValueError, match="zi has shape"):
+        convts.convolve(np.ones((2, 5)), K.arma([0.5]), zi=np.zeros((3, 1)))
+
+
+def test_zi_non_finite():
+    with pytest.raises(ValueError, match="zi"):
+        convts.convolve(np.ones(5), K.arma([0.5]), zi=[np.nan])
+
+
+def test_zi_with_non_causal_mode():
+    with pytest.raises(ValueError, match="mode='full'"):
+        convts.convolve(np.ones(5), [1.0, 1.0], mode="full", return_state=True)
+
+
+@pytest.mark.parametrize("kw, word", [({"mode": "sideways"}, "mode"), ({"method": "magic"}, "method"),
+                                      ({"backend": "fortran"}, "backend")])
+def test_unknown_options(kw, word):
+    with pytest.raises(ValueError, match=word):
+        convts.convolve(np.ones(5), [1.0], **kw)
+
+
+def test_iir_full_mode():
+    with pytest.raises(ValueError, match="mode='full'.*IIR"):
+        convts.convolve(np.ones(5), K.arma([0.5]), mode="full")
+
+
+def test_fir_method_for_iir_and_back():
+    with pytest.raises(ValueError, match="method='fft'"):
+        convts.convolve(np.ones(5), K.arma([0.5]), method="fft")
+
+
+def test_impulse_fft_unstable():
+    with pytest.raises(ValueError, match="not stable"):
+        convts.convolve(np.ones(5), K.integrate(1), method="impulse_fft")
+
+
+def test_omit_with_state():
+    with pytest.raises(ValueError, match="nan_policy='omit'"):
+        convts.convolve(np.array([1.0, np.nan]), K.arma([0.5]), nan_policy="omit", return_state=True)
+
+
+@pytest.mark.parametrize("mw", [0.0, 1.5, -1])
+def test_bad_min_weight(mw):
+    with pytest.raises(ValueError, match="min_weight"):
+        convts.convolve(np.array([1.0, np.nan, 2.0]), [0.5, 0.5], nan_policy="omit", min_weight=mw)
