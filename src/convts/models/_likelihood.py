@@ -1,0 +1,176 @@
+"""Exact Gaussian likelihood of the differenced series, free-parameter bookkeeping, optimiser.
+
+Shared by the estimators: :class:`FreeParams` maps the optimiser's vector (free parameters,
+optionally transformed to enforce stationarity/invertibility) to the model's full parameter
+vector; :func:`loglike_parts` runs the numba Kalman filter; :func:`minimize` is L-BFGS-B with
+a central-difference gradient.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._kalman import kalman_arma, stationary_cov
+from ._transforms import constrain_stationary, is_stationary, unconstrain_stationary
+
+_LOG2PI = math.log(2.0 * math.pi)
+_EMPTY = np.zeros(0)
+
+
+def state_space(phi: np.ndarray, theta: np.ndarray):
+    """Harvey-form ``(phi padded to r, R)`` with ``r = max(p, q + 1)``."""
+    r = max(phi.size, theta.size + 1)
+    ph = np.zeros(r)
+    ph[: phi.size] = phi
+    R = np.zeros(r)
+    R[0] = 1.0
+    R[1: theta.size + 1] = theta
+    return ph, R
+
+
+def loglike_parts(model, params, tol=1e-10, keep=False):
+    """Run the filter at the full parameter vector ``params`` (sigma2 entry ignored).
+
+    Returns a dict with ``ssq`` (sum v^2/F on the unit scale), ``slog`` (sum log F), ``nobs``
+    and, with ``keep``, the innovations ``v``, their variances ``F`` and the end state.
+    ``nobs == -1`` when the filter broke down (non-stationary parameters).
+    """
+    phi, theta = model.polynomials(params)
+    w = model._dy
+    if model.k_exog:
+        w = w - model._dX @ params[model._slices["exog"]]
+    ph, R = state_space(phi, theta)
+    P0 = stationary_cov(ph, R)
+    r = ph.size
+    a_end = np.empty(r)
+    P_end = np.empty((r, r))
+    if not np.isfinite(P0[0, 0]):
+        return dict(ssq=np.nan, slog=np.nan, nobs=-1)
+    if keep:
+        v = np.empty(w.size)
+        F = np.empty(w.size)
+    else:
+        v = F = _EMPTY
+    ssq, slog, nobs = kalman_arma(w, ph, R, P0, tol, v, F, a_end, P_end)
+    out = dict(ssq=ssq, slog=slog, nobs=int(nobs))
+    if keep:
+        out.update(v=v, F=F, a_end=a_end, P_end=P_end, phi=ph, R=R)
+    return out
+
+
+def concentrated_llf(parts) -> float:
+    n = parts["nobs"]
+    if n <= 0 or not np.isfinite(parts["ssq"]):
+        return -np.inf
+    sigma2 = parts["ssq"] / n
+    if sigma2 <= 0:
+        return -np.inf
+    return -0.5 * (n * (_LOG2PI + math.log(sigma2) + 1.0) + parts["slog"])
+
+
+def full_llf(parts, sigma2: float) -> float:
+    n = parts["nobs"]
+    if n <= 0 or not np.isfinite(parts["ssq"]) or not sigma2 > 0:
+        return -np.inf
+    return -0.5 * (n * (_LOG2PI + math.log(sigma2)) + parts["slog"] + parts["ssq"] / sigma2)
+
+
+class FreeParams:
+    """The optimiser's view of the parameters: free entries (no sigma2), optionally transformed."""
+
+    GROUPS = ("ar", "ma", "sar", "sma")
+
+    def __init__(self, model, fixed: dict, transform: bool = True, enforce_stationarity: bool = True,
+                 enforce_invertibility: bool = True):
+        self.model = model
+        names = model.param_names
+        self.fixed = fixed
+        self.sigma2_fixed = "sigma2" in fixed
+        base = np.full(model.k_params, np.nan)
+        for nm, val in fixed.items():
+            base[names.index(nm)] = val
+        self.base = base
+        s2 = model._slices["sigma2"].start
+        self.free_idx = np.array([i for i, nm in enumerate(names) if nm not in fixed and i != s2], dtype=np.int64)
+        # transformed groups: those with every member free
+        self.tgroups = []
+        for g in self.GROUPS:
+            sl = model._slices[g]
+            if sl.stop == sl.start:
+                continue
+            enforce = enforce_stationarity if g in ("ar", "sar") else enforce_invertibility
+            if transform and enforce and all(names[i] not in fixed for i in range(sl.start, sl.stop)):
+                pos = np.searchsorted(self.free_idx, np.arange(sl.start, sl.stop))
+                self.tgroups.append((g, pos))
+
+    @property
+    def k_free(self) -> int:
+        return self.free_idx.size + (0 if self.sigma2_fixed else 1)
+
+    def full(self, x_constrained) -> np.ndarray:
+        out = self.base.copy()
+        out[self.free_idx] = x_constrained
+        return out
+
+    def constrain(self, x):
+        y = np.array(x, dtype=np.float64)
+        for g, pos in self.tgroups:
+            c = constrain_stationary(y[pos])
+            y[pos] = c if g in ("ar", "sar") else -c
+        return y
+
+    def unconstrain(self, y):
+        x = np.array(y, dtype=np.float64)
+        for g, pos in self.tgroups:
+            v = x[pos]
+            x[pos] = unconstrain_stationary(v if g in ("ar", "sar") else -v)
+        return x
+
+    def admissible(self, y, margin: float = 0.0) -> list[str]:
+        """Names of the transformed groups whose values in ``y`` are not stationary/invertible."""
+        bad = []
+        for g, pos in self.tgroups:
+            v = y[pos]
+            if not is_stationary(v if g in ("ar", "sar") else -v, margin):
+                bad.append(g)
+        return bad
+
+
+def minimize(f, x0, maxiter=500, gtol=1e-7, step=1e-6):
+    """L-BFGS-B on ``f`` with a central-difference gradient; returns scipy's OptimizeResult."""
+    from scipy.optimize import minimize as _minimize
+
+    def fg(x):
+        fx = f(x)
+        g = np.empty(x.size)
+        for i in range(x.size):
+            h = step * max(1.0, abs(x[i]))
+            xp = x.copy()
+            xp[i] += h
+            xm = x.copy()
+            xm[i] -= h
+            g[i] = (f(xp) - f(xm)) / (2 * h)
+        return fx, g
+
+    if x0.size == 0:
+        from scipy.optimize import OptimizeResult
+
+        return OptimizeResult(x=x0, fun=f(x0), success=True, nit=0, message="nothing to optimise", jac=np.zeros(0))
+    return _minimize(fg, x0, jac=True, method="L-BFGS-B",
+                     options=dict(maxiter=maxiter, gtol=gtol, ftol=1e-14, maxcor=20))
+
+
+def approx_hessian(f, x):
+    """Numerical Hessian (statsmodels' ``approx_hess3`` formula: step eps**(1/4) * max(|x|, 0.1))."""
+    x = np.asarray(x, dtype=np.float64)
+    k = x.size
+    h = np.finfo(float).eps ** 0.25 * np.maximum(np.abs(x), 0.1)
+    ee = np.diag(h)
+    H = np.empty((k, k))
+    for i in range(k):
+        for j in range(i, k):
+            val = (f(x + ee[i] + ee[j]) - f(x + ee[i] - ee[j]) - (f(x - ee[i] + ee[j]) - f(x - ee[i] - ee[j])))
+            H[i, j] = H[j, i] = val / (4.0 * h[i] * h[j])
+    return H

@@ -1,0 +1,367 @@
+"""ARIMAResults: statsmodels' names and meanings, forecasts from the state at the end of the sample."""
+
+from __future__ import annotations
+
+import math
+from functools import cached_property
+
+import numpy as np
+
+from ._kalman import kalman_arma, stationary_cov
+from ._likelihood import approx_hessian, loglike_parts
+from ._spec import ConvergenceWarning
+
+__all__ = ["ARIMAResults", "PredictionResults", "ConvergenceWarning"]
+
+
+class PredictionResults:
+    """Forecast means and standard errors (statsmodels' ``PredictionResults`` names)."""
+
+    def __init__(self, mean, se, index, name=None):
+        import pandas as pd
+
+        self._index = index if index is not None else pd.RangeIndex(len(mean))
+        self.predicted_mean = pd.Series(mean, index=self._index, name=name or "predicted_mean")
+        self.se_mean = pd.Series(se, index=self._index, name="mean_se")
+        self.var_pred_mean = self.se_mean**2
+
+    def conf_int(self, alpha: float = 0.05):
+        import pandas as pd
+        from scipy.stats import norm
+
+        if not 0 < alpha < 1:
+            raise ValueError(f"alpha={alpha}: give 0 < alpha < 1")
+        z = norm.ppf(1 - alpha / 2)
+        m, s = self.predicted_mean.to_numpy(), self.se_mean.to_numpy()
+        return pd.DataFrame({"lower": m - z * s, "upper": m + z * s}, index=self._index)
+
+    def summary_frame(self, alpha: float = 0.05):
+        """DataFrame with columns ``mean, mean_se, mean_ci_lower, mean_ci_upper``."""
+        import pandas as pd
+
+        ci = self.conf_int(alpha)
+        return pd.DataFrame({"mean": self.predicted_mean.to_numpy(), "mean_se": self.se_mean.to_numpy(),
+                             "mean_ci_lower": ci["lower"].to_numpy(), "mean_ci_upper": ci["upper"].to_numpy()},
+                            index=self._index)
+
+
+class ARIMAResults:
+    """Result of :meth:`convts.ARIMA.fit` (statsmodels' attribute names and meanings).
+
+    ``params`` / ``bse`` are pandas Series indexed by :attr:`ARIMA.param_names`; ``llf`` is the
+    exact log-likelihood of the differenced series (conditional for ``method='css'``); ``nobs``
+    counts the non-missing differenced observations entering it; ``aic = -2 llf + 2 k``,
+    ``bic = -2 llf + k log(nobs)``, ``aicc = aic + 2 k (k + 1) / (nobs - k - 1)`` with ``k`` the
+    free parameters (sigma2 included).  ``resid`` and ``fittedvalues`` cover the observations
+    after the first ``d + D*s`` (the likelihood's sample); ``resid`` are the one-step-ahead
+    forecast errors (innovations of the Kalman filter; CSS residuals for ``method='css'``).
+    """
+
+    def __init__(self, model, params, *, method, llf, nobs, free, converged, resid_w, loglike,
+                 optimizer=None, state=None, tol=1e-10):
+        import pandas as pd
+
+        self.model = model
+        self.method = method
+        self._params = np.asarray(params, dtype=np.float64)
+        self.params = pd.Series(self._params, index=model.param_names, name="params")
+        self.llf = float(llf)
+        self.nobs = int(nobs)
+        self._free = free
+        self.converged = bool(converged)
+        self._resid_w = resid_w
+        self._loglike = loglike
+        self.mle_retvals = optimizer
+        self._state = state
+        self._tol = tol
+        self.fixed_params = list(free.fixed)
+
+    # ------------------------------------------------------------------ basic statistics
+    @property
+    def sigma2(self) -> float:
+        return float(self._params[-1])
+
+    @property
+    def df_model(self) -> int:
+        """Number of estimated parameters (sigma2 included, fixed ones excluded)."""
+        return self._free.k_free
+
+    @property
+    def aic(self) -> float:
+        return -2.0 * self.llf + 2.0 * self.df_model
+
+    @property
+    def bic(self) -> float:
+        return -2.0 * self.llf + self.df_model * math.log(self.nobs)
+
+    @property
+    def aicc(self) -> float:
+        k, n = self.df_model, self.nobs
+        return self.aic + 2.0 * k * (k + 1) / (n - k - 1) if n - k - 1 > 0 else np.inf
+
+    @property
+    def hqic(self) -> float:
+        return -2.0 * self.llf + 2.0 * self.df_model * math.log(math.log(self.nobs))
+
+    @cached_property
+    def _cov_free(self):
+        free = self._free
+        y = self._params[free.free_idx]
+        if not free.sigma2_fixed:
+            y = np.r_[y, self._params[-1]]
+        if y.size == 0:
+            return np.zeros((0, 0))
+        H = approx_hessian(self._loglike, y)
+        try:
+            return np.linalg.inv(-H)
+        except np.linalg.LinAlgError:
+            import warnings
+
+            warnings.warn("the Hessian of the log-likelihood is singular; standard errors are NaN",
+                          ConvergenceWarning, stacklevel=3)
+            return np.full(H.shape, np.nan)
+
+    def cov_params(self):
+        """Covariance of the estimates: inverse of the observed information (numerical Hessian).
+
+        Fixed parameters get NaN rows and columns.  Computed on first use.
+        """
+        import pandas as pd
+
+        free = self._free
+        idx = list(free.free_idx) + ([] if free.sigma2_fixed else [self.model.k_params - 1])
+        cov = np.full((self.model.k_params, self.model.k_params), np.nan)
+        cov[np.ix_(idx, idx)] = self._cov_free
+        return pd.DataFrame(cov, index=self.model.param_names, columns=self.model.param_names)
+
+    @property
+    def bse(self):
+        import pandas as pd
+
+        cov = self.cov_params().to_numpy()
+        with np.errstate(invalid="ignore"):
+            se = np.sqrt(np.diag(cov))
+        return pd.Series(se, index=self.model.param_names, name="bse")
+
+    @property
+    def tvalues(self):
+        return self.params / self.bse
+
+    @property
+    def pvalues(self):
+        from scipy.stats import norm
+
+        return 2 * norm.sf(np.abs(self.tvalues))
+
+    def conf_int(self, alpha: float = 0.05):
+        import pandas as pd
+        from scipy.stats import norm
+
+        z = norm.ppf(1 - alpha / 2)
+        return pd.DataFrame({0: self.params - z * self.bse, 1: self.params + z * self.bse})
+
+    # ------------------------------------------------------------------ residuals
+    def _sample_index(self):
+        m = self.model.k_diff
+        idx = self.model._index
+        return idx[m:] if idx is not None else None
+
+    @property
+    def resid(self):
+        """One-step-ahead forecast errors for observations ``d + D*s, ..., n-1`` (NaN where missing)."""
+        import pandas as pd
+
+        return pd.Series(np.asarray(self._resid_w, dtype=np.float64), index=self._sample_index(), name="resid")
+
+    @property
+    def fittedvalues(self):
+        """One-step-ahead predictions ``y - resid`` of the observations in :attr:`resid`."""
+        import pandas as pd
+
+        y = self.model.endog[self.model.k_diff:]
+        return pd.Series(y - np.asarray(self._resid_w), index=self._sample_index(), name="fittedvalues")
+
+    @property
+    def kernel(self):
+        """The fitted psi-weight Kernel ``theta(L)Theta(L^s) / (phi(L)Phi(L^s)(1-L)^d(1-L^s)^D)``."""
+        return self.model.kernel(self._params)
+
+    # ------------------------------------------------------------------ forecasting
+    def _end_state(self):
+        st = self._state
+        if st is None or "a_end" not in st:
+            st = loglike_parts(self.model, self._params, self._tol, keep=True)
+            if st["nobs"] <= 0:
+                raise ValueError("the fitted parameters are not stationary: the Kalman filter cannot forecast from them")
+            self._state = st
+        return st
+
+    def get_forecast(self, steps: int = 1, exog=None) -> PredictionResults:
+        """Forecasts ``steps`` ahead with standard errors (exact given the parameters).
+
+        The mean and variance come from the Kalman state at the end of the sample
+        (``a_{n+1|n}``, ``P_{n+1|n}``), propagated through the ARMA transition and the
+        integration ``1 / ((1-L)^d (1-L^s)^D)``: the h-step error is
+        ``B_h (a - a_hat) + sum_j psi*_j e_{n+h-j}``, ``psi*`` the psi weights of the whole
+        integrated kernel (:attr:`kernel`), ``B_h = sum_i c_{h-i} e1' T^{i-1}`` with ``c`` the
+        integration weights.  Once the filter has converged ``P = R R'`` and the variance is
+        ``sigma2 * sum_{j<h} psi*_j**2``.
+        """
+        from .._validation import check_int
+
+        steps = check_int(steps, "steps", minimum=1)
+        model = self.model
+        X_future = model._regressors_future(steps, exog)
+        st = self._end_state()
+        phi, R, a, P = st["phi"], st["R"], st["a_end"], st["P_end"]
+        r = phi.size
+        # b_i = e1' T^{i-1}, i = 1..h
+        b = np.zeros((steps, r))
+        b[0, 0] = 1.0
+        for i in range(1, steps):
+            prev = b[i - 1]
+            b[i, 0] = 0.0
+            b[i] = prev[0] * phi
+            b[i, 1:] += prev[:-1]
+        w_hat = b @ a
+        p, d, q, P_, D, Q, s = model.order_tuple
+        from ..kernels import integrate
+
+        c = integrate(d, D, s if D else None).impulse_response(steps) if model.k_diff else np.r_[1.0, np.zeros(steps - 1)]
+        B = np.empty((steps, r))
+        for h in range(steps):
+            B[h] = c[h::-1] @ b[: h + 1]
+        psi_star = self.kernel.impulse_response(steps)
+        cum = np.r_[0.0, np.cumsum(psi_star**2)][:steps]  # sum_{j<=h-2} for horizon h = 1..steps
+        var = self.sigma2 * (np.einsum("hi,ij,hj->h", B, P, B) + cum)
+        # mean: integrate w_hat from the last observed regression errors
+        beta = self._params[model._slices["exog"]]
+        u = model.endog - (model._X @ beta if model.k_exog else 0.0)
+        m = model.k_diff
+        if m:
+            tail = u[-m:]
+            if np.isnan(tail).any():
+                raise ValueError(
+                    f"the last {m} observations contain NaN; forecasting an integrated model needs them "
+                    f"(fill them, or fit on the series up to the last complete stretch)"
+                )
+            lags = model.diff_kernel.ma_lags[1:]
+            coefs = model.diff_kernel.ma_coefs[1:]
+            hist = np.r_[tail, np.zeros(steps)]
+            for h in range(steps):
+                t = m + h
+                hist[t] = w_hat[h] - float(coefs @ hist[t - lags])
+            u_hat = hist[m:]
+        else:
+            u_hat = w_hat
+        mean = u_hat + (X_future @ beta if model.k_exog else 0.0)
+        return PredictionResults(mean, np.sqrt(var), model._future_index(steps), name="predicted_mean")
+
+    def forecast(self, steps: int = 1, exog=None):
+        """Point forecasts (a pandas Series indexed by the following periods)."""
+        return self.get_forecast(steps, exog).predicted_mean
+
+    # ------------------------------------------------------------------ reports
+    def summary(self) -> str:
+        """A readable text table: model, fit statistics, parameters with standard errors."""
+        model = self.model
+        p, d, q = model.order
+        P, D, Q, s = model.seasonal_order
+        name = f"ARIMA({p}, {d}, {q})" + (f"x({P}, {D}, {Q}, {s})" if (P or D or Q) else "")
+        lines = ["convts ARIMA results".center(78), "=" * 78]
+        left = [("Model", name), ("Method", self.method), ("Trend", model.trend),
+                ("No. observations", str(self.nobs)), ("Converged", str(self.converged))]
+        right = [("Log likelihood", f"{self.llf:.4f}"), ("AIC", f"{self.aic:.4f}"), ("BIC", f"{self.bic:.4f}"),
+                 ("AICc", f"{self.aicc:.4f}"), ("sigma2", f"{self.sigma2:.6g}")]
+        for (a, b_), (c_, d_) in zip(left, right):
+            lines.append(f"{a + ':':<20}{b_:>18}    {c_ + ':':<18}{d_:>18}")
+        lines.append("=" * 78)
+        lines.append(f"{'':<14}{'coef':>12}{'std err':>12}{'z':>10}{'P>|z|':>10}{'[0.025':>10}{'0.975]':>10}")
+        lines.append("-" * 78)
+        bse = self.bse
+        from scipy.stats import norm
+
+        for nm in model.param_names:
+            coef, se = self.params[nm], bse[nm]
+            z = coef / se if se and np.isfinite(se) else np.nan
+            pv = 2 * norm.sf(abs(z)) if np.isfinite(z) else np.nan
+            fixed = " (fixed)" if nm in self.fixed_params else ""
+            lines.append(f"{nm:<14}{coef:>12.4f}{se:>12.4f}{z:>10.3f}{pv:>10.3f}"
+                         f"{coef - 1.96 * se:>10.3f}{coef + 1.96 * se:>10.3f}{fixed}")
+        lines.append("=" * 78)
+        if model.k_diff:
+            lines.append("Exact likelihood of the differenced series (statsmodels SARIMAX simple_differencing=True; R arima).")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"<ARIMAResults {self.model!r} method={self.method!r} llf={self.llf:.4f}>"
+
+    def compare_statsmodels(self, steps: int = 12, exog=None, cov_type: str = "approx"):
+        """Fit the same model with statsmodels and return a side-by-side DataFrame.
+
+        statsmodels settings: ``SARIMAX(endog, exog=[trend columns, exog], order, seasonal_order,
+        trend='n', simple_differencing=True).fit(cov_type=cov_type)`` -- the same exact likelihood
+        of the differenced series with the trend as regression columns (as statsmodels' ``ARIMA``
+        does).  Forecasts in levels come from ``SARIMAX(..., simple_differencing=False,
+        use_exact_diffuse=True)`` at statsmodels' estimates (with ``simple_differencing=True``
+        statsmodels forecasts the differenced series).  statsmodels' *default* ``ARIMA`` uses an
+        approximate diffuse start (variance 1e6) for the integrated states when ``d + D > 0``: its
+        likelihood is not the one here and its estimates can differ, materially on large-scale series.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Rows: parameters (``param:...``), standard errors (``bse:...``), ``llf`` and
+            forecasts (``forecast:h``, ``forecast_se:h``); columns ``convts``, ``statsmodels``,
+            ``difference``.  ``frame.attrs['statsmodels']`` names the settings used.
+        """
+        import warnings
+
+        import pandas as pd
+        from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+        model = self.model
+        X = model._X if model.k_exog else None
+        p, d, q = model.order
+        P, D, Q, s = model.seasonal_order
+        sorder = (P, D, Q, s) if (P or D or Q) else (0, 0, 0, 0)
+        kw = dict(order=(p, d, q), seasonal_order=sorder, trend="n")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            sm = SARIMAX(model.endog, exog=X, simple_differencing=True, **kw)
+            fixed = {sm.param_names[i]: v for i, (nm, v) in enumerate(self.params.items()) if nm in self.fixed_params}
+            if fixed:
+                with sm.fix_params(fixed):
+                    sres = sm.fit(disp=0, cov_type=cov_type, maxiter=1000)
+            else:
+                sres = sm.fit(disp=0, cov_type=cov_type, maxiter=1000)
+            smp = np.asarray(sres.params)
+            smb = np.asarray(sres.bse)
+            lev = SARIMAX(model.endog, exog=X, simple_differencing=False, use_exact_diffuse=True, **kw)
+            sm_fc = lev.filter(smp).get_forecast(steps, exog=(model._regressors_future(steps, exog) if X is not None else None))
+        ours_fc = self.get_forecast(steps, exog)
+        rows, ours, theirs = [], [], []
+        for i, nm in enumerate(model.param_names):
+            rows.append(f"param:{nm}")
+            ours.append(self._params[i])
+            theirs.append(smp[i])
+        bse = self.bse.to_numpy()
+        for i, nm in enumerate(model.param_names):
+            rows.append(f"bse:{nm}")
+            ours.append(bse[i])
+            theirs.append(smb[i])
+        rows.append("llf")
+        ours.append(self.llf)
+        theirs.append(float(sres.llf))
+        for h in range(steps):
+            rows += [f"forecast:{h + 1}", f"forecast_se:{h + 1}"]
+            ours += [ours_fc.predicted_mean.iloc[h], ours_fc.se_mean.iloc[h]]
+            theirs += [float(np.asarray(sm_fc.predicted_mean)[h]), float(np.sqrt(np.asarray(sm_fc.var_pred_mean)[h]))]
+        frame = pd.DataFrame({"convts": ours, "statsmodels": theirs}, index=rows)
+        frame["difference"] = frame["convts"] - frame["statsmodels"]
+        setting = (f"SARIMAX(order={(p, d, q)}, seasonal_order={sorder}, trend='n', exog=[{', '.join(model.param_names[:model.k_exog])}], "
+                   f"simple_differencing=True).fit(cov_type={cov_type!r}); forecasts: SARIMAX(simple_differencing=False, "
+                   f"use_exact_diffuse=True) at those params")
+        frame.attrs["statsmodels"] = setting
+        frame.attrs["title"] = f"convts ({self.method}) vs statsmodels: {setting}"
+        return frame

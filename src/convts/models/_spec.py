@@ -1,0 +1,374 @@
+"""ARIMA specification: orders -> sparse kernels, parameter names, validated data.
+
+An ARIMA model is a cascade of kernels: differencing ``(1-L)^d (1-L^s)^D``, the AR polynomial
+``phi(L) Phi(L^s)`` and the MA polynomial ``theta(L) Theta(L^s)``.  This module turns the
+orders into those kernels (sparse: a seasonal term at lag 365 is one tap), names the
+parameters exactly as statsmodels' ``ARIMA`` does, validates the data, and dispatches
+``fit`` to one estimator module per method.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .._validation import as_float_array, check_int
+from ..kernels import arma, difference, integrate
+
+__all__ = ["ARIMA", "ConvergenceWarning"]
+
+_TRENDS = {"n": (), "c": (0,), "t": (1,), "ct": (0, 1)}
+METHODS = ("mle", "css", "css-mle", "whittle", "yule_walker", "burg", "hannan_rissanen")
+
+
+class ConvergenceWarning(UserWarning):
+    """The optimiser did not converge; the fit may be unreliable (the message says what to try)."""
+
+
+def _order(order, seasonal_order):
+    if not isinstance(order, (tuple, list)) or len(order) != 3:
+        raise ValueError(f"order={order!r}: give three integers (p, d, q)")
+    p, d, q = (check_int(v, name, minimum=0) for v, name in zip(order, ("p", "d", "q")))
+    if seasonal_order is None:
+        seasonal_order = (0, 0, 0, 0)
+    if not isinstance(seasonal_order, (tuple, list)) or len(seasonal_order) != 4:
+        raise ValueError(f"seasonal_order={seasonal_order!r}: give four integers (P, D, Q, s)")
+    P, D, Q, s = (check_int(v, name, minimum=0) for v, name in zip(seasonal_order, ("P", "D", "Q", "s")))
+    if (P or D or Q) and s < 2:
+        raise ValueError(
+            f"seasonal_order={tuple(seasonal_order)}: seasonal terms need a period s >= 2 "
+            f"(e.g. s=12 for monthly data); got s={s}"
+        )
+    if not (P or D or Q):
+        s = 0 if s < 2 else s
+    if P and p >= s:
+        raise ValueError(
+            f"order p={p} and seasonal P={P} with s={s} overlap: the AR lags 1..{p} reach the seasonal "
+            f"lag {s}; use p < s or drop the seasonal AR term"
+        )
+    if Q and q >= s:
+        raise ValueError(
+            f"order q={q} and seasonal Q={Q} with s={s} overlap: the MA lags 1..{q} reach the seasonal "
+            f"lag {s}; use q < s or drop the seasonal MA term"
+        )
+    return p, d, q, P, D, Q, s
+
+
+def _infer_freq(index):
+    import pandas as pd
+
+    if not isinstance(index, pd.DatetimeIndex):
+        return None
+    if index.freq is not None:
+        return index.freq
+    if len(index) >= 3:
+        try:
+            f = pd.infer_freq(index)
+        except (TypeError, ValueError):
+            f = None
+        if f is not None:
+            return pd.tseries.frequencies.to_offset(f)
+    return None
+
+
+class ARIMA:
+    """ARIMA(p, d, q)(P, D, Q)s with optional trend and regression on ``exog`` (ARIMA errors).
+
+    ``y_t = X_t beta + u_t`` with ``phi(L) Phi(L^s) (1-L)^d (1-L^s)^D u_t = theta(L) Theta(L^s) e_t``,
+    ``e_t ~ N(0, sigma2)``; ``X`` holds the trend columns (``const`` = 1, ``x1`` = t = 1, 2, ...)
+    and then the ``exog`` columns, as statsmodels' ``ARIMA``.  With ``trend='c'`` and no
+    differencing ``const`` is the process mean.
+
+    Parameters
+    ----------
+    endog : array_like or pandas.Series
+        The series; NaN marks a missing value (handled exactly by the MLE).
+    exog : array_like or pandas.DataFrame, optional
+        Regressors, one row per observation, no missing values.
+    order : (p, d, q)
+    seasonal_order : (P, D, Q, s), optional
+    trend : {'n', 'c', 't', 'ct'}, optional
+        Default ``'c'`` when ``d + D == 0``, else ``'n'`` (statsmodels' default).
+
+    Examples
+    --------
+    >>> import numpy as np, convts
+    >>> rng = np.random.default_rng(0)
+    >>> e = rng.standard_normal(400)
+    >>> y = convts.kernels.arma(ar=[0.6])(e)
+    >>> res = convts.ARIMA(y, order=(1, 0, 0)).fit()
+    >>> list(res.params.index)
+    ['const', 'ar.L1', 'sigma2']
+    >>> bool(abs(res.params["ar.L1"] - 0.6) < 0.1)
+    True
+    """
+
+    def __init__(self, endog, exog=None, order=(1, 0, 0), seasonal_order=(0, 0, 0, 0), trend=None):
+        import pandas as pd
+
+        self.order_tuple = _order(order, seasonal_order)
+        p, d, q, P, D, Q, s = self.order_tuple
+        self.order = (p, d, q)
+        self.seasonal_order = (P, D, Q, s)
+        self.k_diff = d + D * s
+
+        # ---- endog
+        self._index = endog.index if isinstance(endog, pd.Series) else None
+        self._name = endog.name if isinstance(endog, pd.Series) else None
+        if isinstance(endog, pd.DataFrame):
+            if endog.shape[1] != 1:
+                raise ValueError(f"endog is a DataFrame with {endog.shape[1]} columns; pass one series (use convts.fit_many for many)")
+            self._index, self._name = endog.index, endog.columns[0]
+            endog = endog.iloc[:, 0]
+        y = np.array(as_float_array(endog, "endog", ndim=(1,)), dtype=np.float64)  # a copy
+        if np.isinf(y).any():
+            raise ValueError("endog contains inf; replace it with NaN (missing) or a finite value")
+        observed = ~np.isnan(y)
+        if not observed.any():
+            raise ValueError("endog is all NaN: there is nothing to fit")
+        if np.ptp(y[observed]) == 0.0:
+            raise ValueError(
+                f"endog is constant (every observed value is {y[observed][0]!r}): an ARIMA model needs "
+                f"variation; a constant series has zero innovation variance"
+            )
+        self.endog = y
+        self.nobs_total = y.size
+        self._freq = _infer_freq(self._index) if self._index is not None else None
+
+        # ---- trend and exog -> regressors in levels
+        if trend is None:
+            trend = "c" if d + D == 0 else "n"
+        if trend not in _TRENDS:
+            raise ValueError(f"trend={trend!r}: use 'n', 'c', 't' or 'ct' (polynomial trends of higher order: pass them as exog)")
+        powers = _TRENDS[trend]
+        if powers and min(powers) < d + D:
+            raise ValueError(
+                f"trend={trend!r} with d + D = {d + D}: trend terms of degree lower than d + D are removed by "
+                f"the differencing and cannot be estimated; use trend='n'"
+                + (" or trend='t' (a drift)" if d + D == 1 else "")
+            )
+        self.trend = trend
+        n = y.size
+        t = np.arange(1, n + 1, dtype=np.float64)
+        cols, names = [], []
+        for pw in powers:
+            cols.append(t**pw)
+            names.append("const" if pw == 0 else f"x{len(names) + (0 if 'const' in names else 1)}")
+        self.trend_names = [("const" if pw == 0 else "x1") for pw in powers]
+        self.exog_names: list[str] = []
+        self._exog_is_frame = False
+        k_trend = len(powers)
+        if exog is not None:
+            if isinstance(exog, pd.Series):
+                exog = exog.to_frame()
+            if isinstance(exog, pd.DataFrame):
+                self.exog_names = [str(c) for c in exog.columns]
+                self._exog_is_frame = True
+            X = np.array(as_float_array(exog, "exog", ndim=(1, 2)), dtype=np.float64)
+            if X.ndim == 1:
+                X = X[:, None]
+            if X.shape[0] != n:
+                raise ValueError(f"exog has {X.shape[0]} rows but endog has {n} observations; give one row per observation")
+            if not np.all(np.isfinite(X)):
+                bad = int((~np.isfinite(X)).any(axis=1).sum())
+                raise ValueError(f"exog contains NaN/inf in {bad} row(s); regressors must be complete (fill or drop those rows)")
+            if not self._exog_is_frame:
+                self.exog_names = [f"x{k_trend + j + 1}" for j in range(X.shape[1])]
+            self.exog = X
+        else:
+            self.exog = None
+        self.k_trend = k_trend
+        X_parts = ([np.column_stack(cols)] if cols else []) + ([self.exog] if self.exog is not None else [])
+        self._X = np.column_stack(X_parts) if X_parts else np.zeros((n, 0))
+        self.k_exog = self._X.shape[1]
+
+        # ---- kernels and lags
+        self.ar_lags = np.arange(1, p + 1)
+        self.ma_lags = np.arange(1, q + 1)
+        self.sar_lags = s * np.arange(1, P + 1)
+        self.sma_lags = s * np.arange(1, Q + 1)
+        self.diff_kernel = difference(d, D, s if D else None)
+        self.param_names = (
+            self.trend_names + self.exog_names
+            + [f"ar.L{i}" for i in self.ar_lags] + [f"ma.L{i}" for i in self.ma_lags]
+            + [f"ar.S.L{i}" for i in self.sar_lags] + [f"ma.S.L{i}" for i in self.sma_lags] + ["sigma2"]
+        )
+        # slices into the parameter vector
+        k = self.k_exog
+        self._slices = {}
+        for name, size in (("exog", k), ("ar", p), ("ma", q), ("sar", P), ("sma", Q), ("sigma2", 1)):
+            start = sum(sl.stop - sl.start for sl in self._slices.values())
+            self._slices[name] = slice(start, start + size)
+        self.k_params = len(self.param_names)
+
+        # ---- differenced data
+        m = self.k_diff
+        if n - m < 1:
+            raise ValueError(f"endog has {n} observations; differencing with d={d}, D={D}, s={s} needs more than {m}")
+        self._dy = self._difference(y)
+        self._dX = np.column_stack([self._difference(c) for c in self._X.T]) if k else np.zeros((n - m, 0))
+        if k and m:
+            dead = [nm for nm, c in zip(self.trend_names + self.exog_names, self._dX.T) if np.all(np.abs(c) < 1e-12)]
+            if dead:
+                raise ValueError(f"exog column(s) {dead} vanish after differencing (constant in levels); drop them")
+        self.ncond = p + P * s
+        n_w_obs = int(np.sum(~np.isnan(self._dy)))
+        n_free = k + p + q + P + Q + 1
+        need = max(self.ncond + 1, n_free + 1)
+        if n_w_obs < need:
+            raise ValueError(
+                f"too few observations for ARIMA{self.order}x{self.seasonal_order}: {n_w_obs} non-missing values "
+                f"remain after differencing, the model needs at least {need} "
+                f"({n_free} parameters, conditioning on {self.ncond} values); use a smaller order or more data"
+            )
+
+    # ------------------------------------------------------------------ helpers
+    def _difference(self, x: np.ndarray) -> np.ndarray:
+        """``(1-L)^d (1-L^s)^D x`` on the valid range (length n - d - D s); NaN propagates."""
+        m = self.k_diff
+        if m == 0:
+            return x.copy()
+        out = np.zeros(x.size - m)
+        for lag, c in zip(self.diff_kernel.ma_lags.tolist(), self.diff_kernel.ma_coefs.tolist()):
+            out += c * x[m - lag: x.size - lag]
+        return out
+
+    def polynomials(self, params):
+        """Expanded ``phi`` (AR, statsmodels signs) and ``theta`` (MA) of ``params`` (dense, from lag 1)."""
+        params = np.asarray(params, dtype=np.float64)
+        sl = self._slices
+        return self._expand(params[sl["ar"]], params[sl["sar"]], -1.0), self._expand(params[sl["ma"]], params[sl["sma"]], 1.0)
+
+    def _expand(self, reg, seas, sign):
+        s = self.seasonal_order[3]
+        a = np.r_[1.0, sign * reg]
+        if seas.size:
+            b = np.zeros(seas.size * s + 1)
+            b[0] = 1.0
+            b[s::s] = sign * seas
+            a = np.convolve(a, b)
+        return sign * a[1:]
+
+    def kernel(self, params) -> "Kernel":  # noqa: F821
+        """The psi-weight kernel ``theta(L)Theta(L^s) / (phi(L)Phi(L^s) (1-L)^d (1-L^s)^D)``."""
+        params = np.asarray(params, dtype=np.float64)
+        sl = self._slices
+        p, d, q, P, D, Q, s = self.order_tuple
+        k = arma(params[sl["ar"]], params[sl["ma"]])
+        if P or Q:
+            k = k * arma(params[sl["sar"]], params[sl["sma"]], ar_lags=self.sar_lags if P else None,
+                         ma_lags=self.sma_lags if Q else None)
+        if d or D:
+            k = k * integrate(d, D, s if D else None)
+        return k
+
+    def _regressors_future(self, steps: int, exog):
+        """Trend and exog columns for the ``steps`` periods after the sample."""
+        n = self.nobs_total
+        t = np.arange(n + 1, n + steps + 1, dtype=np.float64)
+        cols = [t ** _pw for _pw in _TRENDS[self.trend]]
+        if self.exog is not None:
+            if exog is None:
+                raise ValueError(
+                    f"the model has exog ({self.exog.shape[1]} column(s)): forecasting {steps} step(s) needs their "
+                    f"future values; pass exog=<array of shape ({steps}, {self.exog.shape[1]})>"
+                )
+            X = np.array(as_float_array(exog, "exog", ndim=(1, 2)), dtype=np.float64)
+            if X.ndim == 1:
+                X = X.reshape(steps, -1) if X.size == steps * self.exog.shape[1] else X[:, None]
+            if X.shape != (steps, self.exog.shape[1]):
+                raise ValueError(f"future exog has shape {X.shape}; forecasting {steps} step(s) needs ({steps}, {self.exog.shape[1]})")
+            if not np.all(np.isfinite(X)):
+                raise ValueError("future exog contains NaN/inf; regressors must be complete")
+            cols += list(X.T)
+        elif exog is not None:
+            raise ValueError("exog given to forecast, but the model was fitted without exog")
+        return np.column_stack(cols) if cols else np.zeros((steps, 0))
+
+    def _future_index(self, steps: int):
+        import pandas as pd
+
+        idx = self._index
+        n = self.nobs_total
+        if idx is None:
+            return None
+        if self._freq is not None and isinstance(idx, pd.DatetimeIndex):
+            return pd.date_range(start=idx[-1] + self._freq, periods=steps, freq=self._freq)
+        if isinstance(idx, pd.PeriodIndex):
+            return pd.period_range(start=idx[-1] + 1, periods=steps, freq=idx.freq)
+        if isinstance(idx, pd.RangeIndex):
+            return pd.RangeIndex(idx.start + n * idx.step, idx.start + (n + steps) * idx.step, idx.step)
+        if np.issubdtype(getattr(idx, "dtype", np.dtype(object)), np.integer) and n >= 2:
+            steps_ = np.diff(np.asarray(idx))
+            if np.all(steps_ == steps_[0]):
+                return pd.Index(idx[-1] + steps_[0] * np.arange(1, steps + 1))
+        return pd.RangeIndex(n, n + steps)
+
+    # ------------------------------------------------------------------ fitting
+    def fit(self, method: str = "mle", fixed: dict | None = None, method_kwargs: dict | None = None,
+            start_params=None):
+        """Estimate the parameters.
+
+        Parameters
+        ----------
+        method : {'mle', 'css', 'css-mle', 'whittle', 'yule_walker', 'burg', 'hannan_rissanen'}
+            ``'mle'``: exact Gaussian likelihood of the differenced series (R's ``arima``,
+            statsmodels ``SARIMAX(simple_differencing=True)``), started from CSS.
+            ``'css'``: conditional sum of squares (R's ``method="CSS"``).  ``'css-mle'``: CSS,
+            then exact ML from there (R's default).  The others are pure estimators of AR /
+            ARMA coefficients; their ``llf`` is the exact likelihood at their estimates.
+        fixed : dict, optional
+            ``{name: value}`` held fixed (statsmodels' ``fix_params``); ``aic``/``bic`` count
+            only the free parameters.
+        method_kwargs : dict, optional
+            Options: ``maxiter`` (default 500), ``gtol``, ``enforce_stationarity``,
+            ``enforce_invertibility`` (default True), ``tol`` (steady-state switch of the
+            Kalman filter, default 1e-10), and the estimator's own options for the others.
+        start_params : array_like, optional
+            Starting values in the order of :attr:`param_names` (sigma2 ignored).
+
+        Returns
+        -------
+        ARIMAResults
+        """
+        if method not in METHODS:
+            raise ValueError(f"method={method!r}: use one of {METHODS}")
+        fixed = self._check_fixed(fixed)
+        kw = dict(method_kwargs or {})
+        if start_params is not None:
+            start_params = np.asarray(start_params, dtype=np.float64).ravel()
+            if start_params.size not in (self.k_params, self.k_params - 1):
+                raise ValueError(f"start_params has {start_params.size} values; the model has {self.k_params} parameters {self.param_names}")
+        if method == "css":
+            from ._css import fit_css
+
+            return fit_css(self, fixed, kw, start_params)
+        if method in ("mle", "css-mle"):
+            from ._mle import fit_mle
+
+            return fit_mle(self, fixed, kw, start_params, method)
+        from ._other import fit_other
+
+        return fit_other(self, method, fixed, kw)
+
+    def _check_fixed(self, fixed) -> dict:
+        if not fixed:
+            return {}
+        if not isinstance(fixed, dict):
+            raise TypeError("fixed must be a dict {parameter name: value}")
+        out = {}
+        for name, value in fixed.items():
+            if name not in self.param_names:
+                raise ValueError(f"fixed parameter {name!r} is not a parameter of this model; its parameters are {self.param_names}")
+            if not isinstance(value, numbers.Real) or not np.isfinite(value):
+                raise ValueError(f"fixed[{name!r}]={value!r}: give a finite number")
+            if name == "sigma2" and value <= 0:
+                raise ValueError("fixed sigma2 must be > 0")
+            out[name] = float(value)
+        if len(out) == self.k_params:
+            raise ValueError("every parameter is fixed: there is nothing to estimate")
+        return out
+
+    def __repr__(self) -> str:
+        return f"ARIMA(order={self.order}, seasonal_order={self.seasonal_order}, trend={self.trend!r}, nobs={self.nobs_total})"
