@@ -18,6 +18,7 @@ from . import accessor  # registers .conv
 from ._config import get_option, reset, set_options
 from .engine import acf, acovf, ccf, convolve, correlate, pacf, steady_state
 from .kernels import Kernel, acf_to_ar
+from .models import ARIMA, ARIMAResults
 from . import whiten
 from .whiten import prewhitened_ccf
 
@@ -35,7 +36,7 @@ def warmup() -> None:
 
 
 __all__ = [
-    "Kernel", "kernels", "acf_to_ar", "convolve", "correlate", "steady_state",
+    "Kernel", "kernels", "ARIMA", "ARIMAResults", "acf_to_ar", "convolve", "correlate", "steady_state",
     "acf", "acovf", "pacf", "ccf", "datasets", "warmup",
     "get_option", "set_options", "reset", "__version__",
     "whiten", "prewhitened_ccf",
