@@ -1,0 +1,203 @@
+"""Batched ARMA objectives for many series at once, written against an array namespace ``xp``.
+
+These are the building blocks of ``fit_many(..., backend="cupy")``: every function takes
+``(n_series, ...)`` arrays of ``xp`` (NumPy in CI, CuPy on a GPU) and evaluates all series
+in one pass of vector operations, so an optimiser can step every series together
+(batched Gauss-Newton on the CSS residuals and their Jacobian, or any batched quasi-Newton
+method on the Whittle objective).  Nothing here validates user input or handles trends,
+differencing or missing values: the caller passes clean, differenced, demeaned float
+series.  All series of one call share the orders ``p`` and ``q`` (pad with zeros for lower
+orders: a zero coefficient is exactly a missing lag).
+
+Sign convention (statsmodels, R): ``y_t = sum_i phi_i y_{t-i} + e_t + sum_j theta_j e_{t-j}``,
+``ar[:, i-1] = phi_i``, ``ma[:, j-1] = theta_j``.
+
+Contracts
+---------
+``css_residuals_batch(y, ar, ma, xp) -> e``
+    ``e`` of shape ``(n_series, T - p)``: the conditional-sum-of-squares residuals
+    ``e_t = y_t - sum_i phi_i y_{t-i} - sum_j theta_j e_{t-j}`` for ``t = p .. T-1``,
+    conditioning on the first ``p`` observations and on ``e_t = 0`` before ``t = p``
+    (R's ``arima(method="CSS")`` with ``n.cond = p``).  ``sigma2 = (e**2).mean(axis=1)``.
+``css_jacobian_batch(y, ar, ma, xp, e=None) -> J``
+    ``J[:, k, t] = d e_t / d params[k]`` with ``params = (phi_1..phi_p, theta_1..theta_q)``,
+    shape ``(n_series, p + q, T - p)``: a Gauss-Newton step is
+    ``solve(J J^T, -J e)`` per series (``xp.linalg.solve`` batches it).
+``periodogram_batch(y, xp) -> (I, freqs)``
+    ``I[:, k] = |sum_t (y_t - mean(y)) exp(-i w_k t)|**2 / T`` at the Fourier frequencies
+    ``w_k = 2 pi k / T``, ``k = 1 .. (T - 1) // 2`` (zero and Nyquist excluded); ``freqs`` a
+    host float64 array.  With this scaling ``E[I_k] ~ sigma2 * g(w_k)``.
+``arma_spectrum_batch(freqs, ar, ma, xp) -> g``
+    ``g[:, k] = |theta(e^{-i w_k})|**2 / |phi(e^{-i w_k})|**2``, the spectral density over
+    ``sigma2`` (up to the factor ``2 pi``), evaluated in real arithmetic.
+``whittle_objective_batch(periodogram, freqs, ar, ma, xp) -> (objective, sigma2)``
+    The concentrated Whittle objective per series,
+    ``objective = log(sigma2) + mean_k log g_k`` with ``sigma2 = mean_k I_k / g_k``
+    (``-2 / K`` times the Whittle log-likelihood up to a constant); minimise it over
+    ``(ar, ma)`` and read ``sigma2`` at the minimum.
+
+Cost: CSS is a recursion over time (``T - p`` steps, each a few vector operations across all
+series); Whittle is two ``(n_series, p) @ (p, K)`` products per evaluation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "css_residuals_batch",
+    "css_jacobian_batch",
+    "periodogram_batch",
+    "arma_spectrum_batch",
+    "whittle_objective_batch",
+]
+
+
+def _params(y, ar, ma, xp):
+    n = y.shape[0]
+    ar = xp.asarray(ar, dtype=y.dtype).reshape(n, -1)
+    ma = xp.asarray(ma, dtype=y.dtype).reshape(n, -1)
+    return ar, ma
+
+
+def _ar_part(y, ar, xp):
+    """``z_t = y_t - sum_i phi_i y_{t-i}`` for ``t = p .. T-1``: p shifted-slice products."""
+    T = y.shape[1]
+    p = ar.shape[1]
+    if T <= p:
+        raise ValueError(f"series of length {T} are too short for AR order {p}: CSS needs T > p")
+    z = y[:, p:].copy()
+    for i in range(1, p + 1):
+        z -= ar[:, i - 1 : i] * y[:, p - i : T - i]
+    return z
+
+
+def _ma_inverse(z, ma, xp):
+    """``w_t = z_t - sum_j theta_j w_{t-j}`` (zero before the start) along the last axis of
+    ``z`` (shape ``(n, ..., Tn)``), ``ma`` of shape ``(n, q)``: the recursion over time,
+    vectorised across everything else."""
+    q = ma.shape[1]
+    if q == 0:
+        return z.copy()
+    Tn = z.shape[-1]
+    lead = z.shape[:-1]
+    buf = xp.zeros(lead + (q + Tn,), dtype=z.dtype)  # q zeros of history, then the output
+    theta = ma.reshape((ma.shape[0],) + (1,) * (len(lead) - 1) + (q,))[..., ::-1]  # theta_q..theta_1
+    for t in range(Tn):
+        buf[..., q + t] = z[..., t] - (theta * buf[..., t : t + q]).sum(axis=-1)
+    return buf[..., q:]
+
+
+def css_residuals_batch(y, ar, ma, xp):
+    """CSS residuals of many ARMA(p, q) series at once (see the module docstring's contract).
+
+    Parameters
+    ----------
+    y : (n_series, T) float array of ``xp`` (differenced and demeaned)
+    ar : (n_series, p) AR coefficients phi (statsmodels signs)
+    ma : (n_series, q) MA coefficients theta
+    xp : array namespace (numpy or cupy)
+
+    Returns
+    -------
+    e : (n_series, T - p) array of ``xp``
+    """
+    ar, ma = _params(y, ar, ma, xp)
+    return _ma_inverse(_ar_part(y, ar, xp), ma, xp)
+
+
+def css_jacobian_batch(y, ar, ma, xp, e=None):
+    """Jacobian of the CSS residuals with respect to ``(phi_1..phi_p, theta_1..theta_q)``.
+
+    ``d e_t / d phi_i = -theta(L)^{-1} y_{t-i}`` and ``d e_t / d theta_j = -theta(L)^{-1} e_{t-j}``
+    (``e`` zero before ``t = p``), all ``p + q`` channels run through one batched recursion.
+
+    Returns
+    -------
+    J : (n_series, p + q, T - p) array of ``xp``
+    """
+    ar, ma = _params(y, ar, ma, xp)
+    n, T = y.shape
+    p, q = ar.shape[1], ma.shape[1]
+    if e is None:
+        e = css_residuals_batch(y, ar, ma, xp)
+    Tn = T - p
+    forcing = xp.zeros((n, p + q, Tn), dtype=y.dtype)
+    for i in range(1, p + 1):
+        forcing[:, i - 1] = -y[:, p - i : T - i]
+    for j in range(1, q + 1):
+        if j < Tn:
+            forcing[:, p + j - 1, j:] = -e[:, : Tn - j]
+    return _ma_inverse(forcing, ma, xp)
+
+
+def periodogram_batch(y, xp):
+    """Periodogram of every row at the Fourier frequencies ``2 pi k / T``, ``k = 1..(T-1)//2``.
+
+    Returns ``(I, freqs)``: ``I`` of shape ``(n_series, K)`` on ``xp``, ``freqs`` a float64
+    NumPy array of length ``K``.
+    """
+    T = y.shape[1]
+    K = (T - 1) // 2
+    if K < 1:
+        raise ValueError(f"series of length {T} have no Fourier frequency strictly between 0 and pi")
+    fy = xp.fft.rfft(y - y.mean(axis=1, keepdims=True), axis=-1)[:, 1 : K + 1]
+    I = (fy.real**2 + fy.imag**2) / T
+    freqs = 2 * np.pi * np.arange(1, K + 1) / T
+    return I.astype(y.dtype, copy=False), freqs
+
+
+def _poly_abs2(coefs, freqs, sign, xp, dtype):
+    """``|1 + sign * sum_j c_j e^{-i j w}|**2`` for every row of ``coefs`` and every ``w``."""
+    n, m = coefs.shape
+    if m == 0:
+        return xp.ones((n, len(freqs)), dtype=dtype)
+    jw = np.outer(np.arange(1, m + 1), np.asarray(freqs, dtype=np.float64))  # (m, K), host
+    cos = xp.asarray(np.cos(jw).astype(dtype))
+    sin = xp.asarray(np.sin(jw).astype(dtype))
+    re = 1 + sign * (coefs @ cos)
+    im = -sign * (coefs @ sin)
+    return re * re + im * im
+
+
+def arma_spectrum_batch(freqs, ar, ma, xp, dtype=np.float64):
+    """``|theta(e^{-iw})|^2 / |phi(e^{-iw})|^2`` for every series (rows of ``ar``/``ma``) and
+    frequency: shape ``(n_series, K)``."""
+    ar = xp.asarray(ar, dtype=dtype)
+    ma = xp.asarray(ma, dtype=dtype)
+    if ar.ndim == 1:
+        ar = ar.reshape(1, -1)
+    if ma.ndim == 1:
+        ma = ma.reshape(1, -1)
+    return _poly_abs2(ma, freqs, 1.0, xp, dtype) / _poly_abs2(ar, freqs, -1.0, xp, dtype)
+
+
+def whittle_objective_batch(periodogram, freqs, ar, ma, xp):
+    """Concentrated Whittle objective and innovation variance for every series.
+
+    Parameters
+    ----------
+    periodogram : (n_series, K) array of ``xp`` (``periodogram_batch``'s scaling)
+    freqs : (K,) float64 frequencies in radians
+    ar, ma : (n_series, p), (n_series, q) coefficients (statsmodels signs)
+    xp : array namespace
+
+    Returns
+    -------
+    objective, sigma2 : (n_series,) arrays of ``xp``.  ``objective`` is ``+inf`` where the
+    spectrum vanishes at a frequency of the grid (a unit root of the MA polynomial there):
+    numerically, where ``g`` falls to ``eps * max(g)`` or below.
+    """
+    n = periodogram.shape[0]
+    dtype = periodogram.dtype
+    ar = xp.asarray(ar, dtype=dtype).reshape(n, -1)
+    ma = xp.asarray(ma, dtype=dtype).reshape(n, -1)
+    g = arma_spectrum_batch(freqs, ar, ma, xp, dtype)
+    floor = np.finfo(dtype).eps * g.max(axis=1, keepdims=True)
+    ok = g > floor
+    bad = ~ok.all(axis=1)
+    g = xp.where(ok, g, 1)
+    sigma2 = (periodogram / g).mean(axis=1)
+    objective = xp.log(sigma2) + xp.log(g).mean(axis=1)
+    objective = xp.where(bad, xp.inf, objective)
+    return objective, sigma2
