@@ -31,6 +31,7 @@ class _BaseEstimator:
     """Parameters from ``__init__``, ``get_params``/``set_params``, ``fit_transform``, a readable repr."""
 
     _fitted_attr = "n_features_in_"
+    _accepts_1d = True
 
     @classmethod
     def _get_param_names(cls) -> list[str]:
@@ -56,6 +57,21 @@ class _BaseEstimator:
     def fit_transform(self, X, y=None):
         """``fit(X)`` then ``transform(X)``."""
         return self.fit(X, y).transform(X)
+
+    def __sklearn_is_fitted__(self) -> bool:
+        """scikit-learn's ``check_is_fitted`` hook."""
+        return hasattr(self, self._fitted_attr)
+
+    def __sklearn_tags__(self):
+        """Transformer tags for scikit-learn >= 1.6 (imported only when scikit-learn asks for them)."""
+        from sklearn.utils import InputTags, Tags, TargetTags, TransformerTags
+
+        return Tags(
+            estimator_type=None,
+            target_tags=TargetTags(required=False),
+            transformer_tags=TransformerTags(),
+            input_tags=InputTags(one_d_array=self._accepts_1d, two_d_array=True),
+        )
 
     def _check_fitted(self) -> None:
         if not hasattr(self, self._fitted_attr):

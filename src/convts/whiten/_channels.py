@@ -93,6 +93,7 @@ class _EigenWhitener(_BaseEstimator):
     """Shared fit of PCA and ZCA whitening: the eigen-decomposition of the sample covariance."""
 
     _fitted_attr = "whitening_matrix_"
+    _accepts_1d = False
     _what = "a channel whitener"
 
     def _fit_eigen(self, X):
