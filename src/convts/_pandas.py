@@ -154,13 +154,17 @@ def seasonal_period(index: pd.Index, operation: str) -> int:
     )
 
 
-def wrap(values: np.ndarray, like, suffix: str | None, columns=None):
-    """New Series/DataFrame holding ``values`` on ``like``'s index (same object: freq and tz kept)."""
+def wrap(values: np.ndarray, like, suffix: str | None, columns=None, index=None):
+    """New Series/DataFrame holding ``values`` on ``like``'s index (same object: freq and tz kept).
+
+    ``index`` replaces it (e.g. a trailing part when leading rows were dropped); ``columns``
+    replaces the relabelled columns of a DataFrame.
+    """
+    index = like.index if index is None else index
     if isinstance(like, pd.Series):
         values = values.reshape(-1) if values.ndim == 2 else values
-        return pd.Series(values, index=like.index, name=label(like.name, suffix))
-    cols = like.columns if columns is None else columns
+        return pd.Series(values, index=index, name=label(like.name, suffix))
     if columns is None:
-        cols = pd.Index([label(c, suffix) for c in like.columns], name=like.columns.name) \
-            if not isinstance(like.columns, pd.MultiIndex) else like.columns
-    return pd.DataFrame(values, index=like.index, columns=cols)
+        columns = like.columns if isinstance(like.columns, pd.MultiIndex) else \
+            pd.Index([label(c, suffix) for c in like.columns], name=like.columns.name)
+    return pd.DataFrame(values, index=index, columns=columns)

@@ -461,36 +461,65 @@ class _ConvAccessor:
     def prewhiten(self, order=None, **kwargs):
         """Filter with the FIR ``1 - phi(L)`` of an AR model fitted to the series (:class:`convts.whiten.ARPrewhitener`).
 
-        ``order`` and ``kwargs`` are the parameters of ``ARPrewhitener`` (``order=None`` picks the
-        order by ``criterion`` up to ``max_order``).  A DataFrame fits one AR model per column in
-        one call.  The first ``order`` values, which would need pre-sample data, are as the
-        whitener returns them.
+        ``ARPrewhitener(order, **kwargs).fit_transform(values)``: ``order=None`` picks the order
+        by ``criterion`` up to ``max_order``; ``edge`` says what the first ``p`` outputs are
+        (``'nan'`` by default; ``'drop'`` removes those rows and their index labels).  A DataFrame
+        fits one AR model per column (or one shared model, ``shared=True``) in one call.  The
+        result is the (demeaned) innovations; the inverse, generating a process from noise, is
+        :meth:`ar_filter`.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd, convts
+        >>> e = np.random.default_rng(1).standard_normal(500)
+        >>> s = pd.Series(e, name="x").conv.ar_filter([0.7])
+        >>> w = s.conv.prewhiten(order=1, edge="zero")
+        >>> w.name, round(float(np.corrcoef(w[1:], w[:-1])[0, 1]), 1)
+        ('x_ar_filter_prewhiten', 0.0)
         """
         from .whiten import ARPrewhitener
 
         X = self._values()
-        w = ARPrewhitener(order=order, **kwargs)
-        y = np.asarray(w.fit_transform(X))
-        return P.wrap(y.reshape(X.shape), self._obj, "prewhiten")
+        data = X[:, 0] if isinstance(self._obj, pd.Series) else X
+        y = np.asarray(ARPrewhitener(order=order, **kwargs).fit_transform(data), dtype=np.float64)
+        y = y.reshape(-1, X.shape[1])
+        return P.wrap(y, self._obj, "prewhiten", index=self._obj.index[X.shape[0] - y.shape[0]:])
 
     def whiten(self, method="zca", **kwargs):
         """Standardise or decorrelate (:mod:`convts.whiten`): ``'zca'``, ``'pca'`` or ``'standardize'``.
 
-        A DataFrame is whitened across its columns (rows are observations): ``zca`` gives
-        decorrelated columns that stay closest to the originals (same labels + ``_whiten``);
-        ``pca`` gives principal components ``pc1, pc2, ...``; ``kwargs`` go to the whitener
-        (e.g. ``eps``).
+        A DataFrame is whitened across its columns (rows are observations):
+        ``'zca'``/``'pca'`` forward to :func:`convts.whiten.whiten` (``spatial=method``; ``kwargs``
+        such as ``eps``, ``n_components`` or ``temporal='ar'``), ``'standardize'`` to
+        :class:`convts.whiten.Standardizer` (``ddof``, ``robust``).  ZCA gives decorrelated
+        columns that stay closest to the originals (labels + ``_whiten``); PCA gives the
+        principal components ``pc1, pc2, ...``.  On a Series all three standardise it.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd, convts
+        >>> rng = np.random.default_rng(0)
+        >>> df = pd.DataFrame(rng.standard_normal((300, 2)) @ [[1.0, 0.8], [0.0, 0.6]], columns=["a", "b"])
+        >>> w = df.conv.whiten()
+        >>> list(w.columns), w.cov().round(6).values.tolist()
+        (['a_whiten', 'b_whiten'], [[1.0, 0.0], [0.0, 1.0]])
         """
         from . import whiten as W
 
-        classes = {"zca": W.ZCAWhitener, "pca": W.PCAWhitener, "standardize": W.Standardizer}
-        if method not in classes:
-            raise ValueError(f"method={method!r}: use one of {tuple(classes)}")
+        if method not in ("zca", "pca", "standardize"):
+            raise ValueError(f"method={method!r}: use one of ('zca', 'pca', 'standardize')")
         X = self._values()
-        y = np.asarray(classes[method](**kwargs).fit_transform(X))
-        if method == "pca" and isinstance(self._obj, pd.DataFrame):
-            return pd.DataFrame(y, index=self._obj.index, columns=[f"pc{i + 1}" for i in range(y.shape[1])])
-        return P.wrap(y.reshape(X.shape), self._obj, "whiten")
+        frame = pd.DataFrame(X, index=self._obj.index,
+                             columns=[self._obj.name] if isinstance(self._obj, pd.Series) else self._obj.columns)
+        if method == "standardize":
+            y = np.asarray(W.Standardizer(**kwargs).fit_transform(X), dtype=np.float64)
+        else:
+            out = W.whiten(frame, spatial=method, **kwargs)
+            if method == "pca" and isinstance(self._obj, pd.DataFrame):
+                out.attrs = {}
+                return out
+            y = out.to_numpy()
+        return P.wrap(y.reshape(-1, X.shape[1]), self._obj, "whiten", index=self._obj.index[X.shape[0] - y.shape[0]:])
 
     # -- models ---------------------------------------------------------------------------------
     def _regular(self, operation):

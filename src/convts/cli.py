@@ -167,7 +167,9 @@ def _cmd_forecast(args) -> int:
     order = args.order or (_AIRLINE_DEFAULTS["order"] if bundled else (0, 1, 1))
     seasonal = args.seasonal or (_AIRLINE_DEFAULTS["seasonal"] if bundled else None)
     log = args.log if args.log is not None else (_AIRLINE_DEFAULTS["log"] if bundled else False)
-    steps = args.steps or (_AIRLINE_DEFAULTS["steps"] if bundled else (2 * seasonal[3] if seasonal else 12))
+    steps = args.steps
+    if steps is None:
+        steps = _AIRLINE_DEFAULTS["steps"] if bundled else (2 * seasonal[3] if seasonal else 12)
     if steps < 1:
         raise ValueError(f"--steps {steps}: give at least 1 step")
     if not 0 < args.alpha < 1:

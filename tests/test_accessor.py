@@ -1,0 +1,493 @@
+"""The ``.conv`` accessor: each method equals the function it forwards to, pandas parity for the
+smoothers, index/name/freq kept, the caller unchanged, DataFrames in one batched call."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import convts
+from convts import kernels
+
+needs_arima = pytest.mark.skipif(not hasattr(convts, "ARIMA"), reason="convts.ARIMA is not built yet")
+needs_fit_many = pytest.mark.skipif(not hasattr(convts, "fit_many"), reason="convts.fit_many is not built yet")
+
+
+def _series(n=60, seed=0, name="x", freq="D", nan_at=()):
+    rng = np.random.default_rng(seed)
+    s = pd.Series(np.cumsum(rng.standard_normal(n)) + 10.0, name=name,
+                  index=pd.date_range("2021-03-01", periods=n, freq=freq, name="date"))
+    if len(nan_at):
+        s.iloc[list(nan_at)] = np.nan
+    return s
+
+
+def _frame(n=60, seed=1, nan=False):
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame(rng.standard_normal((n, 3)).cumsum(axis=0), columns=["a", "b", "c"],
+                      index=pd.date_range("2020-01-01", periods=n, freq="MS", name="month"))
+    if nan:
+        df.iloc[[4, 20], 0] = np.nan
+        df.iloc[[7], 2] = np.nan
+    return df
+
+
+def _close(a, b, rtol=1e-10, atol=1e-12, **kw):
+    np.testing.assert_allclose(np.asarray(a, dtype=float), np.asarray(b, dtype=float), rtol=rtol, atol=atol, **kw)
+
+
+# Filters that keep the index, with the suffix of the naming rule.
+FILTERS = {
+    "ma": (lambda o: o.conv.ma(5), "ma5"),
+    "ma_center": (lambda o: o.conv.ma(4, center=True, min_periods=2), "ma4"),
+    "ewma": (lambda o: o.conv.ewma(0.3), "ewma"),
+    "ewma_adjust": (lambda o: o.conv.ewma(span=4, adjust=True), "ewma"),
+    "gaussian": (lambda o: o.conv.gaussian(1.5), "gaussian"),
+    "convolve": (lambda o: o.conv.convolve([0.5, 0.3, 0.2]), "conv"),
+    "echo": (lambda o: o.conv.echo(3, 0.5, repeats=2), "echo"),
+    "comb": (lambda o: o.conv.comb(2, 0.4), "comb"),
+    "diff": (lambda o: o.conv.diff(), "diff1"),
+    "diff_seasonal": (lambda o: o.conv.diff(1, 1, period=4), "diff1_sdiff4"),
+    "integrate": (lambda o: o.conv.integrate(), "integrate1"),
+    "ar_filter": (lambda o: o.conv.ar_filter([0.5, -0.2]), "ar_filter"),
+    "prewhiten": (lambda o: o.conv.prewhiten(order=2), "prewhiten"),
+    "whiten": (lambda o: o.conv.whiten("standardize"), "whiten"),
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# each method equals the function it forwards to
+# ---------------------------------------------------------------------------------------------
+def test_ma_equals_convolve_on_complete_windows():
+    s = _series()
+    x = s.to_numpy()
+    for w, center in [(5, False), (4, True), (1, False)]:
+        out = s.conv.ma(w, center=center)
+        ref = convts.convolve(x, kernels.moving_average(w, center=center))
+        lo, hi = (w - 1, len(x)) if not center else (w // 2, len(x) - (w - 1) // 2)
+        _close(out.to_numpy()[lo:hi], ref[lo:hi])
+        assert out.isna().sum() == w - 1
+
+
+def test_weighted_ma_equals_convolve():
+    s = _series()
+    w = [1.0, 2.0, 3.0]
+    out = s.conv.ma(3, weights=w)
+    ref = convts.convolve(s.to_numpy(), kernels.moving_average(3, weights=w))
+    _close(out[2:], ref[2:])
+    # pandas: newest observation gets the last weight
+    _close(out[2:], s.rolling(3).apply(lambda v: np.dot(v, w) / 6.0, raw=True)[2:])
+
+
+def test_ewma_equals_convolve_from_steady_state():
+    s = _series()
+    x = s.to_numpy()
+    k = kernels.ewma(0.25)
+    _close(s.conv.ewma(0.25), convts.convolve(x, k, zi=convts.steady_state(k, x[0])))
+
+
+def test_gaussian_interior_equals_convolve_and_edges_renormalise():
+    s = _series(40)
+    x = s.to_numpy()
+    k = kernels.gaussian(1.5)
+    out = s.conv.gaussian(1.5).to_numpy()
+    r = -k.offset
+    _close(out[r:-r], convts.convolve(x, k)[r:-r])
+    # edges: the weighted mean of the observed values in the window (loop oracle)
+    taps = dict(zip(k.ma_lags.tolist(), k.ma_coefs.tolist()))
+    for t in list(range(r)) + list(range(len(x) - r, len(x))):
+        pairs = [(c, x[t - lag]) for lag, c in taps.items() if 0 <= t - lag < len(x)]
+        ref = sum(c * v for c, v in pairs) / sum(c for c, _ in pairs)
+        assert out[t] == pytest.approx(ref, rel=1e-12)
+    assert s.conv.gaussian(1.5, nan_policy="propagate").isna().sum() == 2 * r
+
+
+@pytest.mark.parametrize("mode", ["causal", "same", "circular"])
+def test_convolve_equals_engine(mode):
+    s = _series()
+    k = kernels.arma(ar=[0.5], ma=[0.3]) if mode != "same" else kernels.moving_average(4)
+    out = s.conv.convolve(k, mode=mode, method="auto")
+    _close(out, convts.convolve(s.to_numpy(), k, mode=mode))
+
+
+def test_convolve_rejects_length_changing_modes():
+    with pytest.raises(ValueError, match="same-length mode"):
+        _series().conv.convolve([1.0, 1.0], mode="valid")
+
+
+@pytest.mark.parametrize("name, kernel, call", [
+    ("echo", kernels.echo(3, 0.5, repeats=2), lambda s: s.conv.echo(3, 0.5, repeats=2)),
+    ("comb", kernels.comb(2, 0.4), lambda s: s.conv.comb(2, 0.4)),
+    ("ar_filter", kernels.arma(ar=[0.5, -0.2]), lambda s: s.conv.ar_filter([0.5, -0.2])),
+])
+def test_fixed_kernels_equal_engine(name, kernel, call):
+    s = _series(nan_at=[30])
+    _close(call(s), convts.convolve(s.to_numpy(), kernel), equal_nan=True)
+
+
+def test_ar_filter_generates_the_ar_process():
+    e = pd.Series(np.random.default_rng(3).standard_normal(50))
+    y = e.conv.ar_filter([0.6]).to_numpy()
+    ref = np.empty(50)  # y[t] = 0.6 y[t-1] + e[t], zero history
+    prev = 0.0
+    for t, v in enumerate(e):
+        prev = 0.6 * prev + v
+        ref[t] = prev
+    _close(y, ref)
+
+
+def test_diff_equals_pandas_and_engine():
+    s = _series(nan_at=[25])
+    _close(s.conv.diff(), s.diff(), equal_nan=True)
+    _close(s.conv.diff(2), s.diff().diff(), equal_nan=True)
+    _close(s.conv.diff(1, 1, period=7), s.diff(7).diff(), equal_nan=True)
+    _close(s.conv.diff(0, 2, period=3), s.diff(3).diff(3), equal_nan=True)
+    k = kernels.difference(1, 1, 7)
+    ref = convts.convolve(s.to_numpy(), k)
+    ref[:8] = np.nan
+    _close(s.conv.diff(1, 1, period=7), ref, equal_nan=True)
+
+
+def test_diff_infers_the_seasonal_period_from_freq():
+    s = convts.datasets.load("airline")
+    out = s.conv.diff(1, 1)
+    assert out.name == "passengers_diff1_sdiff12"
+    _close(out, s.diff(12).diff(), equal_nan=True)
+    with pytest.raises(ValueError, match="period"):
+        convts.datasets.load("nile").conv.diff(0, 1)  # yearly: no default season
+
+
+def test_integrate_equals_engine_and_inverts_diff():
+    s = _series()
+    _close(s.conv.integrate(), np.cumsum(s.to_numpy()))
+    _close(s.conv.integrate(2, 1, period=4), convts.convolve(s.to_numpy(), kernels.integrate(2, 1, 4)))
+    back = s.conv.diff().conv.integrate()
+    assert np.isnan(back.iloc[0])
+    _close(back[1:], (s - s.iloc[0])[1:])
+    back = s.conv.diff(1, 1, period=4).conv.integrate(1, 1, period=4)
+    assert back[:5].isna().all() and back[5:].notna().all()
+
+
+def test_acf_pacf_ccf_equal_engine():
+    s = _series(80)
+    y = _series(80, seed=5, name="y")
+    x = s.to_numpy()
+    a = s.conv.acf(10)
+    _close(a, convts.acf(x, 10))
+    assert a.name == "x_acf" and a.index.name == "lag" and a.index.tolist() == list(range(11))
+    r, ci = convts.acf(x, 5, alpha=0.05)
+    fa = s.conv.acf(5, alpha=0.05)
+    _close(fa["acf"], r)
+    _close(fa[["ci_lower", "ci_upper"]], ci)
+    _close(s.conv.pacf(6, method="burg"), convts.pacf(x, 6, method="burg"))
+    c = s.conv.ccf(y, 4)
+    _close(c, convts.ccf(x, y.to_numpy(), 4))
+    assert c.index.tolist() == list(range(-4, 5))
+    _close(s.conv.ccf(y.to_numpy(), 4, two_sided=False), convts.ccf(x, y.to_numpy(), 4, two_sided=False))
+    with pytest.raises(ValueError, match="align"):
+        s.conv.ccf(y.iloc[::-1], 3)
+
+
+def test_prewhiten_equals_ar_prewhitener():
+    from convts.whiten import ARPrewhitener
+
+    s = _series(120)
+    out = s.conv.prewhiten(order=2)
+    _close(out, ARPrewhitener(order=2).fit_transform(s.to_numpy()), equal_nan=True)
+    df = _frame(120)
+    _close(df.conv.prewhiten(criterion="bic"), ARPrewhitener(criterion="bic").fit_transform(df.to_numpy()),
+           equal_nan=True)
+    dropped = s.conv.prewhiten(order=3, edge="drop")
+    assert dropped.index.equals(s.index[3:])
+
+
+def test_whiten_equals_whiten_functions():
+    from convts import whiten as W
+
+    df = _frame(200)
+    z = df.conv.whiten("zca")
+    _close(z, W.whiten(df, spatial="zca"))
+    assert list(z.columns) == ["a_whiten", "b_whiten", "c_whiten"]
+    _close(np.cov(z.to_numpy(), rowvar=False), np.eye(3), atol=1e-6)
+    p = df.conv.whiten("pca")
+    _close(p, W.whiten(df, spatial="pca"))
+    assert list(p.columns) == ["pc1", "pc2", "pc3"] and p.index.equals(df.index)
+    _close(df.conv.whiten("standardize"), W.Standardizer().fit_transform(df.to_numpy()))
+    s = df["a"]
+    _close(s.conv.whiten("standardize"), (s - s.mean()) / s.std(ddof=0))
+    with pytest.raises(ValueError, match="method="):
+        df.conv.whiten("ica")
+
+
+# ---------------------------------------------------------------------------------------------
+# pandas parity
+# ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("window, min_periods", [(1, None), (2, None), (2, 1), (5, None), (5, 2), (6, None),
+                                                 (6, 1), (6, 3)])
+@pytest.mark.parametrize("center", [False, True])
+def test_ma_matches_pandas_rolling(window, center, min_periods):
+    s = _series(50, nan_at=[0, 3, 10, 11, 12, 40, 49])
+    out = s.conv.ma(window, center=center, min_periods=min_periods)
+    ref = s.rolling(window, center=center, min_periods=min_periods).mean()
+    _close(out, ref, equal_nan=True)
+    pd.testing.assert_series_equal(out.isna(), ref.isna(), check_names=False)
+
+
+def test_ma_propagate_and_raise():
+    s = _series(30, nan_at=[10])
+    _close(s.conv.ma(3, nan_policy="propagate"), s.rolling(3).mean(), equal_nan=True)
+    with pytest.raises(ValueError, match="NaN"):
+        s.conv.ma(3, nan_policy="raise")
+    with pytest.raises(ValueError, match="min_periods"):
+        s.conv.ma(3, min_periods=1, nan_policy="propagate")
+    with pytest.raises(ValueError, match="min_periods"):
+        s.conv.ma(3, min_periods=4)
+    with pytest.raises(ValueError, match="window"):
+        s.conv.ma(0)
+
+
+@pytest.mark.parametrize("kw", [dict(alpha=0.3), dict(span=7), dict(halflife=2.5), dict(com=1.5)])
+@pytest.mark.parametrize("adjust", [False, True])
+def test_ewma_matches_pandas(kw, adjust):
+    s = _series(80)
+    _close(s.conv.ewma(**kw, adjust=adjust), s.ewm(**kw, adjust=adjust).mean())
+
+
+def test_ewma_nan_handling_matches_pandas():
+    lead = _series(40, nan_at=[0, 1, 2])
+    _close(lead.conv.ewma(0.4), lead.ewm(alpha=0.4, adjust=False).mean(), equal_nan=True)
+    gaps = _series(40, nan_at=[0, 7, 8, 20])
+    _close(gaps.conv.ewma(0.4, adjust=True, nan_policy="omit"), gaps.ewm(alpha=0.4).mean(), equal_nan=True)
+    prop = gaps.conv.ewma(0.4)
+    assert prop[7:].isna().all() and prop[1:7].notna().all()
+    with pytest.raises(ValueError, match="adjust=True"):
+        gaps.conv.ewma(0.4, nan_policy="omit")
+    with pytest.raises(ValueError, match="NaN"):
+        gaps.conv.ewma(0.4, nan_policy="raise")
+
+
+# ---------------------------------------------------------------------------------------------
+# index, name, freq kept; caller unchanged; DataFrames
+# ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("key", sorted(FILTERS))
+def test_filters_keep_index_name_freq_and_leave_caller_unchanged(key):
+    fn, suffix = FILTERS[key]
+    s = _series(48, freq="MS", nan_at=[] if key in ("prewhiten", "whiten") else [20])
+    before = s.copy(deep=True)
+    out = fn(s)
+    assert s.equals(before) and s.index.freq == before.index.freq
+    assert isinstance(out, pd.Series)
+    assert out.index.equals(s.index) and out.index.freq == s.index.freq and out.index.name == "date"
+    assert out.name == f"x_{suffix}"
+    unnamed = fn(s.rename(None))
+    assert unnamed.name is None
+    _close(unnamed, out, equal_nan=True)
+
+
+@pytest.mark.parametrize("key", sorted(FILTERS))
+def test_dataframe_equals_per_column_results(key):
+    fn, suffix = FILTERS[key]
+    df = _frame(nan=key not in ("prewhiten", "whiten"))
+    before = df.copy(deep=True)
+    out = fn(df)
+    assert df.equals(before)
+    assert isinstance(out, pd.DataFrame) and out.index.equals(df.index) and out.index.freq == df.index.freq
+    assert list(out.columns) == [f"{c}_{suffix}" for c in df.columns]
+    for c in df.columns:
+        _close(out[f"{c}_{suffix}"], fn(df[c]), equal_nan=True)
+
+
+@pytest.mark.parametrize("key", ["ma", "ewma", "gaussian", "convolve", "echo", "comb", "diff", "integrate",
+                                 "ar_filter"])
+def test_dataframe_runs_one_batched_engine_call(key, monkeypatch):
+    import convts.engine
+
+    calls = []
+    real = convts.engine.convolve
+
+    def counting(x, *args, **kw):
+        calls.append(np.shape(x))
+        return real(x, *args, **kw)
+
+    monkeypatch.setattr(convts.engine, "convolve", counting)
+    df = _frame()
+    FILTERS[key][0](df)
+    assert len(calls) == 1 and calls[0][1] == 3
+
+
+def test_statistics_on_a_dataframe_are_per_column():
+    df = _frame(80)
+    a = df.conv.acf(6)
+    assert list(a.columns) == ["a_acf", "b_acf", "c_acf"]
+    for c in df.columns:
+        _close(a[f"{c}_acf"], convts.acf(df[c].to_numpy(), 6))
+    ci = df.conv.acf(4, alpha=0.1)
+    _close(ci[("b", "ci_upper")], convts.acf(df["b"].to_numpy(), 4, alpha=0.1)[1][:, 1])
+    p = df.conv.pacf(5)
+    _close(p["c_pacf"], convts.pacf(df["c"].to_numpy(), 5))
+    cc = df.conv.ccf(df["a"], 3)
+    _close(cc["b_ccf"], convts.ccf(df["b"].to_numpy(), df["a"].to_numpy(), 3))
+
+
+def test_non_numeric_input_gives_a_clear_error():
+    df = _frame()
+    df["label"] = ["x"] * len(df)
+    before = df.copy(deep=True)
+    with pytest.raises(TypeError, match="column 'label'.*not numeric"):
+        df.conv.ma(3)
+    with pytest.raises(TypeError, match="column 'label'"):
+        df.conv.diff()
+    assert df.equals(before)
+    with pytest.raises(TypeError, match="Series 'label'.*not numeric"):
+        df["label"].conv.ewma(0.5)
+    with pytest.raises(TypeError, match="not numeric"):
+        pd.Series(pd.date_range("2020", periods=5)).conv.ma(2)
+    with pytest.raises(TypeError, match="not numeric"):
+        pd.Series(["a", "b"], dtype="category").conv.ma(2)
+
+
+def test_nullable_and_integer_dtypes_work():
+    s = pd.Series([1, 2, None, 4, 5], dtype="Int64", name="n")
+    _close(s.conv.ma(2, min_periods=1), s.astype(float).rolling(2, min_periods=1).mean(), equal_nan=True)
+    ints = pd.Series([1, 2, 3, 4], name="i")
+    _close(ints.conv.diff(), ints.diff(), equal_nan=True)
+
+
+def test_labels_that_are_not_strings_are_kept():
+    df = pd.DataFrame(np.arange(12.0).reshape(4, 3))
+    assert list(df.conv.diff().columns) == [0, 1, 2]
+    assert pd.Series([1.0, 2.0], name=7).conv.diff().name == 7
+
+
+# ---------------------------------------------------------------------------------------------
+# spacing: inferred freq, irregular and duplicated indexes, time zones
+# ---------------------------------------------------------------------------------------------
+def _irregular():
+    idx = pd.DatetimeIndex(["2020-01-01", "2020-01-02", "2020-01-04", "2020-01-05", "2020-01-06", "2020-01-09"])
+    return pd.Series(np.arange(6.0), index=idx, name="x")
+
+
+def _duplicated():
+    idx = pd.DatetimeIndex(["2020-01-01", "2020-01-02", "2020-01-02", "2020-01-03"])
+    return pd.Series(np.arange(4.0), index=idx, name="x")
+
+
+def test_positional_filters_accept_irregular_indexes():
+    s = _irregular()
+    _close(s.conv.ma(2), s.rolling(2).mean(), equal_nan=True)
+    assert s.conv.diff().index.equals(s.index)
+    _close(_duplicated().conv.diff(), _duplicated().diff(), equal_nan=True)
+
+
+def test_operations_needing_regular_spacing_reject_irregular_and_duplicated_indexes():
+    with pytest.raises(ValueError, match="irregular spacing.*2020-01-02.*2020-01-04"):
+        _irregular().conv.diff(0, 1)
+    with pytest.raises(ValueError, match="duplicated"):
+        _duplicated().conv.diff(1, 1)
+    unsorted = _series(10).iloc[::-1]
+    with pytest.raises(ValueError, match="sort"):
+        unsorted.conv.diff(1, 1)
+
+
+def test_regular_index_without_freq_is_inferred():
+    s = convts.datasets.load("airline")
+    nofreq = pd.Series(s.to_numpy(), index=pd.DatetimeIndex(list(s.index)), name=s.name)
+    assert nofreq.index.freq is None
+    out = nofreq.conv.diff(1, 1)
+    _close(out, s.diff(12).diff(), equal_nan=True)
+    assert out.index.freq is None  # the caller's index is kept as it was
+
+
+def test_timezone_aware_index_is_kept():
+    s = _series(30, freq="h")
+    s.index = s.index.tz_localize("Europe/Berlin")
+    for out in (s.conv.ma(3), s.conv.ewma(0.5), s.conv.diff(1, 1), s.conv.gaussian(1.0)):
+        assert out.index.equals(s.index) and str(out.index.tz) == "Europe/Berlin" and out.index.freq == s.index.freq
+    _close(s.conv.diff(0, 1), s.diff(24), equal_nan=True)
+
+
+def test_accessor_is_stateless():
+    s = _series()
+    assert vars(s.conv) == {"_obj": s} and vars(s.to_frame().conv).keys() == {"_obj"}
+    assert s.conv.ma(3).equals(s.conv.ma(3))
+
+
+# ---------------------------------------------------------------------------------------------
+# models
+# ---------------------------------------------------------------------------------------------
+@needs_arima
+def test_arima_equals_model_fit():
+    s = convts.datasets.load("lake_huron")
+    res = s.conv.arima((1, 0, 1))
+    ref = convts.ARIMA(s, order=(1, 0, 1)).fit(method="mle")
+    pd.testing.assert_series_equal(res.params, ref.params)
+    assert res.llf == pytest.approx(ref.llf)
+    css = s.conv.arima((1, 0, 0), method="css")
+    pd.testing.assert_series_equal(css.params, convts.ARIMA(s, order=(1, 0, 0)).fit(method="css").params)
+
+
+@needs_arima
+def test_forecast_is_indexed_by_the_following_dates():
+    s = convts.datasets.load("airline").iloc[:60]
+    before = s.copy(deep=True)
+    fc = s.conv.forecast(5, order=(1, 1, 0), seasonal_order=(0, 1, 0, 12), alpha=0.1)
+    assert s.equals(before)
+    ref = convts.ARIMA(s, order=(1, 1, 0), seasonal_order=(0, 1, 0, 12)).fit().get_forecast(5).summary_frame(alpha=0.1)
+    _close(fc, ref)
+    assert list(fc.columns) == ["mean", "mean_se", "mean_ci_lower", "mean_ci_upper"]
+    assert fc.index.equals(pd.date_range("1954-01-01", periods=5, freq="MS"))
+    # a regular index without freq: inferred; tz-aware: kept
+    idx = pd.DatetimeIndex(list(s.index)).tz_localize("UTC")
+    fc2 = pd.Series(s.to_numpy(), index=idx).conv.forecast(3, order=(1, 1, 0))
+    assert fc2.index.equals(pd.date_range("1954-01-01", periods=3, freq="MS", tz="UTC"))
+
+
+@needs_arima
+def test_arima_and_forecast_reject_irregular_or_duplicated_indexes():
+    with pytest.raises(ValueError, match="irregular"):
+        _irregular().conv.arima((1, 0, 0))
+    with pytest.raises(ValueError, match="duplicated"):
+        _duplicated().conv.forecast(2, order=(1, 0, 0))
+
+
+@needs_arima
+def test_dataframe_forecast_per_column():
+    df = _frame(48)[["a", "b"]]
+    fc = df.conv.forecast(4, order=(1, 0, 0))
+    assert fc.index.equals(pd.date_range("2024-01-01", periods=4, freq="MS"))
+    _close(fc["b"], df["b"].conv.forecast(4, order=(1, 0, 0)))
+
+
+@needs_fit_many
+def test_dataframe_arima_calls_fit_many():
+    df = _frame(80)
+    res = df.conv.arima((1, 0, 0), method="css")
+    ref = convts.fit_many(df, (1, 0, 0), method="css")
+    _assert_same_fit_many(res, ref)
+
+
+@needs_fit_many
+def test_long_panel_arima_by_id():
+    df = _frame(80)
+    long = df.reset_index().melt(id_vars="month", var_name="id", value_name="y")
+    res = long.conv.arima((1, 0, 0), method="css", by="id", time_col="month", value_col="y")
+    ref = convts.fit_many(long, (1, 0, 0), method="css", id_col="id", time_col="month", value_col="y")
+    _assert_same_fit_many(res, ref)
+    with pytest.raises(ValueError, match="value_col"):
+        long.conv.arima((1, 0, 0), by="id", time_col="month")
+
+
+def _assert_same_fit_many(a, b):
+    if isinstance(a, pd.DataFrame):
+        pd.testing.assert_frame_equal(a, b)
+        return
+    assert type(a) is type(b)
+    for name in ("params", "llf", "aic", "status"):
+        if hasattr(a, name):
+            va, vb = getattr(a, name), getattr(b, name)
+            if isinstance(va, (pd.DataFrame, pd.Series)):
+                pd.testing.assert_equal = None
+                assert va.equals(vb) or np.allclose(np.asarray(va, float), np.asarray(vb, float), equal_nan=True)
+            else:
+                np.testing.assert_array_equal(np.asarray(va), np.asarray(vb))
