@@ -442,6 +442,20 @@ def test_batched_gauss_newton_on_css_agrees_with_per_series_least_squares(ns):
         np.testing.assert_allclose(theta[s], fit.x, atol=1e-6)
 
 
+@pytest.mark.parametrize("p,q,ar,ma", [(1, 1, [0.6], [0.3]), (2, 0, [0.5, -0.3], []), (0, 2, [], [0.4, 0.2])])
+def test_css_fit_batch_agrees_with_per_series_least_squares(ns, p, q, ar, ma):
+    n, T = 5, 250
+    y = _simulate_arma(n, T, ar, ma, 7)
+    y = y - y.mean(axis=1, keepdims=True)
+    params, sigma2, ok = _xp_arima.css_fit_batch(ns.put(y), p, q, ns.xp)
+    params, sigma2, ok = ns.get(params), ns.get(sigma2), ns.get(ok)
+    assert ok.all()
+    for s in range(n):
+        fit = optimize.least_squares(lambda t: reference.css_residuals_loop(y[s], t[:p], t[p:]), np.zeros(p + q), xtol=1e-14, ftol=1e-14, gtol=1e-14)
+        np.testing.assert_allclose(params[s], fit.x, atol=1e-6)
+        np.testing.assert_allclose(sigma2[s], np.mean(fit.fun**2), rtol=1e-8)
+
+
 def test_periodogram_and_spectrum_match_oracles_and_statsmodels(ns):
     from statsmodels.tsa.arima_process import arma_periodogram
 

@@ -36,6 +36,12 @@ Contracts
     (``-2 / K`` times the Whittle log-likelihood up to a constant); minimise it over
     ``(ar, ma)`` and read ``sigma2`` at the minimum.
 
+``css_fit_batch(y, p, q, xp, start=None, max_iter=100, tol=1e-8) -> (params, sigma2, converged)``
+    Levenberg-Marquardt on the CSS residuals, every series stepping together (one batched
+    ``(p+q) x (p+q)`` solve per iteration, a per-series damping factor, a step accepted per
+    series only where it lowers that series' sum of squares).  ``converged`` is per series;
+    a series that fails never stops the others.  Stationarity/invertibility are not imposed.
+
 Cost: CSS is a recursion over time (``T - p`` steps, each a few vector operations across all
 series); Whittle is two ``(n_series, p) @ (p, K)`` products per evaluation.
 """
@@ -50,6 +56,7 @@ __all__ = [
     "periodogram_batch",
     "arma_spectrum_batch",
     "whittle_objective_batch",
+    "css_fit_batch",
 ]
 
 
@@ -201,3 +208,55 @@ def whittle_objective_batch(periodogram, freqs, ar, ma, xp):
     objective = xp.log(sigma2) + xp.log(g).mean(axis=1)
     objective = xp.where(bad, xp.inf, objective)
     return objective, sigma2
+
+
+def css_fit_batch(y, p: int, q: int, xp, start=None, max_iter: int = 100, tol: float = 1e-8):
+    """Batched Levenberg-Marquardt CSS fit of ARMA(p, q) to every row of ``y``.
+
+    Parameters
+    ----------
+    y : (n_series, T) array of ``xp`` (differenced, demeaned, finite)
+    p, q : orders
+    xp : array namespace
+    start : (n_series, p + q) starting values (default zeros)
+    max_iter : iterations (each: residuals, Jacobian, one batched solve, trial residuals)
+    tol : a series has converged when its accepted step is below ``tol * (1 + |params|)``
+
+    Returns
+    -------
+    params : (n_series, p + q) ``(phi..., theta...)``
+    sigma2 : (n_series,) ``SSR / (T - p)``
+    converged : (n_series,) bool
+    """
+    n, T = y.shape
+    k = p + q
+    theta = xp.zeros((n, k), dtype=y.dtype) if start is None else xp.asarray(start, dtype=y.dtype).reshape(n, k).copy()
+    if k == 0:
+        e = css_residuals_batch(y, theta[:, :0], theta[:, :0], xp)
+        return theta, (e * e).mean(axis=1), xp.ones(n, dtype=bool)
+    e = css_residuals_batch(y, theta[:, :p], theta[:, p:], xp)
+    ssr = (e * e).sum(axis=1)
+    lam = xp.full(n, 1e-3, dtype=y.dtype)
+    converged = xp.zeros(n, dtype=bool)
+    eye = xp.eye(k, dtype=y.dtype)
+    for _ in range(max_iter):
+        J = css_jacobian_batch(y, theta[:, :p], theta[:, p:], xp, e=e)
+        A = J @ J.transpose(0, 2, 1)
+        g = (J @ e[:, :, None])[:, :, 0]
+        diag = xp.diagonal(A, axis1=1, axis2=2)
+        damp = lam[:, None, None] * (eye * (diag[:, None, :] + 1e-12 * (1 + diag.max(axis=1))[:, None, None]))
+        step = xp.linalg.solve(A + damp, -g[:, :, None])[:, :, 0]
+        trial = theta + step
+        e_new = css_residuals_batch(y, trial[:, :p], trial[:, p:], xp)
+        ssr_new = (e_new * e_new).sum(axis=1)
+        ok = xp.isfinite(ssr_new) & (ssr_new <= ssr) & ~converged
+        small = xp.abs(step).max(axis=1) <= tol * (1 + xp.abs(theta).max(axis=1))
+        theta = xp.where(ok[:, None], trial, theta)
+        e = xp.where(ok[:, None], e_new, e)
+        ssr = xp.where(ok, ssr_new, ssr)
+        lam = xp.where(ok, lam / 3, lam * 4)
+        converged = converged | (ok & small) | (lam > 1e12)
+        if bool(converged.all()):
+            break
+    converged = converged & (lam <= 1e12)
+    return theta, ssr / (T - p), converged
