@@ -219,10 +219,9 @@ class ARIMAResults:
         b = np.zeros((steps, r))
         b[0, 0] = 1.0
         for i in range(1, steps):
-            prev = b[i - 1]
-            b[i, 0] = 0.0
-            b[i] = prev[0] * phi
-            b[i, 1:] += prev[:-1]
+            prev = b[i - 1]  # b_{i+1} = b_i T: (b T)_0 = b . phi, (b T)_j = b_{j-1}
+            b[i, 0] = prev @ phi
+            b[i, 1:] = prev[:-1]
         w_hat = b @ a
         p, d, q, P_, D, Q, s = model.order_tuple
         from ..kernels import integrate
