@@ -22,6 +22,8 @@ FFT_PER_LOG2 = 4.8
 # overlap-add with block ~ 4 x kernel span: per output sample, times log2(4 m), plus a floor
 OA_PER_LOG2 = 4.3
 OA_FIXED = 8.0
+# acf: blocked dot products (numba) beat one FFT of 2n up to this many lags
+ACF_DOT_MAX_LAGS = 400
 
 
 def fir_costs(n_taps: int, span: int, T: int, uniform: bool, backend: str) -> dict[str, float]:
