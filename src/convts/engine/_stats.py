@@ -41,8 +41,18 @@ def _prepare(x, nan_policy):
 
 
 def _lag_products(xo, nlags):
-    """sum_t xo[t] xo[t+k] for k = 0..nlags (FFT for many lags, dot products for few)."""
+    """sum_t xo[t] xo[t+k] for k = 0..nlags.
+
+    Blocked dot products over lags (numba ``lag_dots``) up to ``_choose.ACF_DOT_MAX_LAGS``
+    lags, one FFT above (measured crossover, see docs/engine_performance.md); without numba,
+    numpy dot products for few lags.
+    """
+    from ..backends import available, get_backend
+    from . import _choose
+
     n = xo.size
+    if nlags <= _choose.ACF_DOT_MAX_LAGS and n >= 256 and available("numba"):
+        return get_backend("numba").lag_dots(xo, nlags)
     if nlags < 32 or nlags * 4 < np.log2(n) * 8:
         return np.array([xo[: n - k] @ xo[k:] for k in range(nlags + 1)])
     nfft = sfft.next_fast_len(n + nlags + 1, real=True)
