@@ -190,8 +190,10 @@ class ARPrewhitener(_BaseEstimator):
             order = check_int(self.order, "order", minimum=0)
             if order > n - 2:
                 raise ValueError(f"order={order} is too large for {n} observations; use order <= {n - 2}")
-        max_order = default_max_order(n) if self.max_order is None else check_int(self.max_order, "max_order", minimum=0)
-        if self.max_order is not None and max_order > top:
+        if self.max_order is None:
+            return order, default_max_order(n)
+        max_order = check_int(self.max_order, "max_order", minimum=0)
+        if max_order > top:
             raise ValueError(f"max_order={max_order} is too large for {n} observations; use max_order <= {top}")
         return order, max_order
 
