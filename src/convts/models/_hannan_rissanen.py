@@ -11,8 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import check_int
-from ..engine import convolve
-from ..engine import yule_walker as _engine_yule_walker
+from ..engine import acovf, convolve
 from ..kernels import Kernel, arma
 from ._yule_walker import _as_series, _lags
 
@@ -83,6 +82,7 @@ def fit_hannan_rissanen(y, p, q, demean: bool = True, initial_ar_order=None, unb
 
     Examples
     --------
+    >>> import convts
     >>> from convts.models._hannan_rissanen import fit_hannan_rissanen
     >>> e = np.random.default_rng(0).standard_normal(2000)
     >>> y = convts.kernels.arma(ar=[0.6], ma=[0.3])(e)
@@ -133,7 +133,12 @@ def fit_hannan_rissanen(y, p, q, demean: bool = True, initial_ar_order=None, unb
         )
     if k <= max(max_p, max_q):
         raise ValueError(f"initial_ar_order={k} must exceed the AR and MA orders (p={max_p}, q={max_q})")
-    phi_long = _engine_yule_walker(arr, k, method="mle", demean=True).ar
+    # Yule-Walker, divisor n, on the demeaned series (statsmodels' yule_walker(method="mle"));
+    # acovf switches to an FFT for many lags, which matters for the default k ~ log(n)^2.
+    from scipy.linalg import solve_toeplitz
+
+    r = acovf(arr, k, demean=True)
+    phi_long = solve_toeplitz(r[:k], r[1:])
     e = convolve(arr, Kernel(ma=np.r_[1.0, -phi_long]), mode="valid", backend="numpy")
 
     # Step 2: regression of y_t on y_{t-i} and e_{t-j}, t = k + max_q .. n - 1.

@@ -100,10 +100,13 @@ class _Whittle:
         self.pgram = np.abs(fft.rfft(y)[1 : self.m + 1]) ** 2 / n
         self.lags = lags
         self.sizes = [lags[b].size for b in _BLOCKS]
-        # exp(-i w_j lag) for every lag of every polynomial, (j * lag) mod n keeps the phase exact
-        self.powers = {
-            b: np.exp((-2j * np.pi / n) * ((j[:, None] * lags[b][None, :]) % n)) for b in _BLOCKS if lags[b].size
-        }
+        # cos and sin of w_j * lag for every lag of every polynomial ((j * lag) mod n keeps the phase
+        # exact): exp(-i w lag) = cos - i sin, kept as two real matrices so products stay real BLAS
+        self.cos, self.sin = {}, {}
+        for b in _BLOCKS:
+            if lags[b].size:
+                angle = (2 * np.pi / n) * ((j[:, None] * lags[b][None, :]) % n)
+                self.cos[b], self.sin[b] = np.cos(angle), np.sin(angle)
         # a block is optimised through the stationarity transform when its lags are 1..k (x s)
         self.transformed = {b: _consecutive(lags[b], steps[b]) for b in _BLOCKS}
 
@@ -161,42 +164,49 @@ class _Whittle:
         seasonal = arma(v["seasonal_ar"], v["seasonal_ma"], ar_lags=self.lags["seasonal_ar"], ma_lags=self.lags["seasonal_ma"])
         return regular * seasonal
 
-    def log_g(self, c: np.ndarray, grad: bool = False):
-        """``log |H(e^{-i w_j})|^2`` (the spectral shape), and its derivatives in ``c`` if asked.
+    def log_g(self, c: np.ndarray, parts: bool = False):
+        """``log |H(e^{-i w_j})|^2`` (the spectral shape); with ``parts`` also each polynomial's value.
 
         ``|H|^2`` of the product kernel is the product of the factors' ``|.|^2``, so each
-        polynomial is evaluated on its own sparse lags: ``1 + sum_k a_k exp(-i w lag_k)`` with
-        ``a = -phi`` (AR) or ``theta`` (MA), one matrix-vector product per polynomial.
+        polynomial is evaluated on its own sparse lags: ``P(w) = 1 + sum_k a_k exp(-i w lag_k)``
+        with ``a = -phi`` (AR) or ``theta`` (MA), two real matrix-vector products per polynomial.
         """
         v = self.split(c)
-        log_g = np.zeros(self.m)
-        dlog = []
+        g = np.ones(self.m)
+        values = {}
         for b in _BLOCKS:
             if not v[b].size:
                 continue
             a = -v[b] if b.endswith("ar") else v[b]
-            poly = 1.0 + self.powers[b] @ a
-            mod2 = poly.real**2 + poly.imag**2
-            log_g += np.log(mod2) * (-1.0 if b.endswith("ar") else 1.0)
-            if grad:
-                # d log g / d phi_k and d log g / d theta_k are both 2 Re(conj(P) z^lag_k) / |P|^2
-                dlog.append(2.0 * (poly.conj()[:, None] * self.powers[b]).real / mod2[:, None])
-        if grad:
-            return log_g, (np.hstack(dlog) if dlog else np.zeros((self.m, 0)))
-        return log_g
+            re = 1.0 + self.cos[b] @ a
+            im = -(self.sin[b] @ a)
+            mod2 = re * re + im * im
+            g = g / mod2 if b.endswith("ar") else g * mod2
+            values[b] = (re, im, mod2)
+        return (np.log(g), g, values) if parts else np.log(g)
 
     def objective(self, c: np.ndarray, grad: bool = False):
-        """``Q(c) = log sigma2(c) + mean log g`` with ``sigma2(c) = mean(2 pi I / g)`` concentrated out."""
+        """``Q(c) = log sigma2(c) + mean log g`` with ``sigma2(c) = mean(2 pi I / g)`` concentrated out.
+
+        The gradient is ``mean_j (1 - 2 pi I_j / (g_j sigma2)) d log g_j / dc``, where for an AR
+        and an MA coefficient alike ``d log g / dc_k = 2 Re(conj(P) exp(-i w lag_k)) / |P|^2``.
+        """
         with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-            out = self.log_g(c, grad)
-            log_g, dlog = out if grad else (out, None)
-            ratio = self.pgram * np.exp(-log_g)
+            log_g, g, values = self.log_g(c, parts=True)
+            ratio = self.pgram / g
             sigma2 = ratio.mean()
             value = np.log(sigma2) + log_g.mean()
             if not grad:
                 return value, sigma2
-            weights = 1.0 - ratio / sigma2
-            return value, sigma2, weights @ dlog / self.m
+            weights = (1.0 - ratio / sigma2) * (2.0 / self.m)
+            out = []
+            for b in _BLOCKS:
+                if b in values:
+                    re, im, mod2 = values[b]
+                    wb = weights / mod2
+                    # Re(conj(P) (cos - i sin)) = re cos - im sin
+                    out.append((wb * re) @ self.cos[b] - (wb * im) @ self.sin[b])
+            return value, sigma2, (np.concatenate(out) if out else np.zeros(0))
 
     def llf(self, c: np.ndarray, sigma2: float) -> float:
         """Whittle log-likelihood ``-(n/2) log 2 pi - sum_j [log(2 pi f_j) + I_j / f_j]`` over j = 1..m."""
@@ -292,25 +302,32 @@ def fit_whittle(y, order, seasonal_order=(0, 0, 0, 0), demean: bool = True, star
     and a warning says if the result is not stationary/invertible.  Each iteration costs one
     product per coefficient of length ``n / 2``; lag 365 costs what lag 1 does.
 
-    Whittle estimates are asymptotically efficient, as exact ML; for finite n they differ by
-    far less than a standard error.  Measured on ARMA(2, 1) ``phi = (0.5, -0.3)``,
-    ``theta = 0.4`` against statsmodels SARIMAX exact ML (mean removed, same series):
-    largest |Whittle - exact ML| over the three coefficients, in standard errors
-    (``sqrt(1/n)``-scale) :
+    Whittle estimates are asymptotically efficient, as exact ML, and for the sample sizes where
+    Whittle is worth using they differ from exact ML by a small fraction of a standard error.
+    Measured on ARMA(2, 1), ``phi = (0.5, -0.3)``, ``theta = 0.4``, three seeds per n, against
+    statsmodels SARIMAX exact ML on the same demeaned series (largest coefficient difference;
+    "in s.e." divides by SARIMAX's standard errors):
 
-    ==========  =================  ===============
-    n           max |difference|   in exact-ML s.e.
-    ==========  =================  ===============
-    1,000       WHITTLE_N3
-    10,000      WHITTLE_N4
-    100,000     WHITTLE_N5
-    ==========  =================  ===============
+    =========  ======================  ==============  =====================  ================
+    n          max |Whittle - ML|      in s.e.         sigma2 relative diff   llf - exact llf
+    =========  ======================  ==============  =====================  ================
+    1,000      3.0e-3 .. 1.1e-2        0.06 .. 0.20    ~5e-3                  -1.9 .. -1.5
+    10,000     1.3e-4 .. 8.4e-4        0.01 .. 0.05    3e-5 .. 7e-4           -2.6 .. 0.8
+    100,000    3.0e-5 .. 2.2e-4        0.005 .. 0.04   3e-5 .. 3e-4           -12 .. 0.2
+    =========  ======================  ==============  =====================  ================
+
+    The coefficient gap shrinks faster than the standard error (the Whittle bias is
+    ``O(1/n)``, the standard error ``O(1/sqrt(n))``); the log-likelihood is an approximation
+    (edge effects, the mean and the Nyquist term are left out) and should not be mixed with
+    exact log-likelihoods in an information criterion.  On one series of n = 1e6 the fit takes
+    about 2 s on a loaded 2-core machine (one FFT, HR start, ~6 BFGS steps).
 
     References: Whittle (1953), *Arkiv för Matematik* 2, 423-434; Brockwell and Davis (1991),
     *Time Series: Theory and Methods*, section 10.8; Monahan (1984), *Biometrika* 71, 403-404.
 
     Examples
     --------
+    >>> import convts
     >>> from convts.models._whittle import fit_whittle
     >>> e = np.random.default_rng(0).standard_normal(20_000)
     >>> y = convts.kernels.arma(ar=[0.5], ma=[0.4])(e)
