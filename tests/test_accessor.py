@@ -487,7 +487,6 @@ def _assert_same_fit_many(a, b):
         if hasattr(a, name):
             va, vb = getattr(a, name), getattr(b, name)
             if isinstance(va, (pd.DataFrame, pd.Series)):
-                pd.testing.assert_equal = None
                 assert va.equals(vb) or np.allclose(np.asarray(va, float), np.asarray(vb, float), equal_nan=True)
             else:
                 np.testing.assert_array_equal(np.asarray(va), np.asarray(vb))

@@ -420,7 +420,7 @@ class _ConvAccessor:
 
         return self._per_column(lambda v: pacf(v, nlags, method, alpha=alpha), "pacf")
 
-    def _other_values(self, other, n) -> np.ndarray:
+    def _other_values(self, other) -> np.ndarray:
         if isinstance(other, pd.Series):
             if not other.index.equals(self._obj.index):
                 raise ValueError(
@@ -447,7 +447,7 @@ class _ConvAccessor:
         """
         from .engine import ccf
 
-        y = self._other_values(other, len(self._obj))
+        y = self._other_values(other)
         n = len(self._obj)
         nl = nlags
         if nl is None:

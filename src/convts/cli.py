@@ -34,7 +34,7 @@ class CLIError(Exception):
 # ---------------------------------------------------------------------------------------------
 # reading
 # ---------------------------------------------------------------------------------------------
-def _parse_dates(values, column: str):
+def _parse_dates(values):
     import pandas as pd
 
     text = values.astype("string").str.strip()
@@ -77,7 +77,7 @@ def read_csv(path: str, *, date: str | None = None):
         candidates = [c for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])]
     date_col = None
     for col in candidates:
-        parsed, bad = _parse_dates(frame[col], col)
+        parsed, bad = _parse_dates(frame[col])
         first = frame[col].first_valid_index()
         if date is None and (first is None or bad.loc[first] or parsed.isna().all()):
             continue  # a text column whose first value is not a date: not the date column
@@ -217,7 +217,7 @@ def _cmd_forecast(args) -> int:
     if args.plot:
         history = np.exp(series) if log else series
         _plot_forecast(history, table, args.plot, title=f"{name}: ARIMA{tuple(order)}"
-                       + (f"x{tuple(seasonal)}" if seasonal else "") + (" on log scale" if log else ""),
+                       + (f"x{tuple(seasonal)}" if seasonal else "") + (" fitted to log values" if log else ""),
                        level=level)
         print(f"plot written to {args.plot}")
     return 0
