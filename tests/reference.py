@@ -274,3 +274,64 @@ def whittle_loop(y, ar, ma):
     g = arma_spectrum_loop(freqs, ar, ma)
     sigma2 = sum(i / gk for i, gk in zip(I, g)) / len(g)
     return math.log(sigma2) + sum(math.log(gk) for gk in g) / len(g), sigma2
+
+
+# ---------------------------------------------------------------------------------------
+# ARIMA oracles (owned by the ARIMA models work: tests/test_arima*.py)
+# ---------------------------------------------------------------------------------------
+
+
+def arima_css_loop(w, ar, ma, ncond):
+    """R's conditional sum of squares on an already differenced series, by explicit loops.
+
+    ``ar`` / ``ma`` are dicts ``{lag: coefficient}`` of the *expanded* polynomials in
+    statsmodels' signs.  ``e[t] = w[t] - sum ar_k w[t-k] - sum ma_j e[t-j]`` for ``t >= ncond``
+    with ``e[t] = 0`` before ``ncond``.  Returns ``(ssq, n_used, e)``.
+    """
+    w = [float(v) for v in w]
+    e = [0.0] * len(w)
+    ssq, nu = 0.0, 0
+    for t in range(ncond, len(w)):
+        acc = w[t]
+        for k, c in ar.items():
+            acc -= c * w[t - k]
+        for j, c in ma.items():
+            if t - j >= ncond:
+                acc -= c * e[t - j]
+        e[t] = acc
+        if not math.isnan(acc):
+            ssq += acc * acc
+            nu += 1
+    return ssq, nu, e
+
+
+def arma_acovf_loop(ar, ma, nlags, sigma2=1.0, n_psi=5000):
+    """Autocovariances of an ARMA (dicts of lag -> coefficient, statsmodels' signs) from psi weights.
+
+    ``psi_j = theta_j + sum_k phi_k psi_{j-k}``, ``gamma_h = sigma2 * sum_j psi_j psi_{j+h}``
+    (truncated at ``n_psi`` weights; use stationary models whose weights decay well before).
+    """
+    psi = []
+    for j in range(n_psi + nlags + 1):
+        v = 1.0 if j == 0 else ma.get(j, 0.0)
+        for k, c in ar.items():
+            if j - k >= 0:
+                v += c * psi[j - k]
+        psi.append(v)
+    return [sigma2 * sum(psi[j] * psi[j + h] for j in range(n_psi)) for h in range(nlags + 1)]
+
+
+def arma_exact_loglike_dense(w, ar, ma, sigma2):
+    """Exact Gaussian log-likelihood of ``w`` (NaN = missing) from its full covariance matrix.
+
+    Builds the Toeplitz covariance of the observed values from :func:`arma_acovf_loop` and
+    evaluates the multivariate normal density with a Cholesky factorisation: O(n^3), an
+    oracle for the Kalman filter on short series.
+    """
+    w = np.asarray(w, dtype=float)
+    obs = np.flatnonzero(~np.isnan(w))
+    gamma = np.array(arma_acovf_loop(ar, ma, len(w), sigma2))
+    S = gamma[np.abs(obs[:, None] - obs[None, :])]
+    L = np.linalg.cholesky(S)
+    z = np.linalg.solve(L, w[obs])
+    return float(-0.5 * (obs.size * math.log(2 * math.pi) + 2 * np.log(np.diag(L)).sum() + z @ z))

@@ -151,11 +151,10 @@ class ARIMA:
         self.trend = trend
         n = y.size
         t = np.arange(1, n + 1, dtype=np.float64)
-        cols, names = [], []
-        for pw in powers:
-            cols.append(t**pw)
-            names.append("const" if pw == 0 else f"x{len(names) + (0 if 'const' in names else 1)}")
-        self.trend_names = [("const" if pw == 0 else "x1") for pw in powers]
+        cols = [t**pw for pw in powers]
+        # statsmodels' ARIMA: 'drift' when exog is a DataFrame, else 'x1' (and array exog x2, x3, ...)
+        drift_name = "drift" if isinstance(exog, (pd.DataFrame, pd.Series)) else "x1"
+        self.trend_names = [("const" if pw == 0 else drift_name) for pw in powers]
         self.exog_names: list[str] = []
         self._exog_is_frame = False
         k_trend = len(powers)
@@ -174,7 +173,7 @@ class ARIMA:
                 bad = int((~np.isfinite(X)).any(axis=1).sum())
                 raise ValueError(f"exog contains NaN/inf in {bad} row(s); regressors must be complete (fill or drop those rows)")
             if not self._exog_is_frame:
-                self.exog_names = [f"x{k_trend + j + 1}" for j in range(X.shape[1])]
+                self.exog_names = [f"x{(1 in powers) + j + 1}" for j in range(X.shape[1])]
             self.exog = X
         else:
             self.exog = None
@@ -241,14 +240,9 @@ class ARIMA:
         return self._expand(params[sl["ar"]], params[sl["sar"]], -1.0), self._expand(params[sl["ma"]], params[sl["sma"]], 1.0)
 
     def _expand(self, reg, seas, sign):
-        s = self.seasonal_order[3]
-        a = np.r_[1.0, sign * reg]
-        if seas.size:
-            b = np.zeros(seas.size * s + 1)
-            b[0] = 1.0
-            b[s::s] = sign * seas
-            a = np.convolve(a, b)
-        return sign * a[1:]
+        from ._kalman import expand
+
+        return expand(np.ascontiguousarray(reg), np.ascontiguousarray(seas), self.seasonal_order[3], sign)
 
     def kernel(self, params) -> "Kernel":  # noqa: F821
         """The psi-weight kernel ``theta(L)Theta(L^s) / (phi(L)Phi(L^s) (1-L)^d (1-L^s)^D)``."""

@@ -1,0 +1,280 @@
+"""convts.ARIMA: specification, validation, likelihood against oracles, CSS, fixed parameters."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import reference as ref
+
+import convts
+from convts.models import ConvergenceWarning
+from convts.models._css import css_residuals_engine, css_ssq
+from convts.models._likelihood import full_llf, loglike_parts
+from convts.models._transforms import constrain_stationary, unconstrain_stationary
+
+
+def _sim(n, ar=(), ma=(), seed=0, mean=0.0):
+    rng = np.random.default_rng(seed)
+    e = rng.standard_normal(n + 200)
+    return convts.kernels.arma(ar=list(ar), ma=list(ma))(e)[200:] + mean
+
+
+# ----------------------------------------------------------------------------- specification
+@pytest.mark.parametrize(
+    "order, seasonal_order, trend, k_exog",
+    [((1, 0, 1), (0, 0, 0, 0), None, 0), ((2, 1, 0), (1, 1, 1, 12), None, 0), ((1, 0, 0), (0, 0, 0, 0), "ct", 2),
+     ((0, 1, 2), (2, 0, 1, 4), "t", 1), ((1, 0, 0), (0, 0, 0, 0), "n", 0)],
+)
+def test_param_names_match_statsmodels(order, seasonal_order, trend, k_exog):
+    from statsmodels.tsa.arima.model import ARIMA as SMARIMA
+
+    y = pd.Series(np.cumsum(_sim(120, seed=1)))
+    exog = pd.DataFrame(np.random.default_rng(0).standard_normal((120, k_exog)), columns=[f"z{i}" for i in range(k_exog)]) if k_exog else None
+    for ex in (exog, None if exog is None else exog.to_numpy()):
+        ours = convts.ARIMA(y, exog=ex, order=order, seasonal_order=seasonal_order, trend=trend)
+        theirs = SMARIMA(y, exog=ex, order=order, seasonal_order=seasonal_order, trend=trend)
+        assert ours.param_names == list(theirs.param_names)
+
+
+def test_kernel_is_the_integrated_psi_kernel():
+    model = convts.ARIMA(np.cumsum(_sim(100)), order=(1, 1, 1), seasonal_order=(0, 0, 1, 4))
+    params = np.array([0.5, 0.3, -0.4, 1.0])
+    k = model.kernel(params)
+    assert k.ma_lags.tolist() == [0, 1, 4, 5]  # sparse: (1 + 0.3 L)(1 - 0.4 L^4)
+    from statsmodels.tsa.arima_process import arma2ma
+
+    psi_arma = arma2ma(np.r_[1, -0.5], np.convolve([1, 0.3], [1, 0, 0, 0, -0.4]), lags=30)
+    np.testing.assert_allclose(k.impulse_response(30), np.cumsum(psi_arma), atol=1e-12)
+
+
+def test_seasonal_lag_365_stores_one_tap():
+    model = convts.ARIMA(_sim(1200), order=(1, 0, 0), seasonal_order=(1, 0, 0, 365))
+    k = model.kernel(np.array([0.0, 0.5, 0.3, 1.0]))
+    assert k.ar_lags.tolist() == [0, 1, 365, 366]
+
+
+# ----------------------------------------------------------------------------- validation
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(order=(-1, 0, 0)), "p=-1"),
+        (dict(order=(1, 0)), "three integers"),
+        (dict(order=(1, 0, 0), seasonal_order=(1, 0, 0, 1)), "s >= 2"),
+        (dict(order=(12, 0, 0), seasonal_order=(1, 0, 0, 12)), "overlap"),
+        (dict(order=(0, 0, 4), seasonal_order=(0, 0, 1, 4)), "overlap"),
+        (dict(order=(0, 1, 1), trend="c"), "degree lower than d \\+ D"),
+        (dict(order=(1, 0, 0), trend="quadratic"), "trend="),
+        (dict(order=(38, 0, 0)), "too few observations"),
+    ],
+)
+def test_bad_orders(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        convts.ARIMA(_sim(40), **kwargs)
+
+
+def test_bad_data():
+    with pytest.raises(ValueError, match="all NaN"):
+        convts.ARIMA(np.full(50, np.nan), order=(1, 0, 0))
+    with pytest.raises(ValueError, match="constant"):
+        convts.ARIMA(np.r_[np.full(50, 3.0), np.nan], order=(1, 0, 0))
+    with pytest.raises(ValueError, match="too few"):
+        convts.ARIMA(np.arange(16.0), order=(0, 1, 1), seasonal_order=(0, 1, 1, 12))
+    y = _sim(60)
+    with pytest.raises(ValueError, match="exog has 59 rows"):
+        convts.ARIMA(y, exog=np.ones((59, 1)), order=(1, 0, 0))
+    bad = np.random.default_rng(0).standard_normal((60, 2))
+    bad[7, 1] = np.nan
+    with pytest.raises(ValueError, match="exog contains NaN"):
+        convts.ARIMA(y, exog=bad, order=(1, 0, 0))
+    with pytest.raises(ValueError, match="inf"):
+        convts.ARIMA(np.r_[y, np.inf], order=(1, 0, 0))
+
+
+def test_caller_data_not_modified():
+    y = pd.Series(_sim(100), index=pd.date_range("2000", periods=100, freq="D"))
+    before = y.copy()
+    convts.ARIMA(y, order=(1, 0, 0)).fit().forecast(3)
+    pd.testing.assert_series_equal(y, before)
+
+
+def test_forecast_needs_future_exog():
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((150, 1))
+    res = convts.ARIMA(_sim(150) + 2 * X[:, 0], exog=X, order=(1, 0, 0)).fit()
+    with pytest.raises(ValueError, match="future values"):
+        res.forecast(5)
+    with pytest.raises(ValueError, match="shape"):
+        res.forecast(5, exog=np.ones((4, 1)))
+    assert res.forecast(5, exog=np.ones((5, 1))).shape == (5,)
+
+
+def test_non_stationary_start_is_rejected():
+    with pytest.raises(ValueError, match="not admissible.*stationary"):
+        convts.ARIMA(_sim(200, ar=[0.5]), order=(1, 0, 0)).fit(start_params=[0.0, 1.5, 1.0])
+
+
+def test_optimizer_failure_warns_with_advice():
+    y = _sim(300, ar=[0.5, 0.2], ma=[0.4], seed=3)
+    with pytest.warns(ConvergenceWarning, match="try method='css-mle'.*maxiter"):
+        res = convts.ARIMA(y, order=(2, 0, 1)).fit(method_kwargs={"maxiter": 1, "css_maxiter": 1})
+    assert not res.converged
+
+
+# ----------------------------------------------------------------------------- likelihood
+def test_transforms_equal_statsmodels():
+    from statsmodels.tsa.statespace.tools import constrain_stationary_univariate, unconstrain_stationary_univariate
+
+    x = np.array([0.3, -1.7, 2.5, 0.1])
+    np.testing.assert_allclose(constrain_stationary(x), constrain_stationary_univariate(x), atol=1e-14)
+    c = constrain_stationary(x)
+    np.testing.assert_allclose(unconstrain_stationary(c), unconstrain_stationary_univariate(c), atol=1e-10)
+
+
+@pytest.mark.parametrize("order, seasonal, params", [
+    ((1, 0, 1), (0, 0, 0, 0), [0.1, 0.7, 0.3, 1.3]),
+    ((2, 0, 0), (0, 0, 0, 0), [0.0, 0.5, 0.3, 0.8]),
+    ((0, 0, 2), (0, 0, 1, 4), [0.2, 0.4, -0.2, 0.5, 2.0]),
+    ((1, 0, 0), (1, 0, 0, 4), [0.0, -0.5, 0.6, 1.0]),
+])
+@pytest.mark.parametrize("missing", [False, True])
+def test_kalman_loglike_equals_dense_gaussian_oracle(order, seasonal, params, missing):
+    y = _sim(60, ar=[0.4], ma=[0.2], seed=4)
+    if missing:
+        y[[0, 10, 11, 30, 59]] = np.nan
+    model = convts.ARIMA(y, order=order, seasonal_order=seasonal)
+    params = np.array(params, dtype=float)
+    phi, theta = model.polynomials(params)
+    w = y - params[0]
+    want = ref.arma_exact_loglike_dense(w, {i + 1: c for i, c in enumerate(phi) if c},
+                                        {i + 1: c for i, c in enumerate(theta) if c}, params[-1])
+    parts = loglike_parts(model, params)
+    assert full_llf(parts, params[-1]) == pytest.approx(want, rel=1e-9, abs=1e-9)
+
+
+def test_steady_state_switch_is_exact():
+    y = _sim(3000, ar=[0.6], ma=[0.5], seed=8)
+    y[[1500, 2000, 2001]] = np.nan  # missing values inside the steady phase
+    model = convts.ARIMA(y, order=(1, 0, 1))
+    p = np.array([0.0, 0.6, 0.5, 1.0])
+    fast = loglike_parts(model, p, tol=1e-10)
+    exact = loglike_parts(model, p, tol=-1.0)  # never switch
+    assert fast["nobs"] == exact["nobs"] == 2997
+    assert full_llf(fast, 1.0) == pytest.approx(full_llf(exact, 1.0), abs=1e-6)
+
+
+# ----------------------------------------------------------------------------- CSS
+def _css_oracle_fit(model):
+    """Minimise the loop-oracle CSS objective with scipy (R's CSS: no transforms)."""
+    from scipy.optimize import minimize
+
+    names = model.param_names[:-1]
+
+    def objective(x):
+        full = np.r_[x, 1.0]
+        phi, theta = model.polynomials(full)
+        w = model._dy - (model._dX @ full[: model.k_exog] if model.k_exog else 0.0)
+        ssq, nu, _ = ref.arima_css_loop(w, {i + 1: c for i, c in enumerate(phi) if c},
+                                        {i + 1: c for i, c in enumerate(theta) if c}, model.ncond)
+        return 0.5 * np.log(ssq / nu)
+
+    x0 = np.zeros(len(names))
+    if model.k_exog:
+        x0[: model.k_exog] = np.nanmean(model._dy)
+    res = minimize(objective, x0, method="Nelder-Mead", options=dict(xatol=1e-9, fatol=1e-13, maxiter=20000, maxfev=20000))
+    return res.x
+
+
+@pytest.mark.parametrize("order, seasonal, mean", [((1, 0, 1), (0, 0, 0, 0), 4.0), ((1, 1, 1), (0, 0, 0, 0), 0.0),
+                                                   ((0, 1, 1), (1, 1, 0, 4), 0.0)])
+def test_css_equals_scipy_minimisation_of_loop_oracle(order, seasonal, mean):
+    y = _sim(160, ar=[0.5], ma=[0.3], seed=6, mean=mean)
+    if order[1]:
+        y = np.cumsum(y)
+    model = convts.ARIMA(y, order=order, seasonal_order=seasonal)
+    res = model.fit(method="css")
+    want = _css_oracle_fit(model)
+    np.testing.assert_allclose(res.params.to_numpy()[:-1], want, atol=2e-4)
+    ssq, nu, e = css_ssq(model, res.params.to_numpy())
+    assert res.sigma2 == pytest.approx(ssq / nu)
+    assert res.nobs == len(y) - model.k_diff - model.ncond
+    assert res.llf == pytest.approx(-0.5 * nu * (np.log(2 * np.pi * ssq / nu) + 1))
+
+
+def test_css_residuals_engine_equals_loop():
+    y = _sim(120, ar=[0.5], ma=[0.3], seed=2)
+    model = convts.ARIMA(y, order=(1, 0, 2), seasonal_order=(1, 0, 0, 6))
+    params = np.array([0.1, 0.4, 0.3, -0.2, 0.2, 1.0])
+    phi, theta = model.polynomials(params)
+    _, _, e = ref.arima_css_loop(y - 0.1, {i + 1: c for i, c in enumerate(phi) if c},
+                                 {i + 1: c for i, c in enumerate(theta) if c}, model.ncond)
+    got = css_residuals_engine(model, params)
+    np.testing.assert_allclose(got[model.ncond:], e[model.ncond:], atol=1e-10)
+
+
+def test_css_mle_reaches_the_mle():
+    y = _sim(300, ar=[0.6], ma=[0.3], seed=1, mean=5.0)
+    a = convts.ARIMA(y, order=(1, 0, 1)).fit(method="css-mle")
+    b = convts.ARIMA(y, order=(1, 0, 1)).fit(method="mle")
+    np.testing.assert_allclose(a.params, b.params, atol=1e-5)
+    assert a.method == "css-mle"
+
+
+# ----------------------------------------------------------------------------- fixed parameters
+def test_fixed_params_equal_the_reduced_model():
+    """AR(2) with ar.L2 fixed at 0 is the AR(1): same estimates and llf as statsmodels' AR(1).
+
+    (statsmodels' ``fix_params`` refuses to fix one AR coefficient under ``enforce_stationarity``
+    and, with ``enforce_stationarity=False``, evaluates a different likelihood for this model:
+    it is not used as the reference.)  aic/bic count only the free parameters.
+    """
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+    y = _sim(300, ar=[0.5, 0.2], seed=9, mean=1.0)
+    res = convts.ARIMA(y, order=(2, 0, 0)).fit(fixed={"ar.L2": 0.0})
+    assert res.params["ar.L2"] == 0.0
+    assert res.df_model == 3  # const, ar.L1, sigma2
+    assert res.aic == pytest.approx(-2 * res.llf + 2 * 3)
+    assert res.bic == pytest.approx(-2 * res.llf + 3 * np.log(300))
+    assert np.isnan(res.bse["ar.L2"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sres = SARIMAX(y, exog=np.ones((300, 1)), order=(1, 0, 0), trend="n").fit(disp=0, maxiter=1000)
+    np.testing.assert_allclose(res.params.to_numpy()[[1, 3]], np.asarray(sres.params)[[1, 2]], rtol=2e-3, atol=2e-3)
+    assert abs(res.params["const"] - sres.params[0]) < 0.1 * sres.bse[0]
+    assert res.llf == pytest.approx(sres.llf, abs=1e-3)
+
+
+def test_fixed_unknown_name():
+    with pytest.raises(ValueError, match="not a parameter"):
+        convts.ARIMA(_sim(100), order=(1, 0, 0)).fit(fixed={"ar.L3": 0.1})
+
+
+# ----------------------------------------------------------------------------- results
+def test_results_surface():
+    y = pd.Series(_sim(200, ar=[0.5], seed=3, mean=2.0), index=pd.date_range("2020-01-01", periods=200, freq="D"))
+    res = convts.ARIMA(y, order=(1, 0, 0)).fit()
+    assert list(res.params.index) == ["const", "ar.L1", "sigma2"]
+    assert res.sigma2 == res.params["sigma2"]
+    assert res.cov_params().shape == (3, 3)
+    assert np.allclose(res.fittedvalues + res.resid, y)
+    frame = res.get_forecast(4).summary_frame(alpha=0.1)
+    assert list(frame.columns) == ["mean", "mean_se", "mean_ci_lower", "mean_ci_upper"]
+    assert frame.index[0] == pd.Timestamp("2020-07-19")
+    assert "ar.L1" in res.summary()
+    assert res.aicc > res.aic
+
+
+def test_other_methods_dispatch():
+    y = _sim(400, ar=[0.5, 0.2], seed=5, mean=3.0)
+    for method in ("yule_walker", "burg"):
+        res = convts.ARIMA(y, order=(2, 0, 0)).fit(method=method)
+        assert res.params["const"] == pytest.approx(y.mean())
+        assert abs(res.params["ar.L1"] - 0.5) < 0.15
+        assert np.isfinite(res.llf) and res.forecast(2).shape == (2,)
+    res = convts.ARIMA(y, order=(1, 0, 1)).fit(method="hannan_rissanen")
+    assert np.isfinite(res.llf)
+    with pytest.raises(ValueError, match="pure AR"):
+        convts.ARIMA(y, order=(1, 0, 1)).fit(method="burg")
