@@ -44,7 +44,7 @@ def _resolve_backend(backend: str, x) -> str:
 
 
 def _to_2d(arr, axis):
-    moved = arr if axis == arr.ndim - 1 else np.moveaxis(arr, axis, -1)
+    moved = arr if axis == arr.ndim - 1 else _array_module(arr).moveaxis(arr, axis, -1)
     lead = moved.shape[:-1]
     x2 = moved.reshape(-1, moved.shape[-1])
     xp = _array_module(x2)
@@ -255,6 +255,11 @@ def steady_state(kernel, level=1.0):
 
 def _check_zi(zi, B_shape, M, dtype, xp):
     zi_arr = as_float_array(zi, "zi", ndim=None, allow_empty=True)
+    if _array_module(zi_arr) is not xp:
+        raise ValueError(
+            f"zi is {'on the GPU' if xp is np else 'on the host'} but x is not; "
+            f"move the state with cupy.asarray(zi) or zi.get() (convts never copies between devices silently)"
+        )
     if zi_arr.shape[-1] != M or int(np.prod(zi_arr.shape[:-1], dtype=np.int64)) != int(np.prod(B_shape, dtype=np.int64)):
         raise ValueError(
             f"zi has shape {zi_arr.shape}; this kernel needs a state of length {M} per series, "
@@ -456,6 +461,8 @@ def correlate(x, y, *, mode="full", method="auto", backend="auto", axis=-1):
     taps = as_float_array(y, "y", ndim=(1,))
     if mode not in ("full", "same", "valid"):
         raise ValueError(f"mode={mode!r}: correlate supports 'full', 'same' and 'valid'")
+    if _array_module(taps) is not np:
+        taps = taps.get()  # taps are small: the series itself never changes device
     return convolve(x, np.asarray(taps[::-1], dtype=np.float64), mode=mode, method=method, backend=backend, axis=axis)
 
 
