@@ -140,18 +140,23 @@ class _ConvAccessor:
         X = self._values()
         if nan_policy == "raise":
             raise_if_nonfinite(X, "the data")
-        if nan_policy == "omit":
-            kw = dict(nan_policy="omit", min_weight=min_periods / window)
-        elif nan_policy == "propagate" or nan_policy == "raise":
-            if min_periods != window:
-                raise ValueError(
-                    f"min_periods={min_periods} applies with nan_policy='omit'; with "
-                    f"nan_policy={nan_policy!r} every window must be complete"
-                )
-            kw = dict(nan_policy="propagate")
-        else:
+        if nan_policy not in ("propagate", "omit", "raise"):
             raise ValueError(f"nan_policy={nan_policy!r}: use one of ('propagate', 'omit', 'raise')")
-        return self._apply(k, f"ma{window}", X, pad_missing=True, method=method, backend=backend, **kw)
+        if nan_policy != "omit" and min_periods != window:
+            raise ValueError(
+                f"min_periods={min_periods} applies with nan_policy='omit'; with "
+                f"nan_policy={nan_policy!r} every window must be complete"
+            )
+        suffix = f"ma{window}"
+        if nan_policy == "omit" and (min_periods < window or not np.isfinite(X).all()):
+            return self._apply(k, suffix, X, pad_missing=True, method=method, backend=backend, nan_policy="omit",
+                               min_weight=min_periods / window)
+        # complete windows only: the plain filter, NaN where the window reaches outside the sample
+        y = self._run(k, X, method=method, backend=backend, nan_policy="propagate")
+        before, after = max(int(k.ma_lags[-1]), 0), max(-int(k.offset), 0)
+        y[:before] = np.nan
+        y[max(X.shape[0] - after, 0):] = np.nan
+        return P.wrap(y, self._obj, suffix)
 
     def ewma(self, alpha=None, span=None, halflife=None, com=None, adjust=False, *, method="auto",
              backend="auto", nan_policy="propagate"):
