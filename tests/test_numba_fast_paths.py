@@ -76,3 +76,27 @@ def test_acf_matches_statsmodels_on_dot_path():
 
     x = np.random.default_rng(4).standard_normal(20_000).cumsum()
     np.testing.assert_allclose(convts.acf(x, 100), acf(x, nlags=100, fft=True), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("lo, hi", [(0, 0), (0, 15), (3, 40), (-7, 7), (0, 300), (-2000, 3000)])
+def test_fir_uniform_matches_reference(threads, dtype, lo, hi):
+    rng = np.random.default_rng(hi - lo)
+    for T in (50, 1000, 2 * nbk._UBLOCK + 123):
+        x = (rng.standard_normal((2, T)) + 3).astype(dtype)
+        for start in (0, hi, lo + (hi - lo) // 2, hi + 17):
+            n_out = T + (hi - lo)
+            ref = npk.fir_uniform(x, lo, hi, 0.25, start, np.empty((2, n_out), dtype))
+            got = nbk.fir_uniform(x, lo, hi, 0.25, start, np.empty((2, n_out), dtype))
+            tol = 1e-11 if dtype == np.float64 else 1e-3
+            np.testing.assert_allclose(got, ref, rtol=tol, atol=tol * (hi - lo + 1))
+
+
+def test_oa_full_matches_oaconvolve():
+    rng = np.random.default_rng(5)
+    for T, m in ((10, 3), (1000, 5000), (100_000, 3000), (5000, 70_000)):
+        x = rng.standard_normal((2, T))
+        b = rng.standard_normal(m)
+        ref = ss.oaconvolve(x, b[None, :], axes=-1)
+        np.testing.assert_allclose(nbk.oa_full(x, b), ref, rtol=0, atol=1e-10 * np.abs(b).sum())
+        assert nbk.oa_full(x.astype(np.float32), b).dtype == np.float32

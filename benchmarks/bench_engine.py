@@ -1,0 +1,227 @@
+"""Engine speed against its peers, and the data behind ``method="auto"``.
+
+Run ``python benchmarks/bench_engine.py`` (full, ~10 min) or ``--quick`` (small sizes, < 60 s).
+One thread (numba_parallel=False, fft_workers=1, OPENBLAS_NUM_THREADS=1) unless a row says
+2 cores.  Every time is a median of repeats; peers are measured in the same run.  Tables:
+
+1. case, method ``auto`` picked, convts median, best peer, peer median, ratio, target, met?
+2. auto calibration: every FIR method of convts at each (n, k), auto's pick next to the best
+3. FFT executors: scipy.fft against FFTs inside a numba kernel (rocket-fft) on overlap-add blocks
+4. start-up in fresh processes
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+sys.path.insert(0, os.path.dirname(__file__))
+
+import numpy as np  # noqa: E402
+
+from _common import best_of, fmt_time, median_time, print_table, subprocess_time  # noqa: E402
+
+ROWS: list[list] = []
+
+
+def row(case, method, t_conv, peers: dict, target: float | None, against: str | None = None):
+    """Record one comparison; ``against`` names a single peer, default the best of ``peers``."""
+    name, t_peer = (against, peers[against]) if against else best_of(peers)
+    ratio = t_conv / t_peer
+    met = "-" if target is None else ("yes" if ratio <= target else "NO")
+    tgt = "-" if target is None else f"<= {target:g}"
+    ROWS.append([case, method, fmt_time(t_conv), name, fmt_time(t_peer), f"{ratio:.2f}", tgt, met])
+    print("  ", ROWS[-1], flush=True)
+
+
+def bench_fir(ns, ks, calib):
+    import scipy.signal as ss
+
+    import convts
+    from convts.engine import _choose
+
+    rng = np.random.default_rng(0)
+    for n in ns:
+        x = rng.standard_normal(n)
+        rep = 5 if n <= 10**6 else 3
+        for k in ks:
+            b = rng.standard_normal(k)
+            peers = {}
+            if k * n <= 10**10:  # np.convolve at k=4096, n=1e7 takes seconds and is never best there
+                peers["np.convolve"] = median_time(lambda: np.convolve(x, b), rep)
+            if k * n <= 10**10 or k >= 1024:
+                peers["scipy auto"] = median_time(lambda: ss.convolve(x, b, method="auto"), rep)
+            peers["fftconvolve"] = median_time(lambda: ss.fftconvolve(x, b), rep)
+            peers["oaconvolve"] = median_time(lambda: ss.oaconvolve(x, b), rep)
+            mine = {}
+            for m in ("direct", "fft", "overlap_add"):
+                if m == "direct" and k * n > 5 * 10**10:
+                    mine[m] = None
+                    continue
+                mine[m] = median_time(lambda: convts.convolve(x, b, mode="full", method=m), rep)
+            pick = _choose.choose_fir_method(k, k, n, False, "numba", False)
+            t_auto = median_time(lambda: convts.convolve(x, b, mode="full"), rep)
+            best_m, t_best = best_of(mine)
+            calib.append([f"n={n:.0e} k={k}", pick, fmt_time(t_auto), best_m, fmt_time(t_best),
+                          *(fmt_time(mine[m]) for m in ("direct", "fft", "overlap_add")),
+                          *(f"{(mine[m] or float('nan')) / n * 1e9:.2f}" for m in ("direct", "fft", "overlap_add"))])
+            target = 0.4 if k <= 64 else 1.0
+            row(f"FIR n={n:.0e} k={k}", pick, t_auto, peers, target)
+            if k >= 4096 and n >= 10**7:
+                row(f"FIR n={n:.0e} k={k} vs scipy auto", pick, t_auto, peers, 0.4, against="scipy auto")
+
+
+def bench_uniform(n, batch):
+    import bottleneck as bn
+    import pandas as pd
+
+    import convts
+    from convts import kernels as K
+
+    k = K.moving_average(16)
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal(n)
+    s = pd.Series(x)
+    peers = {"bottleneck": median_time(lambda: bn.move_mean(x, 16), 7),
+             "pandas rolling": median_time(lambda: s.rolling(16).mean(), 5)}
+    t = median_time(lambda: convts.convolve(x, k), 7)
+    row(f"moving mean n={n:.0e} k=16", "direct (uniform)", t, peers, 1.0, against="bottleneck")
+    X = rng.standard_normal(batch)
+    peers = {"bottleneck": median_time(lambda: bn.move_mean(X, 16, axis=-1), 5),
+             "pandas rolling": median_time(lambda: pd.DataFrame(X.T).rolling(16).mean(), 3)}
+    t1 = median_time(lambda: convts.convolve(X, k), 5)
+    row(f"moving mean batch {batch[0]}x{batch[1]} k=16, 1 core", "direct (uniform)", t1, peers, 1.0, against="bottleneck")
+    with convts.set_options(numba_parallel=True):
+        t2 = median_time(lambda: convts.convolve(X, k), 5)
+    row(f"moving mean batch {batch[0]}x{batch[1]} k=16, 2 cores", "direct (uniform)", t2, peers, 0.7, against="bottleneck")
+
+
+def bench_ar(n, ps):
+    import scipy.signal as ss
+
+    import convts
+    from convts import kernels as K
+
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal(n)
+    for p in ps:
+        phi = 0.5 / np.arange(1, p + 1) ** 2 * (-1) ** np.arange(p)  # stable
+        k = K.arma(phi)
+        y = convts.convolve(x, k)
+        ref = ss.lfilter(k.b, k.a, x)
+        err = np.abs(y - ref).max() / np.abs(ref).max()
+        assert err < 1e-12, (p, err)
+        peers = {"scipy lfilter": median_time(lambda: ss.lfilter(k.b, k.a, x), 5)}
+        t = median_time(lambda: convts.convolve(x, k), 5)
+        row(f"AR({p}) n={n:.0e} (rel err {err:.0e})", "recursive", t, peers, 0.8)
+
+
+def bench_acf(n, nlags):
+    from statsmodels.tsa.stattools import acf
+
+    import convts
+
+    x = np.random.default_rng(3).standard_normal(n).cumsum()
+    err = np.abs(convts.acf(x, nlags) - acf(x, nlags=nlags, fft=True)).max()
+    assert err < 1e-10, err
+    peers = {"statsmodels acf(fft)": median_time(lambda: acf(x, nlags=nlags, fft=True), 5)}
+    t = median_time(lambda: convts.acf(x, nlags), 7)
+    row(f"acf n={n:.0e} {nlags} lags (max diff {err:.0e})", "lag dots", t, peers, 1 / 15)
+
+
+def bench_fft_executors(sizes):
+    """Overlap-add block transforms: scipy.fft (workers=1) vs np.fft inside njit (rocket-fft)."""
+    from scipy import fft as sfft
+
+    out = []
+    try:
+        import numba as nb
+        import rocket_fft  # noqa: F401
+    except ImportError:
+        return [["rocket-fft not installed", "-", "-", "-"]]
+
+    @nb.njit
+    def blocks_nb(xb, fb, N):
+        return np.fft.irfft(np.fft.rfft(xb, N, -1) * fb, N, -1)
+
+    def blocks_sp(xb, fb, N):
+        return sfft.irfft(sfft.rfft(xb, N, axis=-1, workers=1) * fb, N, axis=-1, workers=1)
+
+    rng = np.random.default_rng(4)
+    for N, n_blk in sizes:
+        xb = rng.standard_normal((n_blk, N // 2))
+        fb = sfft.rfft(rng.standard_normal(N // 2), N)
+        blocks_nb(xb, fb, N)
+        t_nb = median_time(lambda: blocks_nb(xb, fb, N), 5)
+        t_sp = median_time(lambda: blocks_sp(xb, fb, N), 5)
+        out.append([f"N={N} x {n_blk} blocks", fmt_time(t_sp), fmt_time(t_nb), f"{t_nb / t_sp:.2f}"])
+    return out
+
+
+STARTUP_IMPORT = "import time; t = time.perf_counter(); import convts; print(time.perf_counter() - t)"
+STARTUP_FIRST = (
+    "import time; t = time.perf_counter(); import convts, numpy as np; t1 = time.perf_counter(); "
+    "convts.convolve(np.ones(1000), [0.25, 0.5, 0.25]); print(t1 - t); print(time.perf_counter() - t1)"
+)
+
+
+def bench_startup(repeat):
+    subprocess_time(STARTUP_FIRST, 1)  # fill numba's on-disk cache
+    t_imp = subprocess_time(STARTUP_IMPORT, repeat)[0]
+    t_first = subprocess_time(STARTUP_FIRST, repeat)[1]
+    ROWS.append(["import convts (fresh process)", "-", fmt_time(t_imp), "target", "0.80 s", f"{t_imp / 0.8:.2f}", "<= 1", "yes" if t_imp <= 0.8 else "NO"])
+    ROWS.append(["first convolve, warm cache", "direct", fmt_time(t_first), "target", "0.50 s", f"{t_first / 0.5:.2f}", "<= 1", "yes" if t_first <= 0.5 else "NO"])
+    print("  ", ROWS[-2], "\n  ", ROWS[-1], flush=True)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="small sizes, < 60 s")
+    ap.add_argument("--only", default="fir,uniform,ar,acf,fftexec,startup", help="comma-separated sections")
+    args = ap.parse_args(argv)
+    only = set(args.only.split(","))
+
+    import convts
+
+    convts.set_options(numba_parallel=False, fft_workers=1)
+    convts.warmup()
+    q = args.quick
+    calib: list[list] = []
+    if "fir" in only:
+        print("FIR ...", flush=True)
+        bench_fir([10**5] if q else [10**6, 10**7], [3, 16, 64, 4096] if q else [3, 16, 64, 256, 4096, 65536], calib)
+    if "uniform" in only:
+        print("moving mean ...", flush=True)
+        bench_uniform(10**5 if q else 10**6, (1000, 1000) if q else (10_000, 1_000))
+    if "ar" in only:
+        print("AR ...", flush=True)
+        bench_ar(10**6 if q else 10**7, [1, 2, 5, 20])
+    if "acf" in only:
+        print("acf ...", flush=True)
+        bench_acf(10**5 if q else 10**6, 100)
+    fftexec = []
+    if "fftexec" in only:
+        print("FFT executors ...", flush=True)
+        fftexec = bench_fft_executors([(4096, 30), (32768, 8)] if q else [(4096, 300), (32768, 300), (2**18, 40), (2**21, 4)])
+    if "startup" in only:
+        print("start-up ...", flush=True)
+        bench_startup(1 if q else 3)
+
+    import platform
+
+    print(f"\nconvts {convts.__version__}, numpy {np.__version__}, {platform.processor() or platform.machine()}, "
+          f"{os.cpu_count()} cpus; one thread unless the case says 2 cores\n")
+    print_table(["case", "convts method", "convts median", "best peer", "peer median", "ratio", "target", "met?"], ROWS)
+    if calib:
+        print("\nmethod='auto' calibration (FIR, mode='full', one thread): auto's pick next to the fastest method")
+        print_table(["case", "auto pick", "auto median", "fastest", "its median", "direct", "fft", "overlap_add",
+                     "direct ns/s", "fft ns/s", "oa ns/s"], calib)
+    if fftexec:
+        print("\nFFT executor for overlap-add blocks (rfft * H, irfft), one thread")
+        print_table(["blocks", "scipy.fft", "rocket-fft in njit", "ratio numba/scipy"], fftexec)
+
+
+if __name__ == "__main__":
+    main()
