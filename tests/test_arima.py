@@ -278,3 +278,33 @@ def test_other_methods_dispatch():
     assert np.isfinite(res.llf)
     with pytest.raises(ValueError, match="pure AR"):
         convts.ARIMA(y, order=(1, 0, 1)).fit(method="burg")
+
+
+# ----------------------------------------------------------------------------- long seasonal periods
+@pytest.mark.parametrize("order, seasonal", [((1, 1, 1), (1, 0, 1, 12)), ((2, 0, 0), (0, 0, 1, 7))])
+def test_toeplitz_path_equals_kalman(order, seasonal):
+    """Durbin-Levinson on FFT autocovariances (used for long periods) = the Kalman filter."""
+    y = np.cumsum(_sim(200, ar=[0.3], seed=12)) if order[1] else _sim(200, ar=[0.3], seed=12)
+    model = convts.ARIMA(y, order=order, seasonal_order=seasonal)
+    a = model.fit(method_kwargs={"likelihood": "kalman"})
+    b = model.fit(method_kwargs={"likelihood": "toeplitz"})
+    np.testing.assert_allclose(a.params, b.params, atol=1e-5)
+    assert a.llf == pytest.approx(b.llf, abs=1e-8)
+    fa, fb = a.get_forecast(6).summary_frame(), b.get_forecast(6).summary_frame()
+    np.testing.assert_allclose(fa.to_numpy(), fb.to_numpy(), rtol=1e-6)
+
+
+def test_period_365_fits_through_sparse_taps():
+    rng = np.random.default_rng(9)
+    k = convts.kernels.arma(ar=[0.5], ma=[0.3]) * convts.kernels.arma(ar=[0.5], ma=[0.3], ar_lags=[365], ma_lags=[365])
+    y = 10 + k(rng.standard_normal(3 * 365 + 3000))[3000:]
+    model = convts.ARIMA(y, order=(1, 0, 1), seasonal_order=(1, 0, 1, 365))
+    res = model.fit()
+    assert res.converged
+    truth = np.array([0.5, 0.3, 0.5, 0.3])
+    assert np.all(np.abs(res.params.to_numpy()[1:-1] - truth) < 4 * res.bse.to_numpy()[1:-1])
+    from convts.models._likelihood import full_llf, loglike_parts
+
+    # the Toeplitz likelihood at the estimate equals the Kalman filter's (state dimension 367)
+    kal = loglike_parts(model, res.params.to_numpy(), path="kalman")
+    assert full_llf(kal, res.sigma2) == pytest.approx(res.llf, abs=1e-6)

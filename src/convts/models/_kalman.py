@@ -80,15 +80,24 @@ def kalman_arma(w, phi, R, P0, tol, v_out, F_out, a_end, P_end):
     (length ``len(w)``, or length 0 to skip) receive the innovations and their variances,
     ``a_end`` / ``P_end`` the one-step prediction of the state after the last observation.
     ``nobs = -1`` signals a breakdown (non-positive or non-finite ``F``).
+
+    Notes
+    -----
+    The first state element is observed without noise, so after an update row and column 0
+    of the filtered covariance vanish and the prediction simplifies to
+    ``P_new[i, j] = P[i+1, j+1] - g[i+1] g[j+1] / F + R[i] R[j]`` (``g = P[:, 0]``): no AR
+    terms, computed in place on the upper triangle of a zero-padded (r+1)x(r+1) array.
     """
     n = w.size
     r = phi.size
     keep = v_out.size == n
-    a = np.zeros(r)
-    P = P0.copy()
-    Pn = np.empty((r, r))
-    K = np.empty(r)
-    row0 = np.empty(r)
+    a = np.zeros(r + 1)
+    P = np.zeros((r + 1, r + 1))
+    for i in range(r):
+        for j in range(i, r):
+            P[i, j] = P0[i, j]
+    g = np.zeros(r + 1)
+    K = np.zeros(r + 1)
     ssq = 0.0
     slog = 0.0
     nobs = 0
@@ -107,12 +116,11 @@ def kalman_arma(w, phi, R, P0, tol, v_out, F_out, a_end, P_end):
                 if keep:
                     v_out[t] = v
                     F_out[t] = Fs
-                a0u = a[0] + K[0] * v
-                for i in range(r - 1):
-                    a[i] = phi[i] * a0u + a[i + 1] + K[i + 1] * v
-                a[r - 1] = phi[r - 1] * a0u
+                for i in range(r):
+                    a[i] = phi[i] * y + a[i + 1] + K[i + 1] * v
                 continue
             steady = False  # P holds the steady covariance: continue exactly
+        change = 0.0
         if observed:
             F = P[0, 0]
             if not (F > 0.0) or not np.isfinite(F):
@@ -125,56 +133,90 @@ def kalman_arma(w, phi, R, P0, tol, v_out, F_out, a_end, P_end):
                 v_out[t] = v
                 F_out[t] = F
             for i in range(r):
-                K[i] = P[i, 0] / F
-                row0[i] = P[0, i]
+                g[i] = P[0, i] / F
+            # g[r] == 0 (padding)
             for i in range(r):
-                a[i] += K[i] * v
+                a[i] = phi[i] * y + a[i + 1] + g[i + 1] * v
             for i in range(r):
-                ki = K[i]
-                for j in range(r):
-                    P[i, j] -= ki * row0[j]
-        elif keep:
-            v_out[t] = np.nan
-            F_out[t] = np.nan
-        # predict: a <- T a ; P <- T P T' + R R'
-        a0 = a[0]
-        for i in range(r - 1):
-            a[i] = phi[i] * a0 + a[i + 1]
-        a[r - 1] = phi[r - 1] * a0
-        p00 = P[0, 0]
-        change = 0.0
-        for i in range(r):
-            pi_ = phi[i]
-            for j in range(i, r):
-                pj = phi[j]
-                val = pi_ * pj * p00 + R[i] * R[j]
-                if j + 1 < r:
-                    val += pi_ * P[0, j + 1]
-                if i + 1 < r:
-                    val += pj * P[i + 1, 0]
-                    if j + 1 < r:
-                        val += P[i + 1, j + 1]
-                Pn[i, j] = val
-                d = abs(val - P[i, j])
-                if d > change:
-                    change = d
-        for i in range(r):
-            for j in range(i, r):
-                P[i, j] = Pn[i, j]
-                P[j, i] = Pn[i, j]
-        if observed and change < tol:
+                gi = g[i + 1] * F
+                Ri = R[i]
+                for j in range(i, r):
+                    val = P[i + 1, j + 1] - gi * g[j + 1] + Ri * R[j]
+                    d = abs(val - P[i, j])
+                    if d > change:
+                        change = d
+                    P[i, j] = val
+        else:
+            if keep:
+                v_out[t] = np.nan
+                F_out[t] = np.nan
+            a0 = a[0]
+            for i in range(r):
+                a[i] = phi[i] * a0 + a[i + 1]
+            p00 = P[0, 0]
+            for i in range(r):
+                g[i] = P[0, i]
+            for i in range(r):
+                pi_ = phi[i]
+                gi = g[i + 1]
+                for j in range(i, r):
+                    pj = phi[j]
+                    val = pi_ * pj * p00 + pi_ * g[j + 1] + pj * gi + P[i + 1, j + 1] + R[i] * R[j]
+                    P[i, j] = val
+            change = np.inf
+        if change < tol:
             steady = True
             Fs = P[0, 0]
             if not (Fs > 0.0):
                 return np.nan, np.nan, -1
             logFs = np.log(Fs)
             for i in range(r):
-                K[i] = P[i, 0] / Fs
+                K[i] = P[0, i] / Fs
+            K[r] = 0.0
     for i in range(r):
         a_end[i] = a[i]
-        for j in range(r):
+        for j in range(i, r):
             P_end[i, j] = P[i, j]
+            P_end[j, i] = P[i, j]
     return ssq, slog, nobs
+
+
+@nb.njit(**_FLAGS)
+def expand(reg, seas, s, sign):
+    """Coefficients (from lag 1) of ``(1 + sign*sum reg_i L^i)(1 + sign*sum seas_k L^{ks})``, times ``sign``."""
+    p = reg.size
+    P = seas.size
+    n = p + P * s
+    out = np.zeros(n)
+    for i in range(p):
+        out[i] = reg[i]
+    for k in range(P):
+        base = (k + 1) * s
+        c = seas[k]
+        out[base - 1] += c
+        for i in range(p):
+            out[base + i] += sign * c * reg[i]
+    return out
+
+
+@nb.njit(**_FLAGS)
+def arma_loglike(w, ar, sar, ma, sma, s, tol):
+    """``(ssq, sum_log_F, nobs)`` of the ARMA with the given (unexpanded) polynomials."""
+    phi = expand(ar, sar, s, -1.0)
+    theta = expand(ma, sma, s, 1.0)
+    r = max(phi.size, theta.size + 1)
+    ph = np.zeros(r)
+    ph[: phi.size] = phi
+    R = np.zeros(r)
+    R[0] = 1.0
+    R[1: theta.size + 1] = theta
+    P0 = stationary_cov(ph, R)
+    if not np.isfinite(P0[0, 0]):
+        return np.nan, np.nan, -1
+    e = np.zeros(0)
+    a_end = np.empty(r)
+    P_end = np.empty((r, r))
+    return kalman_arma(w, ph, R, P0, tol, e, e, a_end, P_end)
 
 
 @nb.njit(**_FLAGS)

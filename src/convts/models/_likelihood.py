@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from ._kalman import kalman_arma, stationary_cov
+from ._kalman import arma_loglike, kalman_arma, stationary_cov
 from ._transforms import constrain_stationary, is_stationary, unconstrain_stationary
 
 _LOG2PI = math.log(2.0 * math.pi)
@@ -30,17 +30,57 @@ def state_space(phi: np.ndarray, theta: np.ndarray):
     return ph, R
 
 
-def loglike_parts(model, params, tol=1e-10, keep=False):
+def choose_path(model, requested: str = "auto") -> str:
+    """'kalman' or 'toeplitz' (Durbin-Levinson on the autocovariances; complete series only).
+
+    ``auto`` takes the Toeplitz path when the series is complete and the Kalman filter's
+    O(n r^2) (plus O(r^3) for the initial covariance) exceeds Durbin-Levinson's O(n^2):
+    long seasonal periods such as s = 365.
+    """
+    if requested not in ("auto", "kalman", "toeplitz"):
+        raise ValueError(f"likelihood={requested!r}: use 'auto', 'kalman' or 'toeplitz'")
+    complete = not np.isnan(model._dy).any()
+    if requested == "toeplitz" and not complete:
+        raise ValueError("likelihood='toeplitz' needs a complete series; missing values need the Kalman filter")
+    if requested != "auto":
+        return requested
+    p, d, q, P, D, Q, s = model.order_tuple
+    r = max(p + P * s, q + Q * s + 1)
+    n = model._dy.size
+    return "toeplitz" if complete and r >= 40 and n * r * r / 2 + 10 * r**3 > 4 * n * n else "kalman"
+
+
+def loglike_parts(model, params, tol=1e-10, keep=False, path="kalman"):
     """Run the filter at the full parameter vector ``params`` (sigma2 entry ignored).
 
     Returns a dict with ``ssq`` (sum v^2/F on the unit scale), ``slog`` (sum log F), ``nobs``
     and, with ``keep``, the innovations ``v``, their variances ``F`` and the end state.
     ``nobs == -1`` when the filter broke down (non-stationary parameters).
     """
-    phi, theta = model.polynomials(params)
     w = model._dy
     if model.k_exog:
         w = w - model._dX @ params[model._slices["exog"]]
+    sl = model._slices
+    if path == "toeplitz":
+        from ._toeplitz import arma_acovf, levinson_loglike, pole_radius
+
+        phi, theta = model.polynomials(params)
+        rho = pole_radius(params[sl["ar"]], params[sl["sar"]], model.seasonal_order[3])
+        gamma = arma_acovf(phi, theta, w.size, rho)
+        if not np.isfinite(gamma[0]):
+            return dict(ssq=np.nan, slog=np.nan, nobs=-1)
+        v = np.empty(w.size) if keep else _EMPTY
+        F = np.empty(w.size) if keep else _EMPTY
+        ssq, slog, nobs = levinson_loglike(w, gamma, v, F)
+        out = dict(ssq=ssq, slog=slog, nobs=int(nobs), path=path)
+        if keep:
+            out.update(v=v, F=F, w=w, phi=phi, theta=theta, rho=rho)
+        return out
+    if not keep:
+        ssq, slog, nobs = arma_loglike(w, params[sl["ar"]], params[sl["sar"]], params[sl["ma"]], params[sl["sma"]],
+                                       model.seasonal_order[3], tol)
+        return dict(ssq=ssq, slog=slog, nobs=int(nobs))
+    phi, theta = model.polynomials(params)
     ph, R = state_space(phi, theta)
     P0 = stationary_cov(ph, R)
     r = ph.size
@@ -48,16 +88,10 @@ def loglike_parts(model, params, tol=1e-10, keep=False):
     P_end = np.empty((r, r))
     if not np.isfinite(P0[0, 0]):
         return dict(ssq=np.nan, slog=np.nan, nobs=-1)
-    if keep:
-        v = np.empty(w.size)
-        F = np.empty(w.size)
-    else:
-        v = F = _EMPTY
+    v = np.empty(w.size)
+    F = np.empty(w.size)
     ssq, slog, nobs = kalman_arma(w, ph, R, P0, tol, v, F, a_end, P_end)
-    out = dict(ssq=ssq, slog=slog, nobs=int(nobs))
-    if keep:
-        out.update(v=v, F=F, a_end=a_end, P_end=P_end, phi=ph, R=R)
-    return out
+    return dict(ssq=ssq, slog=slog, nobs=int(nobs), v=v, F=F, a_end=a_end, P_end=P_end, phi=ph, R=R, path=path)
 
 
 def concentrated_llf(parts) -> float:

@@ -20,13 +20,14 @@ import warnings
 import numpy as np
 
 from ._css import estimate_css
-from ._likelihood import FreeParams, concentrated_llf, full_llf, loglike_parts, minimize
+from ._likelihood import FreeParams, choose_path, concentrated_llf, full_llf, loglike_parts, minimize
 
 
 def fit_mle(model, fixed: dict, kw: dict, start_params=None, method: str = "mle"):
     from ._results import ARIMAResults, ConvergenceWarning
 
     tol = float(kw.get("tol", 1e-10))
+    path = choose_path(model, kw.get("likelihood", "auto"))
     free = FreeParams(model, fixed, transform=True,
                       enforce_stationarity=kw.get("enforce_stationarity", True),
                       enforce_invertibility=kw.get("enforce_invertibility", True))
@@ -56,13 +57,13 @@ def fit_mle(model, fixed: dict, kw: dict, start_params=None, method: str = "mle"
     sigma2_fixed = fixed.get("sigma2")
 
     def objective(x):
-        parts = loglike_parts(model, free.full(free.constrain(x)), tol)
+        parts = loglike_parts(model, free.full(free.constrain(x)), tol, path=path)
         llf = concentrated_llf(parts) if sigma2_fixed is None else full_llf(parts, sigma2_fixed)
         return -llf / n_w if np.isfinite(llf) else 1e10
 
     opt = minimize(objective, x0, maxiter=int(kw.get("maxiter", 500)), gtol=float(kw.get("gtol", 1e-7)))
     params = free.full(free.constrain(opt.x))
-    parts = loglike_parts(model, params, tol, keep=True)
+    parts = loglike_parts(model, params, tol, keep=True, path=path)
     if parts["nobs"] <= 0 or not np.isfinite(parts["ssq"]):
         raise RuntimeError(
             "the exact likelihood could not be evaluated at the optimum (the Kalman filter broke down); "
@@ -90,11 +91,11 @@ def fit_mle(model, fixed: dict, kw: dict, start_params=None, method: str = "mle"
     def loglike(y):
         full = free.full(y[: free.free_idx.size])
         s2 = sigma2_fixed if sigma2_fixed is not None else y[-1]
-        return full_llf(loglike_parts(model, full, tol), s2)
+        return full_llf(loglike_parts(model, full, tol, path=path), s2)
 
     return ARIMAResults(model, params, method=method, llf=llf, nobs=parts["nobs"], free=free,
                         converged=converged, resid_w=parts["v"], loglike=loglike, optimizer=opt,
-                        state=parts, tol=tol)
+                        state=parts, tol=tol, path=path)
 
 
 def _only(y0, pos):

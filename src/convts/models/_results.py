@@ -58,7 +58,7 @@ class ARIMAResults:
     """
 
     def __init__(self, model, params, *, method, llf, nobs, free, converged, resid_w, loglike,
-                 optimizer=None, state=None, tol=1e-10):
+                 optimizer=None, state=None, tol=1e-10, path="kalman"):
         import pandas as pd
 
         self.model = model
@@ -74,6 +74,7 @@ class ARIMAResults:
         self.mle_retvals = optimizer
         self._state = state
         self._tol = tol
+        self._path = path
         self.fixed_params = list(free.fixed)
 
     # ------------------------------------------------------------------ basic statistics
@@ -190,7 +191,7 @@ class ARIMAResults:
     def _end_state(self):
         st = self._state
         if st is None or "a_end" not in st:
-            st = loglike_parts(self.model, self._params, self._tol, keep=True)
+            st = loglike_parts(self.model, self._params, self._tol, keep=True, path=self._path)
             if st["nobs"] <= 0:
                 raise ValueError("the fitted parameters are not stationary: the Kalman filter cannot forecast from them")
             self._state = st
@@ -213,26 +214,36 @@ class ARIMAResults:
         model = self.model
         X_future = model._regressors_future(steps, exog)
         st = self._end_state()
-        phi, R, a, P = st["phi"], st["R"], st["a_end"], st["P_end"]
-        r = phi.size
-        # b_i = e1' T^{i-1}, i = 1..h
-        b = np.zeros((steps, r))
-        b[0, 0] = 1.0
-        for i in range(1, steps):
-            prev = b[i - 1]  # b_{i+1} = b_i T: (b T)_0 = b . phi, (b T)_j = b_{j-1}
-            b[i, 0] = prev @ phi
-            b[i, 1:] = prev[:-1]
-        w_hat = b @ a
         p, d, q, P_, D, Q, s = model.order_tuple
         from ..kernels import integrate
 
         c = integrate(d, D, s if D else None).impulse_response(steps) if model.k_diff else np.r_[1.0, np.zeros(steps - 1)]
-        B = np.empty((steps, r))
-        for h in range(steps):
-            B[h] = c[h::-1] @ b[: h + 1]
-        psi_star = self.kernel.impulse_response(steps)
-        cum = np.r_[0.0, np.cumsum(psi_star**2)][:steps]  # sum_{j<=h-2} for horizon h = 1..steps
-        var = self.sigma2 * (np.einsum("hi,ij,hj->h", B, P, B) + cum)
+        if st.get("path") == "toeplitz":
+            from ._toeplitz import arma_acovf, forecast_w
+
+            gamma_full = arma_acovf(st["phi"], st["theta"], st["w"].size + steps, st["rho"])
+            w_hat, cov_w = forecast_w(st["w"], gamma_full, steps)
+            C = np.zeros((steps, steps))
+            for h in range(steps):
+                C[h, : h + 1] = c[h::-1]
+            var = self.sigma2 * np.einsum("hi,ij,hj->h", C, cov_w, C)
+        else:
+            phi, R, a, P = st["phi"], st["R"], st["a_end"], st["P_end"]
+            r = phi.size
+            # b_i = e1' T^{i-1}, i = 1..h
+            b = np.zeros((steps, r))
+            b[0, 0] = 1.0
+            for i in range(1, steps):
+                prev = b[i - 1]  # b_{i+1} = b_i T: (b T)_0 = b . phi, (b T)_j = b_{j-1}
+                b[i, 0] = prev @ phi
+                b[i, 1:] = prev[:-1]
+            w_hat = b @ a
+            B = np.empty((steps, r))
+            for h in range(steps):
+                B[h] = c[h::-1] @ b[: h + 1]
+            psi_star = self.kernel.impulse_response(steps)
+            cum = np.r_[0.0, np.cumsum(psi_star**2)][:steps]  # sum_{j<=h-2} for horizon h = 1..steps
+            var = self.sigma2 * (np.einsum("hi,ij,hj->h", B, P, B) + cum)
         # mean: integrate w_hat from the last observed regression errors
         beta = self._params[model._slices["exog"]]
         u = model.endog - (model._X @ beta if model.k_exog else 0.0)

@@ -1,0 +1,135 @@
+"""ARIMA fitting: convts exact ML against statsmodels and statsforecast (medians, one BLAS thread).
+
+Run ``OPENBLAS_NUM_THREADS=1 python benchmarks/bench_arima.py [--quick]`` (the script sets the
+BLAS thread variables itself before importing numpy).  Every row times complete fits of the same
+data by each library in the same process, after one warm-up fit (numba compilation and imports
+are excluded), and prints the median wall time, the ratio to convts, and the distance of each
+answer to convts' exact ML (log-likelihood of the differenced series and the MA coefficient
+where one exists).
+"""
+
+from __future__ import annotations
+
+import os
+
+for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_v] = "1"
+
+import argparse  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+import warnings  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+import convts  # noqa: E402
+
+
+def _median_time(fn, repeats):
+    fn()  # warm-up
+    times = []
+    out = None
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), out
+
+
+def _sim_arima(n, ar, ma, d, seed, seasonal=None):
+    rng = np.random.default_rng(seed)
+    k = convts.kernels.arma(ar=ar, ma=ma)
+    if seasonal is not None:
+        k = k * seasonal
+    x = k(rng.standard_normal(n + 500))[500:]
+    for _ in range(d):
+        x = np.cumsum(x)
+    return x
+
+
+def _llf_gap(y, order, sorder, params, llf_ours):
+    """Exact llf (SARIMAX simple_differencing=True) at another library's params minus convts' llf."""
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+    m = SARIMAX(y, order=order, seasonal_order=sorder, simple_differencing=True)
+    return float(m.loglike(np.asarray(params))) - llf_ours
+
+
+def main(quick: bool = False) -> None:
+    warnings.simplefilter("ignore")
+    from statsmodels.tsa.arima.model import ARIMA as SMARIMA
+
+    reps = 3 if quick else 7
+    rows = []
+
+    def add(case, lib, seconds, note=""):
+        rows.append((case, lib, seconds, note))
+
+    # 1. airline model on log AirPassengers
+    air = np.log(convts.datasets.load("airline"))
+    order, sorder = (0, 1, 1), (0, 1, 1, 12)
+    t_c, r_c = _median_time(lambda: convts.ARIMA(air, order=order, seasonal_order=sorder).fit(), reps)
+    case = "airline log AirPassengers"
+    add(case, "convts mle", t_c, f"ma.L1={r_c.params['ma.L1']:.4f} llf={r_c.llf:.4f}")
+    t_s, r_s = _median_time(lambda: SMARIMA(air, order=order, seasonal_order=sorder).fit(), reps)
+    add(case, "statsmodels ARIMA().fit()", t_s, f"ma.L1={r_s.params['ma.L1']:.4f}")
+    try:
+        import pandas as pd
+        from statsforecast.models import ARIMA as SFARIMA
+
+        yv = air.to_numpy()
+        t_f, r_f = _median_time(lambda: SFARIMA(order=order, seasonal_order=sorder[:3], season_length=12,
+                                                method="CSS-ML").fit(yv), reps)
+        coef = r_f.model_["coef"]
+        add(case, "statsforecast CSS-ML", t_f, f"ma.L1={coef['ma1']:.4f} (exact {r_c.params['ma.L1']:.4f})")
+    except Exception as exc:  # pragma: no cover - optional peer
+        add(case, "statsforecast CSS-ML", float("nan"), f"unavailable: {exc}")
+
+    # 2. innovations_mle comparisons
+    def innov(y, o, so):
+        return SMARIMA(y, order=o, seasonal_order=so).fit(method="innovations_mle")
+
+    y212 = _sim_arima(1000, [0.5, -0.3], [0.4, 0.2], 1, seed=2)
+    t_c, r_c = _median_time(lambda: convts.ARIMA(y212, order=(2, 1, 2)).fit(), reps)
+    add("ARIMA(2,1,2) n=1000", "convts mle", t_c, f"llf={r_c.llf:.3f}")
+    t_i, r_i = _median_time(lambda: innov(y212, (2, 1, 2), (0, 0, 0, 0)), max(1, reps // 2))
+    add("ARIMA(2,1,2) n=1000", "statsmodels innovations_mle", t_i, f"llf diff (theirs at SARIMAX)={_llf_gap(y212, (2, 1, 2), (0, 0, 0, 0), r_i.params, r_c.llf):.2e}")
+
+    n_long = 2000 if quick else 10_000
+    w = (convts.kernels.arma(ma=[-0.4]) * convts.kernels.arma(ma=[-0.6], ma_lags=[12]))(
+        0.05 * np.random.default_rng(5).standard_normal(n_long))
+    ylong = 5.0 + convts.kernels.integrate(1, 1, 12)(w)
+    t_c, r_c = _median_time(lambda: convts.ARIMA(ylong, order=order, seasonal_order=sorder).fit(), max(1, reps // 2))
+    add(f"airline n={n_long}", "convts mle", t_c, f"ma.L1={r_c.params['ma.L1']:.4f}")
+    t_i, r_i = _median_time(lambda: innov(ylong, order, sorder), 1)
+    add(f"airline n={n_long}", "statsmodels innovations_mle", t_i, f"ma.L1={np.asarray(r_i.params)[0]:.4f}")
+
+    # 3. long seasonal period: (1,0,1)(1,0,1)365 on three years of daily data
+    if os.environ.get("BENCH_SKIP_365"):
+        return _table(rows)
+    k365 = convts.kernels.arma(ar=[0.5], ma=[0.3]) * convts.kernels.arma(ar=[0.5], ma=[0.3], ar_lags=[365], ma_lags=[365])
+    rng = np.random.default_rng(9)
+    y365 = 10 + k365(rng.standard_normal(3 * 365 + 3000))[3000:]
+    t_c, r_c = _median_time(lambda: convts.ARIMA(y365, order=(1, 0, 1), seasonal_order=(1, 0, 1, 365)).fit(), 1)
+    add("SARIMA(1,0,1)(1,0,1)365 n=1095", "convts mle", t_c,
+        "params " + ", ".join(f"{v:.3f}" for v in r_c.params.to_numpy()[1:-1]))
+
+    _table(rows)
+
+
+def _table(rows):
+    base = {}
+    for case, lib, sec, _ in rows:
+        if lib.startswith("convts"):
+            base[case] = sec
+    print(f"{'case':<34}{'library':<32}{'median s':>10}{'x convts':>10}  note")
+    print("-" * 110)
+    for case, lib, sec, note in rows:
+        ratio = sec / base[case] if case in base and base[case] > 0 else float("nan")
+        print(f"{case:<34}{lib:<32}{sec:>10.4f}{ratio:>10.1f}  {note}")
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--quick", action="store_true", help="fewer repeats and a shorter long series")
+    main(ap.parse_args().quick)

@@ -1,0 +1,124 @@
+"""Exact ARMA likelihood and forecasts through the autocovariances (for long seasonal periods).
+
+The Kalman filter costs O(n r^2) with state size ``r = max(p', q' + 1)`` of the *expanded*
+polynomials: 367 for a (1,0,1)(1,0,1)365 model, although it has four non-zero taps.  For such
+models the exact Gaussian likelihood of a complete series is computed instead from its
+autocovariances ``gamma_0..gamma_{n-1}`` by the Durbin-Levinson recursion, O(n^2) whatever the
+period.  The autocovariances come from the kernel's frequency response: ``gamma`` is the
+inverse FFT of ``|theta(z) Theta(z^s)|^2 / |phi(z) Phi(z^s)|^2`` on ``N`` points, with
+``N >= n + L`` where ``L`` is the lag beyond which ``rho**L < 1e-14`` (``rho`` the pole radius),
+so the aliasing error is below about 1e-14 relative.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba as nb
+import numpy as np
+
+from .._config import get_option
+
+
+def _max_inverse_root(coefs: np.ndarray) -> float:
+    """Largest ``|1/z|`` over the roots of ``1 - c_1 z - ... - c_k z^k`` (closed form for k <= 2)."""
+    k = coefs.size
+    if k == 1:
+        return abs(float(coefs[0]))
+    if k == 2:  # inverse roots solve x^2 - c1 x - c2 = 0
+        c1, c2 = float(coefs[0]), float(coefs[1])
+        disc = c1 * c1 + 4.0 * c2
+        if disc >= 0:
+            sq = math.sqrt(disc)
+            return max(abs(c1 + sq), abs(c1 - sq)) / 2.0
+        return math.sqrt(-c2)
+    return float(np.max(np.abs(np.roots(np.r_[1.0, -coefs])))) if np.any(coefs) else 0.0
+
+
+def pole_radius(ar, sar, s) -> float:
+    """Largest modulus of the poles of ``phi(L) Phi(L^s)`` (< 1 when stationary)."""
+    rho = 0.0
+    for coefs, step in ((ar, 1), (sar, s)):
+        if coefs.size and np.any(coefs):
+            rho = max(rho, _max_inverse_root(np.asarray(coefs, dtype=np.float64)) ** (1.0 / step))
+    return rho
+
+
+def arma_acovf(phi: np.ndarray, theta: np.ndarray, nlags: int, rho: float) -> np.ndarray:
+    """Autocovariances ``gamma_0..gamma_{nlags-1}`` (unit innovation variance) by FFT of the spectrum."""
+    if rho >= 1.0:
+        return np.full(nlags, np.nan)
+    # gamma_h decays like rho**h: N - nlags >= L keeps the circular aliasing gamma_{N-h} below 1e-14
+    decay = 0 if rho == 0.0 else int(math.ceil(math.log(1e-14) / math.log(rho)))
+    need = nlags + max(decay, phi.size + theta.size + 1) + 1
+    N = 1 << int(math.ceil(math.log2(max(need, 64))))
+    if N > (1 << 24):
+        return np.full(nlags, np.nan)
+    a = np.zeros(N)
+    a[0] = 1.0
+    a[1: phi.size + 1] = -phi
+    b = np.zeros(N)
+    b[0] = 1.0
+    b[1: theta.size + 1] = theta
+    A = np.fft.rfft(a)
+    B = np.fft.rfft(b)
+    spec = (B.real**2 + B.imag**2) / (A.real**2 + A.imag**2)
+    return np.fft.irfft(spec, N)[:nlags]
+
+
+@nb.njit(cache=get_option("numba_cache"), nogil=True)
+def levinson_loglike(w, gamma, v_out, F_out):
+    """Durbin-Levinson innovations of a complete series: ``(ssq, sum_log_F, nobs)`` (-1 on breakdown)."""
+    n = w.size
+    keep = v_out.size == n
+    coef = np.zeros(n)
+    prev = np.zeros(n)
+    nu = gamma[0]
+    if not nu > 0:
+        return np.nan, np.nan, -1
+    ssq = w[0] * w[0] / nu
+    slog = np.log(nu)
+    if keep:
+        v_out[0] = w[0]
+        F_out[0] = nu
+    for t in range(1, n):
+        acc = gamma[t]
+        for k in range(1, t):
+            acc -= prev[k] * gamma[t - k]
+        ptt = acc / nu
+        pred = ptt * w[0]
+        for k in range(1, t):
+            c = prev[k] - ptt * prev[t - k]
+            coef[k] = c
+            pred += c * w[t - k]
+        coef[t] = ptt
+        nu = nu * (1.0 - ptt * ptt)
+        if not nu > 0:
+            return np.nan, np.nan, -1
+        v = w[t] - pred
+        ssq += v * v / nu
+        slog += np.log(nu)
+        if keep:
+            v_out[t] = v
+            F_out[t] = nu
+        tmp = prev
+        prev = coef
+        coef = tmp
+    return ssq, slog, n
+
+
+def forecast_w(w: np.ndarray, gamma_full: np.ndarray, steps: int):
+    """Best linear predictions of ``w_{n..n+steps-1}`` and the covariance of their errors.
+
+    ``gamma_full`` holds ``gamma_0..gamma_{n+steps-1}`` (unit innovation variance).
+    """
+    from scipy.linalg import solve_toeplitz
+
+    n = w.size
+    lags = (n - 1 - np.arange(n))[:, None] + np.arange(1, steps + 1)[None, :]  # Cov(w_j, w_{n-1+h})
+    G = gamma_full[lags]
+    X = solve_toeplitz(gamma_full[:n], G)
+    mean = X.T @ w
+    hh = np.abs(np.arange(steps)[:, None] - np.arange(steps)[None, :])
+    cov = gamma_full[hh] - G.T @ X
+    return mean, cov
