@@ -58,6 +58,17 @@ _UNI_SIG = _signatures("uniform")
 _AR_SIG = _signatures("ar")
 
 
+def _fir_tap(xr, orow, c, off, T, t0, t1):
+    """orow[i] += c * xr[i + off] for the i in [t0, t1) where xr[i + off] exists."""
+    lo = max(t0, -off)
+    hi = min(t1, T - off)
+    if hi > lo:
+        xs = xr[lo + off : hi + off]
+        os = orow[lo:hi]
+        for i in range(hi - lo):
+            os[i] += c * xs[i]
+
+
 def _fir_block(x, lags, coefs, start, out, r, t0, t1):
     # Taps in groups of four: one pass over the block adds four shifted rows, so the block of
     # ``out`` (in L1) is loaded and stored once per four taps.  1-D row slices (indices known
@@ -74,28 +85,27 @@ def _fir_block(x, lags, coefs, start, out, r, t0, t1):
             o1 = start - lags[k + 1]
             o2 = start - lags[k + 2]
             o3 = start - lags[k + 3]
-            if min(o0, o1, o2, o3) >= -t0 and max(o0, o1, o2, o3) <= T - t1:
+            lo = max(t0, -min(o0, o1, o2, o3))
+            hi = min(t1, T - max(o0, o1, o2, o3))
+            if hi - lo >= 16:
                 c0 = coefs[k]
                 c1 = coefs[k + 1]
                 c2 = coefs[k + 2]
                 c3 = coefs[k + 3]
-                x0 = xr[t0 + o0 : t1 + o0]
-                x1 = xr[t0 + o1 : t1 + o1]
-                x2 = xr[t0 + o2 : t1 + o2]
-                x3 = xr[t0 + o3 : t1 + o3]
-                for i in range(t1 - t0):
-                    ob[i] += (c0 * x0[i] + c1 * x1[i]) + (c2 * x2[i] + c3 * x3[i])
+                x0 = xr[lo + o0 : hi + o0]
+                x1 = xr[lo + o1 : hi + o1]
+                x2 = xr[lo + o2 : hi + o2]
+                x3 = xr[lo + o3 : hi + o3]
+                og = out[r, lo:hi]
+                for i in range(hi - lo):
+                    og[i] += (c0 * x0[i] + c1 * x1[i]) + (c2 * x2[i] + c3 * x3[i])
+                # the outputs where some of the four taps fall off an end of the row
+                for kk in range(k, k + 4):
+                    _fir_tap(xr, out[r], coefs[kk], start - lags[kk], T, t0, lo)
+                    _fir_tap(xr, out[r], coefs[kk], start - lags[kk], T, hi, t1)
                 k += 4
                 continue
-        c = coefs[k]
-        off = start - lags[k]
-        lo = max(t0, -off)
-        hi = min(t1, T - off)
-        if hi > lo:
-            xs = xr[lo + off : hi + off]
-            os = out[r, lo:hi]
-            for i in range(hi - lo):
-                os[i] += c * xs[i]
+        _fir_tap(xr, out[r], coefs[k], start - lags[k], T, t0, t1)
         k += 1
 
 
@@ -332,6 +342,7 @@ def _lag_chunk(x, nlags, part, c0, c1):
 
 
 _FLAGS = _flags()
+_fir_tap = nb.njit(**_FLAGS)(_fir_tap)
 _fir_block = nb.njit(**_FLAGS)(_fir_block)
 _uniform_edge = nb.njit(**_FLAGS)(_uniform_edge)
 _uniform_interior = nb.njit(**_FLAGS)(_uniform_interior)
