@@ -86,8 +86,10 @@ def test_frequency_response_vs_freqz(kernel):
 
 @pytest.mark.parametrize("kernel", [K.arma([0.5]), K.arma([0.9]), K.arma([0.99]), K.arma([-0.99], [0.5]),
                                     K.arma([1.9 * 0.99 * np.cos(0.3), -(0.99**2)]),  # complex poles, radius 0.99
-                                    K.comb(365, 0.9), K.ewma(0.01)],
-                         ids=["0.5", "0.9", "0.99", "-0.99", "complex0.99", "comb365", "ewma0.01"])
+                                    K.comb(365, 0.9), K.ewma(0.01), K.arma([0.1], [0.5], ma_lags=[365]),
+                                    K.arma(ma=[1e-291]).inverse()],
+                         ids=["0.5", "0.9", "0.99", "-0.99", "complex0.99", "comb365", "ewma0.01", "seasonal_ma365",
+                              "tiny_pole"])
 @pytest.mark.parametrize("tol", [1e-6, 1e-12])
 def test_impulse_response_truncation_bound(kernel, tol):
     """The neglected tail sum_{j>=n} |psi_j|, computed from a response several times longer, is below tol."""

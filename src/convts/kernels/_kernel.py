@@ -409,14 +409,24 @@ class Kernel:
             )
         best = None
         deg = int(max(self._den[0][-1], self._num[0][-1]))
+        num_lag = int(self._num[0][-1])
+        num_abs = float(np.abs(self._num[1]).sum())
         grid = np.exp(2j * np.pi * np.arange(max(512, 16 * deg)) / max(512, 16 * deg))
-        for frac in (0.25, 0.5, 0.75, 0.9):
-            radius = rho ** (-frac) if rho > 0 else 4.0
-            w = radius * grid
-            m = float(np.abs(_evaluate(*self._num, w) / _evaluate(*self._den, w)).max()) * 1.1
-            n = np.log(m * radius / ((radius - 1.0) * tol)) / np.log(radius)
-            n = max(int(np.ceil(n)), int(self._num[0][-1]) + 1, 1)
-            best = n if best is None else min(best, n)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            for frac in (0.25, 0.5, 0.75, 0.9):
+                # any 1 < R < 1/rho is valid; capping R keeps R**deg finite when rho is tiny
+                radius = min(rho ** (-frac), 16.0) if rho > 0 else 4.0
+                w = radius * grid
+                inv_a = 1.0 / _evaluate(*self._den, w)
+                # the bound for H = B/A, and (always finite) the one for 1/A shifted by B's degree:
+                # sum_{j>=n} |psi_j| <= sum|b| * tail_{1/A}(n - deg B)
+                for m, scale, shift in ((float(np.abs(_evaluate(*self._num, w) * inv_a).max()), 1.0, 0),
+                                        (float(np.abs(inv_a).max()), num_abs, num_lag)):
+                    n = np.log(1.1 * m * scale * radius / ((radius - 1.0) * tol)) / np.log(radius)
+                    if not np.isfinite(n):
+                        continue
+                    n = max(int(np.ceil(n)) + shift, num_lag + 1, 1)
+                    best = n if best is None else min(best, n)
         return best
 
     def impulse_response(self, n: int | None = None, tol: float | None = None) -> np.ndarray:
