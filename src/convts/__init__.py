@@ -19,6 +19,7 @@ from ._config import get_option, reset, set_options
 from .engine import acf, acovf, ccf, convolve, correlate, pacf, steady_state
 from .kernels import Kernel, acf_to_ar
 from .models import ARIMA, ARIMAResults
+from .models import FitManyResult, fit_many, forecast_many
 from . import whiten
 from .whiten import prewhitened_ccf
 
@@ -40,4 +41,5 @@ __all__ = [
     "acf", "acovf", "pacf", "ccf", "datasets", "warmup",
     "get_option", "set_options", "reset", "__version__",
     "whiten", "prewhitened_ccf",
+    "fit_many", "forecast_many", "FitManyResult",
 ]

@@ -2,5 +2,6 @@
 
 from ._results import ARIMAResults, PredictionResults
 from ._spec import ARIMA, ConvergenceWarning
+from ._fit_many import FitManyResult, fit_many, forecast_many
 
-__all__ = ["ARIMA", "ARIMAResults", "PredictionResults", "ConvergenceWarning"]
+__all__ = ["ARIMA", "ARIMAResults", "PredictionResults", "ConvergenceWarning", "fit_many", "forecast_many", "FitManyResult"]
