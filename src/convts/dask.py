@@ -78,7 +78,7 @@ def _in_memory():
     return convts.fit_many
 
 
-def _fit_part(part, fit_kw, long_cols, id_in_index):
+def _fit_part(part, fit_kw, long_cols, id_in_index, grid=None):
     """Task body: fit every series of one partition (long frame or 2-D block); None when empty."""
     if len(part) == 0:
         return None
@@ -87,7 +87,38 @@ def _fit_part(part, fit_kw, long_cols, id_in_index):
     id_col, time_col, value_col = long_cols
     if id_in_index:
         part = part.reset_index()
-    return _in_memory()(part, id_col=id_col, time_col=time_col, value_col=value_col, **fit_kw)
+    phantom = None
+    if grid is not None and len(grid) != part[time_col].nunique(dropna=False):
+        part, phantom = _with_grid(part, grid, id_col, time_col, value_col)
+    fit = _in_memory()(part, id_col=id_col, time_col=time_col, value_col=value_col, **fit_kw)
+    if phantom is not None:
+        fit.table = fit.table.drop(index=[phantom])
+    return fit
+
+
+def _with_grid(part, grid, id_col, time_col, value_col):
+    """Append an all-NaN series observed at every time of the whole frame (dropped after the fit).
+
+    The in-memory ``fit_many`` lays a long frame on the union of its times, so a time present
+    elsewhere but missing in a series is a gap in that series.  A partition sees only its own
+    series' times; the phantom series gives it the union of the whole frame, so each series is
+    laid out -- and fitted -- exactly as in memory.
+    """
+    ids = part[id_col]
+    if pd.api.types.is_numeric_dtype(ids.dtype) and not pd.api.types.is_bool_dtype(ids.dtype):
+        phantom = ids.max() + 1
+    elif pd.api.types.is_string_dtype(ids.dtype) or ids.dtype == object:
+        phantom, present = "__convts_time_grid__", set(ids)
+        while phantom in present:
+            phantom += "_"
+    else:
+        raise TypeError(
+            f"id_col has dtype {ids.dtype} and the series lie on different time grids; cast the ids to "
+            f"integers or strings (ddf[{id_col!r}].astype(str))"
+        )
+    extra = pd.DataFrame({id_col: pd.Series([phantom] * len(grid), dtype=ids.dtype),
+                          time_col: grid.reset_index(drop=True), value_col: np.nan})
+    return pd.concat([part[[id_col, time_col, value_col]], extra], ignore_index=True), phantom
 
 
 def _shift_ids(frame, offset, on_index):
@@ -256,12 +287,14 @@ def fit_many(data, order, seasonal_order=None, trend=None, method="css-mle", bac
     T = _dummy_series_length(order, seasonal_order)
     if isinstance(data, da.Array):
         parts, offsets, divisions = _array_parts(data)
-        long_cols, id_in_index = None, False
+        long_cols, id_in_index, grid = None, False, None
         meta_fit = _in_memory()(np.vstack([_dummy_values(T), _dummy_values(T)[::-1]]), **fit_kw)
     elif isinstance(data, dd.DataFrame):
         parts, id_in_index, divisions = _long_parts(data, id_col, time_col, value_col, shuffle, npartitions,
                                                     shuffle_method)
         offsets, long_cols = None, (id_col, time_col, value_col)
+        # every time of the whole frame, in the same graph (a tree reduction of the time column)
+        grid = data[time_col].drop_duplicates(split_out=1).to_delayed()[0]
         sample = data._meta_nonempty
         ids = sample.index if id_col not in data.columns else sample[id_col]
         dummy = pd.DataFrame({
@@ -278,7 +311,7 @@ def fit_many(data, order, seasonal_order=None, trend=None, method="css-mle", bac
     else:
         raise TypeError(f"convts.dask.fit_many takes a long Dask DataFrame or a Dask array, got {type(data).__name__}")
     meta = meta_fit.table.iloc[:0]
-    fits = [dask.delayed(_fit_part, pure=True)(p, fit_kw, long_cols, id_in_index) for p in parts]
+    fits = [dask.delayed(_fit_part, pure=True)(p, fit_kw, long_cols, id_in_index, grid) for p in parts]
     tables = [dask.delayed(_part_table, pure=True)(f, meta, offsets[i] if offsets else 0) for i, f in enumerate(fits)]
     result = _from_delayed(tables, meta, divisions)
     _link(result, _Fits(fits, offsets, meta_fit))
