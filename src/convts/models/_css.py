@@ -91,7 +91,15 @@ def estimate_css(model, fixed: dict, kw: dict, start_params=None):
             return 1e10
         return 0.5 * math.log(ssq / nu)
 
-    opt = minimize(f, x0, maxiter=kw.get("maxiter", 500), gtol=kw.get("gtol", 1e-8))
+    from ._objective import css_value_grad, slice_bounds
+
+    args = (np.nan_to_num(free.base), free.free_idx, model._dy, np.ascontiguousarray(model._dX), slice_bounds(model),
+            model.seasonal_order[3], lags[0], lags[1], model.ncond, 1e-6)
+
+    def fg(x):
+        return css_value_grad(np.asarray(x, dtype=np.float64), *args)
+
+    opt = minimize(f, x0, maxiter=kw.get("maxiter", 500), gtol=kw.get("gtol", 1e-8), fg=fg)
     params = free.full(opt.x)
     ssq, nu, _ = css_ssq(model, params, lags)
     sigma2 = fixed.get("sigma2", ssq / nu)

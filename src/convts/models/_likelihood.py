@@ -172,11 +172,14 @@ class FreeParams:
         return bad
 
 
-def minimize(f, x0, maxiter=500, gtol=1e-7, step=1e-6):
-    """L-BFGS-B on ``f`` with a central-difference gradient; returns scipy's OptimizeResult."""
+def minimize(f, x0, maxiter=500, gtol=1e-7, step=1e-6, fg=None):
+    """L-BFGS-B on ``f`` with a central-difference gradient; returns scipy's OptimizeResult.
+
+    ``fg``, when given, returns ``(f(x), gradient)`` in one call (the fused numba objectives).
+    """
     from scipy.optimize import minimize as _minimize
 
-    def fg(x):
+    def fg_py(x):
         fx = f(x)
         g = np.empty(x.size)
         for i in range(x.size):
@@ -192,7 +195,7 @@ def minimize(f, x0, maxiter=500, gtol=1e-7, step=1e-6):
         from scipy.optimize import OptimizeResult
 
         return OptimizeResult(x=x0, fun=f(x0), success=True, nit=0, message="nothing to optimise", jac=np.zeros(0))
-    return _minimize(fg, x0, jac=True, method="L-BFGS-B",
+    return _minimize(fg if fg is not None else fg_py, x0, jac=True, method="L-BFGS-B",
                      options=dict(maxiter=maxiter, gtol=gtol, ftol=1e-14, maxcor=20))
 
 

@@ -61,7 +61,19 @@ def fit_mle(model, fixed: dict, kw: dict, start_params=None, method: str = "mle"
         llf = concentrated_llf(parts) if sigma2_fixed is None else full_llf(parts, sigma2_fixed)
         return -llf / n_w if np.isfinite(llf) else 1e10
 
-    opt = minimize(objective, x0, maxiter=int(kw.get("maxiter", 500)), gtol=float(kw.get("gtol", 1e-7)))
+    fg = None
+    if path == "kalman":
+        from ._objective import mle_value_grad, slice_bounds, transform_groups
+
+        lo, hi, sign = transform_groups(free)
+        args = (np.nan_to_num(free.base), free.free_idx, lo, hi, sign, model._dy, np.ascontiguousarray(model._dX),
+                slice_bounds(model), model.seasonal_order[3], tol, float(n_w),
+                float(sigma2_fixed) if sigma2_fixed is not None else -1.0, 1e-6)
+
+        def fg(x):
+            return mle_value_grad(np.asarray(x, dtype=np.float64), *args)
+
+    opt = minimize(objective, x0, maxiter=int(kw.get("maxiter", 500)), gtol=float(kw.get("gtol", 1e-7)), fg=fg)
     params = free.full(free.constrain(opt.x))
     parts = loglike_parts(model, params, tol, keep=True, path=path)
     if parts["nobs"] <= 0 or not np.isfinite(parts["ssq"]):

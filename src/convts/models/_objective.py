@@ -1,0 +1,142 @@
+"""Fused numba objectives (value and central-difference gradient in one call).
+
+Each optimiser iteration calls one compiled function instead of 2k + 1 Python-level likelihood
+evaluations: parameter transform (Jones/Monahan, as :mod:`._transforms`), regression, polynomial
+expansion and the Kalman filter (exact ML) or the CSS recursion all run inside numba.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba as nb
+import numpy as np
+
+from .._config import get_option
+from ._kalman import arma_loglike, css_residuals, expand
+
+_FLAGS = dict(cache=get_option("numba_cache"), nogil=True)
+_LOG2PI = math.log(2.0 * math.pi)
+
+
+@nb.njit(**_FLAGS)
+def _constrain(x, out):
+    n = x.size
+    y = np.zeros((n, n))
+    for k in range(n):
+        r = x[k] / np.sqrt(1.0 + x[k] * x[k])
+        for i in range(k):
+            y[k, i] = y[k - 1, i] + r * y[k - 1, k - i - 1]
+        y[k, k] = r
+    for i in range(n):
+        out[i] = -y[n - 1, i]
+
+
+@nb.njit(**_FLAGS)
+def _full_params(x, base, free_idx, tg_lo, tg_hi, tg_sign):
+    y = x.copy()
+    for g in range(tg_lo.size):
+        seg = np.empty(tg_hi[g] - tg_lo[g])
+        _constrain(x[tg_lo[g]: tg_hi[g]], seg)
+        for i in range(seg.size):
+            y[tg_lo[g] + i] = tg_sign[g] * seg[i]
+    full = base.copy()
+    for i in range(free_idx.size):
+        full[free_idx[i]] = y[i]
+    return full
+
+
+@nb.njit(**_FLAGS)
+def _regress(dy, dX, full):
+    k = dX.shape[1]
+    if k == 0:
+        return dy
+    w = dy.copy()
+    for j in range(k):
+        b = full[j]
+        for t in range(w.size):
+            w[t] -= dX[t, j] * b
+    return w
+
+
+@nb.njit(**_FLAGS)
+def mle_value(x, base, free_idx, tg_lo, tg_hi, tg_sign, dy, dX, sl, s, tol, n_w, sigma2_fixed):
+    """``-llf / n_w`` (concentrated unless ``sigma2_fixed > 0``); ``sl`` = bounds of ar, ma, sar, sma."""
+    full = _full_params(x, base, free_idx, tg_lo, tg_hi, tg_sign)
+    w = _regress(dy, dX, full)
+    ssq, slog, nobs = arma_loglike(w, full[sl[0]: sl[1]], full[sl[4]: sl[5]], full[sl[2]: sl[3]], full[sl[6]: sl[7]], s, tol)
+    if nobs <= 0 or not np.isfinite(ssq) or not ssq > 0:
+        return 1e10
+    if sigma2_fixed > 0:
+        llf = -0.5 * (nobs * (_LOG2PI + np.log(sigma2_fixed)) + slog + ssq / sigma2_fixed)
+    else:
+        llf = -0.5 * (nobs * (_LOG2PI + np.log(ssq / nobs) + 1.0) + slog)
+    return -llf / n_w
+
+
+@nb.njit(**_FLAGS)
+def mle_value_grad(x, base, free_idx, tg_lo, tg_hi, tg_sign, dy, dX, sl, s, tol, n_w, sigma2_fixed, step):
+    f = mle_value(x, base, free_idx, tg_lo, tg_hi, tg_sign, dy, dX, sl, s, tol, n_w, sigma2_fixed)
+    g = np.empty(x.size)
+    for i in range(x.size):
+        h = step * max(1.0, abs(x[i]))
+        xp = x.copy()
+        xp[i] += h
+        xm = x.copy()
+        xm[i] -= h
+        fp = mle_value(xp, base, free_idx, tg_lo, tg_hi, tg_sign, dy, dX, sl, s, tol, n_w, sigma2_fixed)
+        fm = mle_value(xm, base, free_idx, tg_lo, tg_hi, tg_sign, dy, dX, sl, s, tol, n_w, sigma2_fixed)
+        g[i] = (fp - fm) / (2.0 * h)
+    return f, g
+
+
+@nb.njit(**_FLAGS)
+def css_value(x, base, free_idx, dy, dX, sl, s, ar_lags, ma_lags, ncond, out):
+    full = base.copy()
+    for i in range(free_idx.size):
+        full[free_idx[i]] = x[i]
+    w = _regress(dy, dX, full)
+    phi = expand(full[sl[0]: sl[1]], full[sl[4]: sl[5]], s, -1.0)
+    theta = expand(full[sl[2]: sl[3]], full[sl[6]: sl[7]], s, 1.0)
+    ph = np.empty(ar_lags.size)
+    for i in range(ar_lags.size):
+        ph[i] = phi[ar_lags[i] - 1]
+    th = np.empty(ma_lags.size)
+    for i in range(ma_lags.size):
+        th[i] = theta[ma_lags[i] - 1]
+    ssq, nu = css_residuals(w, ar_lags, ph, ma_lags, th, ncond, out)
+    if nu <= 0 or not ssq > 0 or not np.isfinite(ssq):
+        return 1e10
+    return 0.5 * np.log(ssq / nu)
+
+
+@nb.njit(**_FLAGS)
+def css_value_grad(x, base, free_idx, dy, dX, sl, s, ar_lags, ma_lags, ncond, step):
+    out = np.empty(dy.size)
+    f = css_value(x, base, free_idx, dy, dX, sl, s, ar_lags, ma_lags, ncond, out)
+    g = np.empty(x.size)
+    for i in range(x.size):
+        h = step * max(1.0, abs(x[i]))
+        xp = x.copy()
+        xp[i] += h
+        xm = x.copy()
+        xm[i] -= h
+        g[i] = (css_value(xp, base, free_idx, dy, dX, sl, s, ar_lags, ma_lags, ncond, out)
+                - css_value(xm, base, free_idx, dy, dX, sl, s, ar_lags, ma_lags, ncond, out)) / (2.0 * h)
+    return f, g
+
+
+def slice_bounds(model) -> np.ndarray:
+    sl = model._slices
+    return np.array([sl["ar"].start, sl["ar"].stop, sl["ma"].start, sl["ma"].stop,
+                     sl["sar"].start, sl["sar"].stop, sl["sma"].start, sl["sma"].stop], dtype=np.int64)
+
+
+def transform_groups(free):
+    """(lo, hi, sign) arrays of the transformed groups' positions in the free vector."""
+    lo, hi, sign = [], [], []
+    for g, pos in free.tgroups:
+        lo.append(int(pos[0]))
+        hi.append(int(pos[-1]) + 1)
+        sign.append(1.0 if g in ("ar", "sar") else -1.0)
+    return np.array(lo, dtype=np.int64), np.array(hi, dtype=np.int64), np.array(sign)
