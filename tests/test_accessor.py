@@ -10,8 +10,6 @@ import pytest
 import convts
 from convts import kernels
 
-needs_arima = pytest.mark.skipif(not hasattr(convts, "ARIMA"), reason="convts.ARIMA is not built yet")
-needs_fit_many = pytest.mark.skipif(not hasattr(convts, "fit_many"), reason="convts.fit_many is not built yet")
 
 
 def _series(n=60, seed=0, name="x", freq="D", nan_at=()):
@@ -416,7 +414,6 @@ def test_accessor_is_stateless():
 # ---------------------------------------------------------------------------------------------
 # models
 # ---------------------------------------------------------------------------------------------
-@needs_arima
 def test_arima_equals_model_fit():
     s = convts.datasets.load("lake_huron")
     res = s.conv.arima((1, 0, 1))
@@ -427,7 +424,6 @@ def test_arima_equals_model_fit():
     pd.testing.assert_series_equal(css.params, convts.ARIMA(s, order=(1, 0, 0)).fit(method="css").params)
 
 
-@needs_arima
 def test_forecast_is_indexed_by_the_following_dates():
     s = convts.datasets.load("airline").iloc[:60]
     before = s.copy(deep=True)
@@ -443,7 +439,6 @@ def test_forecast_is_indexed_by_the_following_dates():
     assert fc2.index.equals(pd.date_range("1954-01-01", periods=3, freq="MS", tz="UTC"))
 
 
-@needs_arima
 def test_arima_and_forecast_reject_irregular_or_duplicated_indexes():
     with pytest.raises(ValueError, match="irregular"):
         _irregular().conv.arima((1, 0, 0))
@@ -451,7 +446,6 @@ def test_arima_and_forecast_reject_irregular_or_duplicated_indexes():
         _duplicated().conv.forecast(2, order=(1, 0, 0))
 
 
-@needs_arima
 def test_dataframe_forecast_per_column():
     df = _frame(48)[["a", "b"]]
     fc = df.conv.forecast(4, order=(1, 0, 0))
@@ -459,34 +453,31 @@ def test_dataframe_forecast_per_column():
     _close(fc["b"], df["b"].conv.forecast(4, order=(1, 0, 0)))
 
 
-@needs_fit_many
 def test_dataframe_arima_calls_fit_many():
     df = _frame(80)
     res = df.conv.arima((1, 0, 0), method="css")
     ref = convts.fit_many(df, (1, 0, 0), method="css")
     _assert_same_fit_many(res, ref)
+    assert res.table.index.tolist() == ["a", "b", "c"]
+    single = df["b"].conv.arima((1, 0, 0), method="css")
+    np.testing.assert_allclose(res.params.loc["b"].to_numpy(float), single.params[res.param_names].to_numpy(),
+                               rtol=1e-4, atol=1e-6)
 
 
-@needs_fit_many
 def test_long_panel_arima_by_id():
     df = _frame(80)
     long = df.reset_index().melt(id_vars="month", var_name="id", value_name="y")
     res = long.conv.arima((1, 0, 0), method="css", by="id", time_col="month", value_col="y")
     ref = convts.fit_many(long, (1, 0, 0), method="css", id_col="id", time_col="month", value_col="y")
     _assert_same_fit_many(res, ref)
+    assert res.table.index.tolist() == ["a", "b", "c"]
     with pytest.raises(ValueError, match="value_col"):
         long.conv.arima((1, 0, 0), by="id", time_col="month")
+    with pytest.raises(ValueError, match="'store' is not a column"):
+        long.conv.arima((1, 0, 0), by="store", time_col="month", value_col="y")
 
 
 def _assert_same_fit_many(a, b):
-    if isinstance(a, pd.DataFrame):
-        pd.testing.assert_frame_equal(a, b)
-        return
     assert type(a) is type(b)
-    for name in ("params", "llf", "aic", "status"):
-        if hasattr(a, name):
-            va, vb = getattr(a, name), getattr(b, name)
-            if isinstance(va, (pd.DataFrame, pd.Series)):
-                assert va.equals(vb) or np.allclose(np.asarray(va, float), np.asarray(vb, float), equal_nan=True)
-            else:
-                np.testing.assert_array_equal(np.asarray(va), np.asarray(vb))
+    pd.testing.assert_frame_equal(a.table, b.table)
+    assert (a.table["status"] == "ok").all()

@@ -15,7 +15,6 @@ import convts
 from convts import cli
 
 HAS_MPL = importlib.util.find_spec("matplotlib") is not None
-needs_arima = pytest.mark.skipif(not hasattr(convts, "ARIMA"), reason="convts.ARIMA is not built yet")
 
 
 def _run(*args, module="convts.cli"):
@@ -43,7 +42,6 @@ def _one_line_error(proc_or_err: str, *needles):
 # ---------------------------------------------------------------------------------------------
 # subprocesses
 # ---------------------------------------------------------------------------------------------
-@needs_arima
 def test_forecast_on_bundled_airline_data(tmp_path):
     png = tmp_path / "fan.png"
     args = ["forecast", "--steps", "6"] + (["--plot", str(png)] if HAS_MPL else [])
@@ -64,7 +62,6 @@ def test_forecast_on_bundled_airline_data(tmp_path):
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-@needs_arima
 def test_forecast_on_a_csv_file(tmp_path):
     rng = np.random.default_rng(0)
     dates = pd.date_range("2001-01-01", periods=40, freq="QS")
@@ -162,7 +159,6 @@ def test_missing_file_exits_2(tmp_path, capsys):
     _one_line_error(capsys.readouterr().err, "nope.csv")
 
 
-@needs_arima
 @pytest.mark.parametrize("text, args, needles", [
     ("date,a,b\n2024-01-01,1,2\n", [], ["several value columns", "--column"]),
     ("date,a\n2024-01-01,1\n2024-01-02,2\n2024-01-04,3\n2024-01-05,4\n", [], ["irregular"]),
@@ -176,7 +172,6 @@ def test_forecast_user_errors_exit_2(tmp_path, capsys, text, args, needles):
     _one_line_error(capsys.readouterr().err, *needles)
 
 
-@needs_arima
 def test_plot_without_matplotlib_gives_a_clear_message(capsys, monkeypatch, tmp_path):
     for name in [m for m in sys.modules if m == "matplotlib" or m.startswith("matplotlib.")]:
         monkeypatch.delitem(sys.modules, name)

@@ -592,7 +592,7 @@ class DataFrameConvAccessor(_ConvAccessor):
             if col is None:
                 raise ValueError(f"a long panel needs {role}=<column name>")
             if col not in df.columns:
-                raise KeyError(f"{role}={col!r} is not a column; the columns are {list(df.columns)}")
+                raise ValueError(f"{role}={col!r} is not a column; the columns are {list(df.columns)}")
         P.series_values(df[value_col])
         return convts.fit_many(df, order, seasonal_order=seasonal_order, trend=trend, method=method,
                                id_col=by, time_col=time_col, value_col=value_col, **kwargs)
