@@ -7,7 +7,10 @@ goes through exactly the steps of the single-series estimators (:mod:`._css`, :m
 1. CSS: minimise ``0.5 log(SSR / n_used)`` over ``(mu, ar, ma, sar, sma)`` from the start
    ``mu = mean of the differenced series / cx`` (the OLS regression on the differenced
    trend column, a constant ``cx``), ARMA terms 0; R's conditional recursion
-   (:func:`._kalman.css_residuals`) on the structural lags.
+   (:func:`._kalman.css_residuals`) on the structural lags.  ``n_used`` does not depend on the
+   parameters, so this is a least-squares problem: Levenberg-Marquardt with a central-difference
+   Jacobian of the residuals reaches the optimum in ~5 iterations (BFGS on the objective: ~15,
+   each costing twice as many residual evaluations).
 2. Exact ML (``method`` 'mle' / 'css-mle'): start from CSS (a polynomial whose roots lie within
    ``1 + 1e-3`` of the unit circle starts at 0), map each AR/MA polynomial to the reals by the
    Jones/Monahan transform, minimise ``-llf / n`` with ``sigma2`` profiled out; the likelihood is
@@ -374,6 +377,145 @@ def _bfgs(x0, maxiter, gtol, kind, spec, cx, tol, n_w, w, wd, css_out, ar_lags, 
     return x, f, np.max(np.abs(g)), it, success
 
 
+@nb.njit(**_FLAGS)
+def _solve(A, b):
+    """Solve ``A x = b`` (small, Gaussian elimination with partial pivoting); NaN when singular."""
+    k = b.size
+    M = A.copy()
+    x = b.copy()
+    for c in range(k):
+        piv = c
+        for i in range(c + 1, k):
+            if abs(M[i, c]) > abs(M[piv, c]):
+                piv = i
+        if not abs(M[piv, c]) > 0.0:
+            x[:] = np.nan
+            return x
+        if piv != c:
+            for j in range(k):
+                M[c, j], M[piv, j] = M[piv, j], M[c, j]
+            x[c], x[piv] = x[piv], x[c]
+        for i in range(c + 1, k):
+            f = M[i, c] / M[c, c]
+            for j in range(c, k):
+                M[i, j] -= f * M[c, j]
+            x[i] -= f * x[c]
+    for c in range(k - 1, -1, -1):
+        acc = x[c]
+        for j in range(c + 1, k):
+            acc -= M[c, j] * x[j]
+        x[c] = acc / M[c, c]
+    return x
+
+
+@nb.njit(**_FLAGS)
+def _css_lm(x0, maxiter, spec, cx, tol, n_w, w, wd, css_out, ar_lags, ma_lags):
+    """Levenberg-Marquardt on the CSS residuals (central-difference Jacobian); ``(x, iterations, success)``.
+
+    Minimises the sum of squares of the conditional residuals, i.e. the CSS objective
+    ``0.5 log(SSR / n_used)`` (``n_used`` does not depend on the parameters): the same optimum
+    as BFGS on that objective, in a handful of iterations instead of dozens.
+    """
+    k = x0.size
+    n = w.size
+    x = x0.copy()
+    if k == 0:
+        return x, 0, True
+    f = _objective(x, CSS, spec, cx, tol, n_w, w, wd, css_out, ar_lags, ma_lags)
+    if not f < _BIG:
+        return x, 0, False
+    r = css_out.copy()
+    ssq = 0.0
+    for t in range(n):
+        if r[t] == r[t]:
+            ssq += r[t] * r[t]
+        else:
+            r[t] = 0.0
+    J = np.empty((n, k))
+    xt = np.empty(k)
+    A = np.empty((k, k))
+    g = np.empty(k)
+    lam = 1e-3
+    success = False
+    it = 0
+    fresh_jac = True
+    while it < maxiter:
+        it += 1
+        if fresh_jac:
+            bad = False
+            for j in range(k):
+                h = 1e-6 * max(1.0, abs(x[j]))
+                for i in range(k):
+                    xt[i] = x[i]
+                xt[j] = x[j] + h
+                fp = _objective(xt, CSS, spec, cx, tol, n_w, w, wd, css_out, ar_lags, ma_lags)
+                for t in range(n):
+                    J[t, j] = css_out[t]
+                xt[j] = x[j] - h
+                fm = _objective(xt, CSS, spec, cx, tol, n_w, w, wd, css_out, ar_lags, ma_lags)
+                if not (fp < _BIG and fm < _BIG):
+                    bad = True
+                for t in range(n):
+                    v = (J[t, j] - css_out[t]) / (2.0 * h)
+                    J[t, j] = v if v == v else 0.0
+            if bad:
+                return x, it, False
+            for i in range(k):
+                acc = 0.0
+                for t in range(n):
+                    acc += J[t, i] * r[t]
+                g[i] = acc
+                for j in range(i, k):
+                    acc = 0.0
+                    for t in range(n):
+                        acc += J[t, i] * J[t, j]
+                    A[i, j] = acc
+                    A[j, i] = acc
+        M = A.copy()
+        for i in range(k):
+            M[i, i] += lam * (A[i, i] + 1e-12)
+        d = _solve(M, -g)
+        small = True
+        for i in range(k):
+            xt[i] = x[i] + d[i]
+            if not abs(d[i]) <= 1e-10 * (1.0 + abs(x[i])):
+                small = False
+        if not np.isfinite(d[0]):
+            lam *= 10.0
+            fresh_jac = False
+            if lam > 1e12:
+                break
+            continue
+        ft = _objective(xt, CSS, spec, cx, tol, n_w, w, wd, css_out, ar_lags, ma_lags)
+        ssq_t = 0.0
+        for t in range(n):
+            v = css_out[t]
+            if v == v:
+                ssq_t += v * v
+        if ft < _BIG and ssq_t <= ssq:
+            dec = ssq - ssq_t
+            for i in range(k):
+                x[i] = xt[i]
+            for t in range(n):
+                v = css_out[t]
+                r[t] = v if v == v else 0.0
+            ssq = ssq_t
+            lam = max(lam / 3.0, 1e-12)
+            fresh_jac = True
+            if small or dec <= 1e-15 * ssq:
+                success = True
+                break
+        else:
+            if small:
+                success = True
+                break
+            lam *= 4.0
+            fresh_jac = False
+            if lam > 1e12:
+                break
+    return x, it, success
+
+
 # ------------------------------------------------------------------ one series, many series
 @nb.njit(**_FLAGS)
 def _fit_one(w, method, spec, cx, tol, maxiter, css_maxiter, gtol, ar_lags, ma_lags, out_p, out_s):
@@ -393,8 +535,14 @@ def _fit_one(w, method, spec, cx, tol, maxiter, css_maxiter, gtol, ar_lags, ma_l
         x0[0] = (tot / n_w) / cx if n_w > 0 else 0.0
     nw = float(max(1, n_w))
     # ---- CSS
-    xc, fc, gc, itc, okc = _bfgs(x0, css_maxiter if method == MLE else maxiter, 1e-8 if method == MLE else gtol,
-                                 CSS, spec, cx, tol, nw, w, wd, css_out, ar_lags, ma_lags)
+    xc, itc, okc = _css_lm(x0, css_maxiter if method == MLE else maxiter, spec, cx, tol, nw, w, wd, css_out,
+                           ar_lags, ma_lags)
+    gc = 0.0
+    if method == CSS and k:
+        gvec = np.empty(k)
+        fc = _objective(xc, CSS, spec, cx, tol, nw, w, wd, css_out, ar_lags, ma_lags)
+        _grad(xc, fc, gvec, CSS, spec, cx, tol, nw, w, wd, css_out, ar_lags, ma_lags)
+        gc = np.max(np.abs(gvec))
     if method == CSS:
         mu, ar, ma, sar, sma = _split(xc, k_mu, p, q, P, Q, False)
         _objective(xc, CSS, spec, cx, tol, nw, w, wd, css_out, ar_lags, ma_lags)

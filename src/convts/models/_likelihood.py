@@ -62,11 +62,14 @@ def loglike_parts(model, params, tol=1e-10, keep=False, path="kalman"):
         w = w - model._dX @ params[model._slices["exog"]]
     sl = model._slices
     if path == "toeplitz":
-        from ._toeplitz import arma_acovf, levinson_loglike, pole_radius
+        from ._toeplitz import levinson_loglike, pole_radius, sparse_acovf
 
         phi, theta = model.polynomials(params)
         rho = pole_radius(params[sl["ar"]], params[sl["sar"]], model.seasonal_order[3])
-        gamma = arma_acovf(phi, theta, w.size, rho)
+        if rho >= 1.0:
+            return dict(ssq=np.nan, slog=np.nan, nobs=-1)
+        gamma = sparse_acovf(*(np.ascontiguousarray(params[sl[g]]) for g in ("ar", "ma", "sar", "sma")),
+                             max(model.seasonal_order[3], 1), w.size)
         if not np.isfinite(gamma[0]):
             return dict(ssq=np.nan, slog=np.nan, nobs=-1)
         v = np.empty(w.size) if keep else _EMPTY
@@ -74,7 +77,7 @@ def loglike_parts(model, params, tol=1e-10, keep=False, path="kalman"):
         ssq, slog, nobs = levinson_loglike(w, gamma, v, F)
         out = dict(ssq=ssq, slog=slog, nobs=int(nobs), path=path)
         if keep:
-            out.update(v=v, F=F, w=w, phi=phi, theta=theta, rho=rho)
+            out.update(v=v, F=F, w=w, phi=phi, theta=theta, rho=rho, params=params.copy())
         return out
     if not keep:
         ssq, slog, nobs = arma_loglike(w, params[sl["ar"]], params[sl["sar"]], params[sl["ma"]], params[sl["sma"]],

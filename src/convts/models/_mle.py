@@ -61,17 +61,20 @@ def fit_mle(model, fixed: dict, kw: dict, start_params=None, method: str = "mle"
         llf = concentrated_llf(parts) if sigma2_fixed is None else full_llf(parts, sigma2_fixed)
         return -llf / n_w if np.isfinite(llf) else 1e10
 
-    fg = None
-    if path == "kalman":
-        from ._objective import mle_value_grad, slice_bounds, transform_groups
+    from ._objective import mle_value_grad, slice_bounds, transform_groups
 
-        lo, hi, sign = transform_groups(free)
-        args = (np.nan_to_num(free.base), free.free_idx, lo, hi, sign, model._dy, np.ascontiguousarray(model._dX),
-                slice_bounds(model), model.seasonal_order[3], tol, float(n_w),
-                float(sigma2_fixed) if sigma2_fixed is not None else -1.0, 1e-6)
+    lo, hi, sign = transform_groups(free)
+    common = (np.nan_to_num(free.base), free.free_idx, lo, hi, sign, model._dy, np.ascontiguousarray(model._dX),
+              slice_bounds(model), max(model.seasonal_order[3], 1))
+    s2 = float(sigma2_fixed) if sigma2_fixed is not None else -1.0
+    if path == "kalman":
+        def fg(x):
+            return mle_value_grad(np.asarray(x, dtype=np.float64), *common, tol, float(n_w), s2, 1e-6)
+    else:
+        from ._toeplitz import toeplitz_value_grad
 
         def fg(x):
-            return mle_value_grad(np.asarray(x, dtype=np.float64), *args)
+            return toeplitz_value_grad(np.asarray(x, dtype=np.float64), *common, float(n_w), s2, 1e-6)
 
     opt = minimize(objective, x0, maxiter=int(kw.get("maxiter", 500)), gtol=float(kw.get("gtol", 1e-7)), fg=fg)
     params = free.full(free.constrain(opt.x))
@@ -118,10 +121,17 @@ def _only(y0, pos):
 
 
 def _near_boundary(model, params) -> bool:
-    phi, theta = model.polynomials(params)
-    for poly in (np.r_[1.0, -phi], np.r_[1.0, theta]):
-        if poly.size > 1 and np.any(poly[1:]):
-            roots = np.roots(poly[::-1])
-            if roots.size and np.min(np.abs(roots)) < 1.0 + 1e-3:
+    """True when a factor polynomial has a root (in L) within 1e-3 of the unit circle.
+
+    Checked per factor (regular and seasonal), so a period of 365 costs a degree-P root
+    finding, not the roots of the expanded degree-365 polynomial.
+    """
+    sl = model._slices
+    s = max(model.seasonal_order[3], 1)
+    for group, sign, step in (("ar", -1.0, 1), ("ma", 1.0, 1), ("sar", -1.0, s), ("sma", 1.0, s)):
+        coefs = params[sl[group]]
+        if coefs.size and np.any(coefs):
+            roots = np.roots(np.r_[1.0, sign * coefs][::-1])
+            if roots.size and np.min(np.abs(roots)) ** (1.0 / step) < 1.0 + 1e-3:
                 return True
     return False

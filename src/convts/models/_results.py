@@ -219,9 +219,11 @@ class ARIMAResults:
 
         c = integrate(d, D, s if D else None).impulse_response(steps) if model.k_diff else np.r_[1.0, np.zeros(steps - 1)]
         if st.get("path") == "toeplitz":
-            from ._toeplitz import arma_acovf, forecast_w
+            from ._toeplitz import forecast_w, sparse_acovf
 
-            gamma_full = arma_acovf(st["phi"], st["theta"], st["w"].size + steps, st["rho"])
+            sl = model._slices
+            gamma_full = sparse_acovf(*(np.ascontiguousarray(self._params[sl[g]]) for g in ("ar", "ma", "sar", "sma")),
+                                      max(s, 1), st["w"].size + steps)
             w_hat, cov_w = forecast_w(st["w"], gamma_full, steps)
             C = np.zeros((steps, steps))
             for h in range(steps):

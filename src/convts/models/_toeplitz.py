@@ -18,6 +18,7 @@ import numba as nb
 import numpy as np
 
 from .._config import get_option
+from ._objective import _full_params, _regress
 
 
 def _max_inverse_root(coefs: np.ndarray) -> float:
@@ -122,3 +123,104 @@ def forecast_w(w: np.ndarray, gamma_full: np.ndarray, steps: int):
     hh = np.abs(np.arange(steps)[:, None] - np.arange(steps)[None, :])
     cov = gamma_full[hh] - G.T @ X
     return mean, cov
+
+
+# ------------------------------------------------------------------ sparse (multiplicative) autocovariances
+@nb.njit(cache=get_option("numba_cache"), nogil=True)
+def _psi_acovf(ar, ma, max_len):
+    """Autocovariances of the ARMA ``(1 + sum ma_j L^j) / (1 - sum ar_i L^i)`` (unit variance) from
+    its psi weights, truncated where the weights have decayed below 1e-17 of their sum of squares
+    (or at ``max_len``).  Returns ``gamma_0..gamma_{L-1}`` with L the truncation length."""
+    p = ar.size
+    q = ma.size
+    psi = np.zeros(max_len)
+    total = 0.0
+    L = max_len
+    run = max(p, q) + 1
+    quiet = 0
+    for j in range(max_len):
+        v = 1.0 if j == 0 else (ma[j - 1] if j <= q else 0.0)
+        for i in range(min(p, j)):
+            v += ar[i] * psi[j - 1 - i]
+        psi[j] = v
+        total += v * v
+        if j > q and v * v <= 1e-34 * total:
+            quiet += 1
+            if quiet >= run:
+                L = j + 1
+                break
+        else:
+            quiet = 0
+    gamma = np.zeros(L)
+    for h in range(L):
+        acc = 0.0
+        for j in range(L - h):
+            acc += psi[j] * psi[j + h]
+        gamma[h] = acc
+    return gamma
+
+
+@nb.njit(cache=get_option("numba_cache"), nogil=True)
+def sparse_acovf(ar, ma, sar, sma, s, nlags):
+    """Autocovariances of ``theta(L)Theta(L^s) / (phi(L)Phi(L^s))`` at lags ``0..nlags-1``.
+
+    The spectrum is the product of the regular and the seasonal factor, so the autocovariance is
+    the convolution ``gamma(h) = sum_k gamma_S(k) gamma_R(h - k s)`` of the two factors'
+    autocovariances (the seasonal one living on multiples of ``s``): the cost follows the decay
+    lengths of the factors, not the period.
+    """
+    gr = _psi_acovf(ar, ma, 1_000_000)
+    out = np.zeros(nlags)
+    Lr = gr.size
+    if sar.size == 0 and sma.size == 0:
+        for h in range(min(nlags, Lr)):
+            out[h] = gr[h]
+        return out
+    gs = _psi_acovf(sar, sma, 1_000_000)
+    Ls = gs.size
+    for h in range(nlags):
+        # k with |h - k s| < Lr
+        k_lo = (h - Lr) // s
+        k_hi = (h + Lr) // s + 1
+        acc = 0.0
+        for k in range(k_lo, k_hi + 1):
+            ak = abs(k)
+            if ak >= Ls:
+                continue
+            lag = abs(h - k * s)
+            if lag < Lr:
+                acc += gs[ak] * gr[lag]
+        out[h] = acc
+    return out
+
+
+@nb.njit(cache=get_option("numba_cache"), nogil=True)
+def toeplitz_value(x, base, free_idx, tg_lo, tg_hi, tg_sign, dy, dX, sl, s, n_w, sigma2_fixed):
+    """``-llf / n_w`` by Durbin-Levinson on :func:`sparse_acovf` (complete series)."""
+    full = _full_params(x, base, free_idx, tg_lo, tg_hi, tg_sign)
+    w = _regress(dy, dX, full)
+    gamma = sparse_acovf(full[sl[0]: sl[1]], full[sl[2]: sl[3]], full[sl[4]: sl[5]], full[sl[6]: sl[7]], s, w.size)
+    e = np.zeros(0)
+    ssq, slog, nobs = levinson_loglike(w, gamma, e, e)
+    if nobs <= 0 or not np.isfinite(ssq) or not ssq > 0:
+        return 1e10
+    if sigma2_fixed > 0:
+        llf = -0.5 * (nobs * (np.log(2 * np.pi) + np.log(sigma2_fixed)) + slog + ssq / sigma2_fixed)
+    else:
+        llf = -0.5 * (nobs * (np.log(2 * np.pi) + np.log(ssq / nobs) + 1.0) + slog)
+    return -llf / n_w
+
+
+@nb.njit(cache=get_option("numba_cache"), nogil=True)
+def toeplitz_value_grad(x, base, free_idx, tg_lo, tg_hi, tg_sign, dy, dX, sl, s, n_w, sigma2_fixed, step):
+    f = toeplitz_value(x, base, free_idx, tg_lo, tg_hi, tg_sign, dy, dX, sl, s, n_w, sigma2_fixed)
+    g = np.empty(x.size)
+    for i in range(x.size):
+        h = step * max(1.0, abs(x[i]))
+        xp = x.copy()
+        xp[i] += h
+        xm = x.copy()
+        xm[i] -= h
+        g[i] = (toeplitz_value(xp, base, free_idx, tg_lo, tg_hi, tg_sign, dy, dX, sl, s, n_w, sigma2_fixed)
+                - toeplitz_value(xm, base, free_idx, tg_lo, tg_hi, tg_sign, dy, dX, sl, s, n_w, sigma2_fixed)) / (2.0 * h)
+    return f, g
