@@ -323,3 +323,15 @@ def test_sparse_acovf_equals_fft_and_loop(ar, ma, sar, sma, s):
     loop = ref.arma_acovf_loop({i + 1: c for i, c in enumerate(phi) if c}, {i + 1: c for i, c in enumerate(theta) if c}, 79)
     np.testing.assert_allclose(got, fft, atol=1e-11)
     np.testing.assert_allclose(got, loop, atol=1e-9)
+
+
+def test_forecast_index_inferred_when_freq_missing():
+    idx = pd.DatetimeIndex(pd.date_range("2001-01-31", periods=120, freq="ME").to_numpy())  # freq dropped
+    assert idx.freq is None
+    y = pd.Series(np.cumsum(_sim(120, seed=4)), index=idx, name="sales")
+    res = convts.ARIMA(y, order=(1, 1, 0)).fit()
+    fc = res.forecast(2)
+    assert list(fc.index) == [pd.Timestamp("2011-01-31"), pd.Timestamp("2011-02-28")]
+    assert res.resid.index[0] == idx[1] and len(res.resid) == 119
+    k = res.kernel
+    np.testing.assert_allclose(k.impulse_response(4), np.cumsum(res.params["ar.L1"] ** np.arange(4)), atol=1e-12)
