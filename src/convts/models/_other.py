@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._likelihood import FreeParams, full_llf, loglike_parts
+from ._likelihood import FreeParams, choose_path, full_llf, loglike_parts
 
 
 def fit_other(model, method: str, fixed: dict, kw: dict):
@@ -64,12 +64,13 @@ def fit_other(model, method: str, fixed: dict, kw: dict):
         raise ValueError(method)
     params[-1] = sigma2
     free = FreeParams(model, {}, transform=False)
-    parts = loglike_parts(model, params, keep=True)
+    path = choose_path(model)
+    parts = loglike_parts(model, params, keep=True, path=path)
     llf = full_llf(parts, sigma2) if parts["nobs"] > 0 else -np.inf
 
     def loglike(y):
-        return full_llf(loglike_parts(model, free.full(y[:-1])), y[-1])
+        return full_llf(loglike_parts(model, free.full(y[:-1]), path=path), y[-1])
 
     return ARIMAResults(model, params, method=method, llf=llf, nobs=max(parts["nobs"], 0), free=free,
                         converged=True, resid_w=parts.get("v", np.full(w.size, np.nan)), loglike=loglike,
-                        state=parts if parts["nobs"] > 0 else None)
+                        state=parts if parts["nobs"] > 0 else None, path=path)
