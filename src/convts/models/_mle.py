@@ -42,7 +42,7 @@ def fit_mle(model, fixed: dict, kw: dict, start_params=None, method: str = "mle"
             )
     else:
         try:
-            css_params, *_ = estimate_css(model, fixed, {"maxiter": kw.get("css_maxiter", 200)})
+            css_params, *_ = estimate_css(model, fixed, {"maxiter": kw.get("css_maxiter", 100), "gtol": 1e-5})
             y0 = css_params[free.free_idx]
             if not np.all(np.isfinite(y0)):
                 raise FloatingPointError
