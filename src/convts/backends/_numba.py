@@ -277,6 +277,20 @@ def _ar_row(u, lags, coefs, zi, out, r):
     # path (fastmath lets it vectorise); only ``coefs[0] * y[t - lags[0]]`` is on the chain.
     c0 = coefs[0]
     l0 = lags[0]
+    dense = L == p and lags[0] == 1
+    if dense:  # lags 1..p: the older terms are one contiguous window, a vectorised dot
+        crev = np.empty(p - 1)
+        crev[:] = 0.0
+        for k in range(p):
+            if lags[k] >= 2:
+                crev[p - lags[k]] = coefs[k]
+        for t in range(head, T):
+            w = yr[t - p : t - 1]
+            acc = 0.0
+            for j in range(p - 1):
+                acc += crev[j] * w[j]
+            yr[t] = (ur[t] - acc) - c0 * yr[t - l0]
+        return
     for t in range(head, T):
         acc = 0.0
         for k in range(1, p):
@@ -348,13 +362,26 @@ _uniform_edge = nb.njit(**_FLAGS)(_uniform_edge)
 _uniform_interior = nb.njit(**_FLAGS)(_uniform_interior)
 _uniform_block = nb.njit(**_FLAGS)(_uniform_block)
 _ar_row = nb.njit(**_FLAGS)(_ar_row)
-_fir_direct = nb.njit(_FIR_SIG, parallel=True, **_FLAGS)(_fir_direct)
-_fir_uniform = nb.njit(_UNI_SIG, parallel=True, **_FLAGS)(_fir_uniform)
-_ar_recursion_impl = nb.njit(_AR_SIG, parallel=True, **_FLAGS)(_ar_recursion_impl)
+
+
+class _Lazy:
+    """A parallel kernel compiled (or loaded from numba's cache) for its explicit signatures on
+    its first call, so that a process loads only the kernels it uses (start-up time)."""
+
+    def __init__(self, fn, sigs):
+        self.fn, self.sigs, self.disp = fn, sigs, None
+
+    def __call__(self, *args):
+        if self.disp is None:
+            self.disp = nb.njit(self.sigs, parallel=True, **_FLAGS)(self.fn)
+        return self.disp(*args)
+
+
+_fir_direct = _Lazy(_fir_direct, _FIR_SIG)
+_fir_uniform = _Lazy(_fir_uniform, _UNI_SIG)
+_ar_recursion_impl = _Lazy(_ar_recursion_impl, _AR_SIG)
 _lag_chunk = nb.njit(**_FLAGS)(_lag_chunk)
-_lag_dots_impl = nb.njit(
-    [nb.void(_arr(nb.float64, 1, readonly=True), nb.int64, _arr(nb.float64, 2))], parallel=True, **_FLAGS
-)(_lag_dots_impl)
+_lag_dots_impl = _Lazy(_lag_dots_impl, [nb.void(_arr(nb.float64, 1, readonly=True), nb.int64, _arr(nb.float64, 2))])
 
 
 class _threads:

@@ -1,29 +1,50 @@
 """``method="auto"``: a cost model in nanoseconds per output sample, measured on this machine.
 
-The constants come from ``python benchmarks/bench_engine.py --calibrate`` on the reference
-machine (2 vCPU Xeon with AVX-512, one thread, float64, n = 1e6..1e7); docs/engine.md
-gives the table.  They only need to be right to a factor of ~2 near the crossovers.
+The constants come from ``python benchmarks/bench_engine.py`` (the "auto calibration" table:
+every FIR method timed at n = 1e6, 1e7 and k = 3 .. 65536) on the reference machine: 2 vCPU
+AMD EPYC (Zen 4, AVX-512, 48 KiB L1d, 1 MiB L2 per core, 32 MiB L3), one thread, float64,
+a fresh output per call.  docs/engine_performance.md gives the tables.  They only need to
+be right to a factor of ~2 near the crossovers:
+
+========  ==============  ===========  ================
+k         direct (numba)  overlap_add  fft (one FFT)
+========  ==============  ===========  ================
+3         0.4 - 1.4       14 - 15      60 - 70
+16        0.9 - 2.3       14 - 16      70 - 90
+64        2.8 - 3.5       11 - 20      75 - 90
+256       10 - 15         14 - 25      57 - 115
+4096      170 - 480       23 - 42      90 - 115
+65536     -               27 - 58      115 - 125
+========  ==============  ===========  ================
+
+so direct wins up to k ~ 300 and overlap-add (blocks of ~8 k) above; one FFT of the whole
+series only when the series is not much longer than the kernel.
 """
 
 from __future__ import annotations
 
 import math
 
-# direct FIR (numba): per output sample, fixed + per stored tap
-DIRECT_FIXED = 1.5
-DIRECT_PER_TAP = 0.14
+# direct FIR (numba, four-tap groups, vectorised): per output sample, fixed + per stored tap
+DIRECT_FIXED = 0.8
+DIRECT_PER_TAP = 0.042
 # direct FIR (numpy reference, one vectorised slice per tap)
 NUMPY_DIRECT_FIXED = 1.0
 NUMPY_DIRECT_PER_TAP = 0.9
 # uniform taps (moving sum) in numba: independent of the window
-UNIFORM = 2.5
+UNIFORM = 1.0
 # one FFT convolution of length N (three real FFTs): per output sample, times log2(N)
-FFT_PER_LOG2 = 4.8
-# overlap-add with block ~ 4 x kernel span: per output sample, times log2(4 m), plus a floor
-OA_PER_LOG2 = 4.3
-OA_FIXED = 8.0
+FFT_PER_LOG2 = 3.5
+# overlap-add with FFT length N ~ 8 m (backends._numba.oa_block_len): per output sample,
+# OA_PER_LOG2 * N / (N - m + 1) * log2(N) + OA_FIXED
+OA_PER_LOG2 = 1.1
+OA_FIXED = 3.0
 # acf: blocked dot products (numba) beat one FFT of 2n up to this many lags
 ACF_DOT_MAX_LAGS = 400
+
+
+def _oa_block_len(m: int) -> int:
+    return min(max(8 * m, 4096), max(2**18, 2 * m))
 
 
 def fir_costs(n_taps: int, span: int, T: int, uniform: bool, backend: str) -> dict[str, float]:
@@ -34,8 +55,9 @@ def fir_costs(n_taps: int, span: int, T: int, uniform: bool, backend: str) -> di
         direct = NUMPY_DIRECT_FIXED + NUMPY_DIRECT_PER_TAP * n_taps
     n = T + span - 1
     fft = FFT_PER_LOG2 * math.log2(max(n, 2)) * n / T
-    oa = OA_FIXED + OA_PER_LOG2 * math.log2(max(4 * span, 2))
-    if span * 4 > T:  # overlap-add degenerates into a single FFT
+    N = _oa_block_len(span)
+    oa = OA_PER_LOG2 * N / (N - span + 1) * math.log2(N) + OA_FIXED
+    if N >= n:  # a single block: overlap-add degenerates into one FFT
         oa = fft * 1.1
     return {"direct": direct, "fft": fft, "overlap_add": oa}
 
