@@ -326,3 +326,14 @@ def test_cupy_path_under_numpy(monkeypatch):
                                atol=0.05)
     with pytest.raises(ValueError, match="cupy"):
         convts.fit_many(Y, (1, 0, 1), method="mle", backend="cupy")
+
+
+def test_cupy_whittle_under_numpy(monkeypatch):
+    monkeypatch.setattr(_fit_many, "_cupy_module", lambda: np)
+    Y = _panel(6, 400, ar=(0.5,), ma=(0.4,), mean=2.0, seed=15)
+    res = convts.fit_many(Y, (1, 0, 1), method="whittle", backend="cupy")
+    cpu = convts.fit_many(Y, (1, 0, 1), method="whittle")
+    assert res.ok.all()
+    np.testing.assert_allclose(res.params.to_numpy(), cpu.params.to_numpy(), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(res.table["llf"], cpu.table["llf"], rtol=1e-6)
+    assert (res.table["nobs"] == cpu.table["nobs"]).all()

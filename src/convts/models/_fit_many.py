@@ -10,8 +10,9 @@ Paths (``method`` is the algorithm, ``backend`` the executor):
   ``fixed=...``, trend ``'ct'``), or ``backend="numpy"``: each series through
   ``ARIMA(y, ...).fit(method=...)`` in Python, one after the other.
 - ``backend="cupy"``: ``method='css'`` through the batched Levenberg-Marquardt of
-  :mod:`convts.backends._xp_arima` on the GPU (non-seasonal, complete series; with a constant
-  the series are demeaned by their sample mean first, see :func:`fit_many`).
+  :mod:`convts.backends._xp_arima`, ``method='whittle'`` through the batched BFGS of
+  :mod:`._batch_xp`, on the GPU (non-seasonal, complete series; with a constant the series are
+  demeaned by their sample mean first, see :func:`fit_many`).
 
 Series of different lengths: leading and trailing NaN are trimmed, so each series is fitted
 exactly as ``ARIMA(y_trimmed, ...)``; interior NaN are missing values (the Kalman filter skips
@@ -271,15 +272,18 @@ def _rebuild(model, params, method, converged, tol):
 
         return ARIMAResults(model, params, method="css", llf=llf, nobs=nu, free=free, converged=converged,
                             resid_w=css_residuals_engine(model, params), loglike=loglike)
+    from ._likelihood import choose_path
+
+    path = choose_path(model)  # the single-series fit's choice (Kalman filter, or Toeplitz for long periods)
     free = FreeParams(model, {}, transform=True)
-    parts = loglike_parts(model, params, tol, keep=True)
+    parts = loglike_parts(model, params, tol, keep=True, path=path)
     llf = full_llf(parts, params[-1])
 
     def loglike(y):
-        return full_llf(loglike_parts(model, free.full(y[: free.free_idx.size]), tol), y[-1])
+        return full_llf(loglike_parts(model, free.full(y[: free.free_idx.size]), tol, path=path), y[-1])
 
     return ARIMAResults(model, params, method=method, llf=llf, nobs=parts["nobs"], free=free, converged=converged,
-                        resid_w=parts["v"], loglike=loglike, state=parts, tol=tol)
+                        resid_w=parts["v"], loglike=loglike, state=parts, tol=tol, path=path)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -365,6 +369,11 @@ def _numba_covers(model, method, fixed):
     """The constant ``cx`` of the differenced trend column when the numba path covers the model, else None."""
     if method not in _NUMBA_METHODS or fixed:
         return None
+    return _trend_constant(model)
+
+
+def _trend_constant(model):
+    """``cx`` when the differenced trend is one constant column (0.0 without trend), else None."""
     if model.k_exog == 0:
         return 0.0
     if model.k_exog > 1:
@@ -455,8 +464,11 @@ def _cupy_module():
 
 
 def _run_xp(DY, starts, stops, rows, model, method, xp):
-    """Batched CSS on ``xp``: groups of equal-length complete series, Levenberg-Marquardt together."""
-    from ..backends._xp_arima import css_fit_batch
+    """Batched fits on ``xp`` of groups of equal-length complete series: CSS by Levenberg-Marquardt,
+    Whittle by BFGS, every series of a group stepping together."""
+    from ..backends._xp_arima import css_fit_batch, periodogram_batch
+    from . import _batch_numba as bn
+    from ._batch_xp import whittle_fit_batch
 
     p = model.order[0]
     q = model.order[2]
@@ -481,19 +493,35 @@ def _run_xp(DY, starts, stops, rows, model, method, xp):
         grp = good[lengths[good] == L]
         W = np.stack([DY[i, starts[i]: stops[i]] for i in grp])
         mu = W.mean(axis=1) if const else np.zeros(grp.size)
-        theta, sigma2, ok = css_fit_batch(xp.asarray(W - mu[:, None]), p, q, xp)
-        theta = np.asarray(theta.get() if hasattr(theta, "get") else theta)
-        sigma2 = np.asarray(sigma2.get() if hasattr(sigma2, "get") else sigma2)
-        ok = np.asarray(ok.get() if hasattr(ok, "get") else ok)
+        if method == "css":
+            theta, sigma2, ok = css_fit_batch(xp.asarray(W - mu[:, None]), p, q, xp)
+        else:
+            pgram, freqs = periodogram_batch(xp.asarray(W), xp)
+            theta, sigma2, ok = whittle_fit_batch(pgram, freqs, p, q, xp)
+        theta, sigma2, ok = (np.asarray(a.get() if hasattr(a, "get") else a) for a in (theta, sigma2, ok))
         nu = L - p
         for j, i in enumerate(grp):
             row = np.r_[mu[j] / model._dX[0, 0] if const else np.zeros(0), theta[j], sigma2[j]]
             out_p[i] = row
-            llf[i] = -0.5 * nu * (math.log(2 * math.pi) + math.log(sigma2[j]) + 1.0)
-            nobs[i] = nu
             conv[i] = bool(ok[j])
-            if not ok[j]:
-                status[int(i)] = "did not converge (batched Levenberg-Marquardt); try backend='numba'"
+            if method == "css":
+                llf[i] = -0.5 * nu * (math.log(2 * math.pi) + math.log(sigma2[j]) + 1.0)
+                nobs[i] = nu
+            else:  # as the single-series estimator: the exact likelihood at the Whittle estimates
+                ar, ma = theta[j, :p].copy(), theta[j, p:].copy()
+                if not (bn._is_stationary(ar, 0.0) and bn._is_stationary(-ma, 0.0)):
+                    out_p[i] = np.nan
+                    conv[i] = False
+                    status[int(i)] = ("the Whittle estimate is not stationary/invertible; use backend='numba' "
+                                      "(the CPU estimator enforces the region)")
+                    continue
+                e = np.zeros(0)
+                ssq, slog, n_ = bn._loglike(W[j] - mu[j], ar, e, ma, e, 1, 1e-10)
+                nobs[i] = n_
+                s2 = sigma2[j]
+                llf[i] = -0.5 * (n_ * (math.log(2 * math.pi) + math.log(s2)) + slog + ssq / s2)
+            if not conv[i] and int(i) not in status:
+                status[int(i)] = f"did not converge (batched {method} fit on {xp.__name__}); try backend='numba'"
     return out_p, llf, nobs, conv, status
 
 
@@ -519,10 +547,12 @@ def fit_many(data, order, seasonal_order=None, trend=None, method="css-mle", bac
         ``'auto'``/``'numba'``: compiled per-series fits on a thread pool for 'css-mle', 'mle'
         and 'css' (other methods, ``fixed``, or a trend that is not a constant after
         differencing fall back to the per-series Python path).  ``'numpy'``: every series
-        through ``ARIMA(...).fit()`` in Python.  ``'cupy'``: ``method='css'`` for non-seasonal
-        models by a batched Levenberg-Marquardt on the GPU; complete series only, and with a
-        constant the series are demeaned by their sample mean (``const`` = the mean, not the
-        joint CSS estimate of the CPU path).
+        through ``ARIMA(...).fit()`` in Python.  ``'cupy'``: ``method='css'`` (batched
+        Levenberg-Marquardt) or ``'whittle'`` (batched BFGS) for non-seasonal models on the GPU;
+        complete series only; with a constant the series are demeaned by their sample mean
+        (for 'css', ``const`` = the mean, not the joint CSS estimate of the CPU path; 'whittle'
+        on the CPU also uses the mean).  Not verified on a GPU yet (tested with NumPy as the
+        array module).
     n_jobs : int, optional
         Threads (default: every core).
     id_col, time_col, value_col : str, optional
@@ -592,11 +622,11 @@ def fit_many(data, order, seasonal_order=None, trend=None, method="css-mle", bac
     try:
         cx = _numba_covers(model, method, fixed)
         if backend == "cupy":
-            if method != "css" or P or Q or fixed or model.k_exog > 1:
-                raise ValueError(f"backend='cupy' fits method='css' for non-seasonal models with trend 'n' or a "
+            if method not in ("css", "whittle") or P or Q or fixed or model.k_exog > 1:
+                raise ValueError(f"backend='cupy' fits method='css' or 'whittle' for non-seasonal models with trend 'n' or a "
                                  f"constant, without fixed parameters; got method={method!r}, "
                                  f"seasonal_order={seasonal_order}: use backend='numba'")
-            if model.k_exog == 1 and cx is None:
+            if _trend_constant(model) is None:
                 raise ValueError(f"backend='cupy' supports trend 'n' or a constant; got trend={trend!r}")
             xp = _cupy_module()
             out = _run_xp(DY, starts, stops, rows, model, method, xp)
