@@ -74,7 +74,6 @@ def main(quick: bool = False) -> None:
     t_s, r_s = _median_time(lambda: SMARIMA(air, order=order, seasonal_order=sorder).fit(), reps)
     add(case, "statsmodels ARIMA().fit()", t_s, f"ma.L1={r_s.params['ma.L1']:.4f}")
     try:
-        import pandas as pd
         from statsforecast.models import ARIMA as SFARIMA
 
         yv = air.to_numpy()

@@ -48,8 +48,7 @@ def fit_mle(model, fixed: dict, kw: dict, start_params=None, method: str = "mle"
                 raise FloatingPointError
         except (FloatingPointError, np.linalg.LinAlgError, ValueError):
             y0 = np.zeros(free.free_idx.size)
-        for g, pos in free.tgroups:
-            v = y0[pos]
+        for _g, pos in free.tgroups:  # a CSS start outside the region: that polynomial starts at zero
             if free.admissible(_only(y0, pos), margin=1e-3):
                 y0[pos] = 0.0
     x0 = free.unconstrain(y0)

@@ -7,7 +7,6 @@ from functools import cached_property
 
 import numpy as np
 
-from ._kalman import kalman_arma, stationary_cov
 from ._likelihood import approx_hessian, loglike_parts
 from ._spec import ConvergenceWarning
 
