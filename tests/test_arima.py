@@ -280,6 +280,21 @@ def test_other_methods_dispatch():
         convts.ARIMA(y, order=(1, 0, 1)).fit(method="burg")
 
 
+@pytest.mark.parametrize("method, order", [("yule_walker", (2, 0, 0)), ("burg", (2, 0, 0)), ("hannan_rissanen", (1, 0, 1))])
+def test_other_methods_equal_statsmodels_arima(method, order):
+    """Without a constant, ARIMA(...).fit(method=...) equals statsmodels' ARIMA on the same series.
+
+    (With trend='c' convts uses the sample mean (API conventions) where statsmodels uses a GLS
+    mean, so only the zero-mean case is compared number for number.)
+    """
+    sm_arima = pytest.importorskip("statsmodels.tsa.arima.model")
+    y = convts.datasets.load("lake_huron").to_numpy()
+    y = y - y.mean()
+    ours = convts.ARIMA(y, order=order, trend="n").fit(method=method)
+    theirs = sm_arima.ARIMA(y, order=order, trend="n").fit(method=method)
+    np.testing.assert_allclose(np.asarray(ours.params), np.asarray(theirs.params), rtol=1e-8, atol=1e-10)
+
+
 # ----------------------------------------------------------------------------- long seasonal periods
 @pytest.mark.parametrize("order, seasonal", [((1, 1, 1), (1, 0, 1, 12)), ((2, 0, 0), (0, 0, 1, 7))])
 def test_toeplitz_path_equals_kalman(order, seasonal):

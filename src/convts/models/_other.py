@@ -37,6 +37,8 @@ def fit_other(model, method: str, fixed: dict, kw: dict):
         if method == "yule_walker":
             from ._yule_walker import fit_yule_walker
 
+            # statsmodels' ARIMA(method="yule_walker") uses the biased (divisor n) autocovariances
+            kw = {"method": "mle", **kw}
             ar, sigma2 = fit_yule_walker(w - mean, p, demean=False, **kw)
         else:
             from ._burg import fit_burg
