@@ -4,7 +4,8 @@ Paths (``method`` is the algorithm, ``backend`` the executor):
 
 - ``backend="auto"`` / ``"numba"`` with ``method`` in ``'css-mle'``, ``'mle'``, ``'css'`` and at most
   one trend term that is constant after differencing (``'n'``; ``'c'`` with ``d + D == 0``; ``'t'``
-  with ``d + D == 1``), no ``fixed``: the whole fit of each series (CSS, then exact ML) runs in
+  with ``d + D == 1``), no ``fixed``, a state dimension ``max(p + P s, q + Q s + 1) < 40``
+  (longer seasonal periods take the Python path, whose likelihood switches to Durbin-Levinson): the whole fit of each series (CSS, then exact ML) runs in
   compiled code (:mod:`._batch_numba`), blocks of series on a pool of threads (``nogil``).
 - Any other method or model (``whittle``, ``yule_walker``, ``burg``, ``hannan_rissanen``,
   ``fixed=...``, trend ``'ct'``), or ``backend="numpy"``: each series through
@@ -369,6 +370,9 @@ def _numba_covers(model, method, fixed):
     """The constant ``cx`` of the differenced trend column when the numba path covers the model, else None."""
     if method not in _NUMBA_METHODS or fixed:
         return None
+    p, d, q, P, D, Q, s = model.order_tuple
+    if max(p + P * s, q + Q * s + 1) >= 40:
+        return None  # long seasonal periods: the single-series fit's Toeplitz likelihood (Python path)
     return _trend_constant(model)
 
 
