@@ -337,3 +337,12 @@ def test_cupy_whittle_under_numpy(monkeypatch):
     np.testing.assert_allclose(res.params.to_numpy(), cpu.params.to_numpy(), rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(res.table["llf"], cpu.table["llf"], rtol=1e-6)
     assert (res.table["nobs"] == cpu.table["nobs"]).all()
+
+
+def test_long_seasonal_period_takes_the_single_series_path():
+    Y = _panel(2, 160, ar=(0.4,), ma=(), seed=16)
+    res = convts.fit_many(Y, (1, 0, 0), (1, 0, 0, 52))
+    for i in range(2):
+        single = _single(Y[i], (1, 0, 0), (1, 0, 0, 52))
+        np.testing.assert_array_equal(res.params.loc[i].to_numpy(), single.params.to_numpy())
+    assert res.result(0) is res.result(0)

@@ -579,7 +579,10 @@ def fit_many(data, order, seasonal_order=None, trend=None, method="css-mle", bac
     Each series gets the same estimates as ``convts.ARIMA(y, order, seasonal_order,
     trend).fit(method=method)`` on the trimmed series.  The compiled path runs the same steps
     with a BFGS optimiser in numba instead of scipy's L-BFGS-B, on the same objective and
-    tolerances: estimates agree to ~1e-6, the log-likelihood to ~1e-10 relative.  A series that
+    tolerances: estimates agree to ~1e-6, the log-likelihood to ~1e-10 relative.  Where the
+    likelihood has several local optima (over-parameterised models such as ARMA(2, 2) on white
+    noise, a random walk fitted with ``d = 0``) the two optimisers, started from slightly
+    different CSS values, can end at different optima or at different points of the boundary.  A series that
     cannot be fitted (all NaN, constant, inf, too short, optimiser failure) gets NaN estimates
     and a ``status`` saying why; it never stops the batch.  A bad ``order`` or ``data`` raises.
 
