@@ -36,6 +36,22 @@ def median_time(fn, repeat: int = 5, warmup: int = 1, min_repeat_time: float = 0
     return float(np.median(times))
 
 
+def median_times(fns: dict, repeat: int = 5) -> dict:
+    """Median wall time (s) of each callable in ``fns``, timed round-robin (one call of each per
+    round, after one warm-up call of each) so that load from other processes on a shared
+    machine hits every contender alike.  ``None`` entries stay ``None``."""
+    live = {k: f for k, f in fns.items() if f is not None}
+    for f in live.values():
+        f()
+    times = {k: [] for k in live}
+    for _ in range(repeat):
+        for k, f in live.items():
+            t0 = time.perf_counter()
+            f()
+            times[k].append(time.perf_counter() - t0)
+    return {k: (float(np.median(times[k])) if k in times else None) for k in fns}
+
+
 def best_of(timings: dict[str, float | None]) -> tuple[str, float]:
     """(name, seconds) of the fastest entry, ignoring None."""
     items = [(k, v) for k, v in timings.items() if v is not None]

@@ -21,7 +21,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 
 import numpy as np  # noqa: E402
 
-from _common import best_of, fmt_time, median_time, print_table, subprocess_time  # noqa: E402
+from _common import best_of, fmt_time, median_time, median_times, print_table, subprocess_time  # noqa: E402
 
 ROWS: list[list] = []
 
@@ -48,21 +48,21 @@ def bench_fir(ns, ks, calib):
         rep = 5 if n <= 10**6 else 3
         for k in ks:
             b = rng.standard_normal(k)
-            peers = {}
-            if k * n <= 10**10:  # np.convolve at k=4096, n=1e7 takes seconds and is never best there
-                peers["np.convolve"] = median_time(lambda: np.convolve(x, b), rep)
-            if k * n <= 10**10 or k >= 1024:
-                peers["scipy auto"] = median_time(lambda: ss.convolve(x, b, method="auto"), rep)
-            peers["fftconvolve"] = median_time(lambda: ss.fftconvolve(x, b), rep)
-            peers["oaconvolve"] = median_time(lambda: ss.oaconvolve(x, b), rep)
-            mine = {}
+            fns = {
+                # np.convolve / direct scipy at k * n > 1e10 take seconds and are never best there
+                "np.convolve": (lambda: np.convolve(x, b)) if k * n <= 10**10 else None,
+                "scipy auto": (lambda: ss.convolve(x, b, method="auto")) if (k * n <= 10**10 or k >= 1024) else None,
+                "fftconvolve": lambda: ss.fftconvolve(x, b),
+                "oaconvolve": lambda: ss.oaconvolve(x, b),
+                "auto": lambda: convts.convolve(x, b, mode="full"),
+            }
             for m in ("direct", "fft", "overlap_add"):
-                if m == "direct" and k * n > 5 * 10**10:
-                    mine[m] = None
-                    continue
-                mine[m] = median_time(lambda: convts.convolve(x, b, mode="full", method=m), rep)
+                fns[m] = (lambda m=m: convts.convolve(x, b, mode="full", method=m)) if (m != "direct" or k * n <= 5 * 10**10) else None
+            t = median_times(fns, rep)
+            peers = {p: t[p] for p in ("np.convolve", "scipy auto", "fftconvolve", "oaconvolve") if t[p] is not None}
+            mine = {m: t[m] for m in ("direct", "fft", "overlap_add")}
+            t_auto = t["auto"]
             pick = _choose.choose_fir_method(k, k, n, False, "numba", False)
-            t_auto = median_time(lambda: convts.convolve(x, b, mode="full"), rep)
             best_m, t_best = best_of(mine)
             calib.append([f"n={n:.0e} k={k}", pick, fmt_time(t_auto), best_m, fmt_time(t_best),
                           *(fmt_time(mine[m]) for m in ("direct", "fft", "overlap_add")),
@@ -84,17 +84,22 @@ def bench_uniform(n, batch):
     rng = np.random.default_rng(1)
     x = rng.standard_normal(n)
     s = pd.Series(x)
-    peers = {"bottleneck": median_time(lambda: bn.move_mean(x, 16), 7),
-             "pandas rolling": median_time(lambda: s.rolling(16).mean(), 5)}
-    t = median_time(lambda: convts.convolve(x, k), 7)
+    t = median_times({"bottleneck": lambda: bn.move_mean(x, 16), "pandas rolling": lambda: s.rolling(16).mean(),
+                      "convts": lambda: convts.convolve(x, k)}, 9)
+    peers = {p: t[p] for p in ("bottleneck", "pandas rolling")}
+    t = t["convts"]
     row(f"moving mean n={n:.0e} k=16", "direct (uniform)", t, peers, 1.0, against="bottleneck")
     X = rng.standard_normal(batch)
-    peers = {"bottleneck": median_time(lambda: bn.move_mean(X, 16, axis=-1), 5),
-             "pandas rolling": median_time(lambda: pd.DataFrame(X.T).rolling(16).mean(), 3)}
-    t1 = median_time(lambda: convts.convolve(X, k), 5)
+    def two_cores():
+        with convts.set_options(numba_parallel=True):
+            return convts.convolve(X, k)
+
+    t = median_times({"bottleneck": lambda: bn.move_mean(X, 16, axis=-1),
+                      "pandas rolling": lambda: pd.DataFrame(X.T).rolling(16).mean(),
+                      "convts": lambda: convts.convolve(X, k), "convts2": two_cores}, 7)
+    peers = {p: t[p] for p in ("bottleneck", "pandas rolling")}
+    t1, t2 = t["convts"], t["convts2"]
     row(f"moving mean batch {batch[0]}x{batch[1]} k=16, 1 core", "direct (uniform)", t1, peers, 1.0, against="bottleneck")
-    with convts.set_options(numba_parallel=True):
-        t2 = median_time(lambda: convts.convolve(X, k), 5)
     row(f"moving mean batch {batch[0]}x{batch[1]} k=16, 2 cores", "direct (uniform)", t2, peers, 0.7, against="bottleneck")
 
 
@@ -113,8 +118,9 @@ def bench_ar(n, ps):
         ref = ss.lfilter(k.b, k.a, x)
         err = np.abs(y - ref).max() / np.abs(ref).max()
         assert err < 1e-12, (p, err)
-        peers = {"scipy lfilter": median_time(lambda: ss.lfilter(k.b, k.a, x), 5)}
-        t = median_time(lambda: convts.convolve(x, k), 5)
+        t = median_times({"scipy lfilter": lambda: ss.lfilter(k.b, k.a, x), "convts": lambda: convts.convolve(x, k)}, 7)
+        peers = {"scipy lfilter": t["scipy lfilter"]}
+        t = t["convts"]
         row(f"AR({p}) n={n:.0e} (rel err {err:.0e})", "recursive", t, peers, 0.8)
 
 
@@ -126,8 +132,9 @@ def bench_acf(n, nlags):
     x = np.random.default_rng(3).standard_normal(n).cumsum()
     err = np.abs(convts.acf(x, nlags) - acf(x, nlags=nlags, fft=True)).max()
     assert err < 1e-10, err
-    peers = {"statsmodels acf(fft)": median_time(lambda: acf(x, nlags=nlags, fft=True), 5)}
-    t = median_time(lambda: convts.acf(x, nlags), 7)
+    t = median_times({"statsmodels acf(fft)": lambda: acf(x, nlags=nlags, fft=True), "convts": lambda: convts.acf(x, nlags)}, 7)
+    peers = {"statsmodels acf(fft)": t["statsmodels acf(fft)"]}
+    t = t["convts"]
     row(f"acf n={n:.0e} {nlags} lags (max diff {err:.0e})", "lag dots", t, peers, 1 / 15)
 
 
@@ -154,8 +161,8 @@ def bench_fft_executors(sizes):
         xb = rng.standard_normal((n_blk, N // 2))
         fb = sfft.rfft(rng.standard_normal(N // 2), N)
         blocks_nb(xb, fb, N)
-        t_nb = median_time(lambda: blocks_nb(xb, fb, N), 5)
-        t_sp = median_time(lambda: blocks_sp(xb, fb, N), 5)
+        t = median_times({"nb": lambda: blocks_nb(xb, fb, N), "sp": lambda: blocks_sp(xb, fb, N)}, 7)
+        t_nb, t_sp = t["nb"], t["sp"]
         out.append([f"N={N} x {n_blk} blocks", fmt_time(t_sp), fmt_time(t_nb), f"{t_nb / t_sp:.2f}"])
     return out
 

@@ -278,6 +278,27 @@ def _ar_row(u, lags, coefs, zi, out, r):
     c0 = coefs[0]
     l0 = lags[0]
     dense = L == p and lags[0] == 1
+    if dense and p <= 8 and head < T:
+        # lags 1..p, p <= 8: the last eight outputs live in registers (zero coefficients pad
+        # p up to 8), so no step waits on a store of the step before.
+        c = np.zeros(8)
+        for k in range(p):
+            c[lags[k] - 1] = coefs[k]
+        c1, c2, c3, c4, c5, c6, c7, c8 = c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]
+        y1 = yr[head - 1]
+        y2 = yr[head - 2] if head >= 2 else 0.0
+        y3 = yr[head - 3] if head >= 3 else 0.0
+        y4 = yr[head - 4] if head >= 4 else 0.0
+        y5 = yr[head - 5] if head >= 5 else 0.0
+        y6 = yr[head - 6] if head >= 6 else 0.0
+        y7 = yr[head - 7] if head >= 7 else 0.0
+        y8 = yr[head - 8] if head >= 8 else 0.0
+        for t in range(head, T):
+            acc = ((c8 * y8 + c7 * y7) + (c6 * y6 + c5 * y5)) + ((c4 * y4 + c3 * y3) + c2 * y2)
+            y0 = (ur[t] - acc) - c1 * y1
+            yr[t] = y0
+            y8, y7, y6, y5, y4, y3, y2, y1 = y7, y6, y5, y4, y3, y2, y1, y0
+        return
     if dense:  # lags 1..p: the older terms are one contiguous window, a vectorised dot
         crev = np.empty(p - 1)
         crev[:] = 0.0

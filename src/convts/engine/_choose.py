@@ -27,7 +27,7 @@ import math
 
 # direct FIR (numba, four-tap groups, vectorised): per output sample, fixed + per stored tap
 DIRECT_FIXED = 0.8
-DIRECT_PER_TAP = 0.042
+DIRECT_PER_TAP = 0.06
 # direct FIR (numpy reference, one vectorised slice per tap)
 NUMPY_DIRECT_FIXED = 1.0
 NUMPY_DIRECT_PER_TAP = 0.9
@@ -38,7 +38,7 @@ FFT_PER_LOG2 = 3.5
 # overlap-add with FFT length N ~ 8 m (backends._numba.oa_block_len): per output sample,
 # OA_PER_LOG2 * N / (N - m + 1) * log2(N) + OA_FIXED
 OA_PER_LOG2 = 1.1
-OA_FIXED = 3.0
+OA_FIXED = 2.0
 # acf: blocked dot products (numba) beat one FFT of 2n up to this many lags
 ACF_DOT_MAX_LAGS = 400
 
