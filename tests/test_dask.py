@@ -94,17 +94,35 @@ def test_long_unsorted_split_across_partitions_equals_in_memory(client):
 
 
 @needs_fit_many
-def test_series_on_different_time_grids_match_in_memory(client):
+@pytest.mark.parametrize("ids", ["int", "str"])
+def test_series_on_different_time_grids_match_in_memory(client, ids):
     """In memory a time seen in other series but missing in one is a gap of that one; same on Dask."""
-    _, long = _panel(n=60, seed=3)
+    _, long = _panel(n=30, seed=3)
     rng = np.random.default_rng(3)
     drop = (long["sid"] % 7 == 0) & (rng.random(len(long)) < 0.2) & (long["t"] > 0) & (long["t"] < T - 1)
     late = (long["sid"] % 5 == 1) & (long["t"] < 6)  # these series start later
-    long = long[~drop & ~late]
-    ddf = dd.from_pandas(long, npartitions=4, sort=False)
+    only_0 = (long["sid"] != 0) & long["t"].isin([10, 11, 30])  # observed in series 0 only: gaps elsewhere
+    long = long[~drop & ~late & ~only_0]
+    if ids == "str":  # string ids sort around the helper series a partition may add
+        long = long.assign(sid=[f"{'AZ'[i % 2]}{i:02d}" for i in long["sid"]])
+    with dask.config.set({"dataframe.convert-string": False}):
+        ddf = dd.from_pandas(long, npartitions=4, sort=False)
     want = convts.fit_many(long, ORDER, id_col="sid", time_col="t", value_col="y")
-    got = cdask.fit_many(ddf, ORDER, id_col="sid", time_col="t", value_col="y", npartitions=8).compute()
+    res = cdask.fit_many(ddf, ORDER, id_col="sid", time_col="t", value_col="y", npartitions=5)
+    got, got_fc = dask.compute(res, cdask.forecast_many(res, 2))
     _assert_tables_equal(got.sort_index(), want.table)
+    pd.testing.assert_frame_equal(_sorted_forecast(got_fc), want.forecast(2), check_exact=False, rtol=1e-10)
+
+
+@needs_fit_many
+def test_more_partitions_than_series(client):
+    _, long = _panel(n=5, seed=8)
+    ddf = dd.from_pandas(long, npartitions=2, sort=False)
+    want = convts.fit_many(long, ORDER, id_col="sid", time_col="t", value_col="y")
+    res = cdask.fit_many(ddf, ORDER, id_col="sid", time_col="t", value_col="y", npartitions=12)
+    got, got_fc = dask.compute(res, cdask.forecast_many(res, 2))  # empty partitions give empty frames
+    _assert_tables_equal(got.sort_index(), want.table)
+    pd.testing.assert_frame_equal(_sorted_forecast(got_fc), want.forecast(2), check_exact=False, rtol=1e-10)
 
 
 @needs_fit_many

@@ -51,7 +51,7 @@ class _Fits:
     """What :func:`forecast_many` needs from a :func:`fit_many` call: the per-partition fit tasks."""
 
     def __init__(self, fits, offsets, meta_fit):
-        self.fits = fits          # list of Delayed -> FitManyResult | None (empty partition)
+        self.fits = fits          # Delayed -> (FitManyResult, phantom id | None) | None (empty partition)
         self.offsets = offsets    # id offset per partition (Dask-array route) or None
         self.meta_fit = meta_fit  # an in-memory FitManyResult on a dummy series (for schemas)
 
@@ -79,21 +79,21 @@ def _in_memory():
 
 
 def _fit_part(part, fit_kw, long_cols, id_in_index, grid=None):
-    """Task body: fit every series of one partition (long frame or 2-D block); None when empty."""
+    """Task body: fit every series of one partition (long frame or 2-D block).
+
+    Returns ``(FitManyResult, phantom id or None)``, or None for an empty partition.
+    """
     if len(part) == 0:
         return None
     if long_cols is None:
-        return _in_memory()(np.asarray(part), **fit_kw)
+        return _in_memory()(np.asarray(part), **fit_kw), None
     id_col, time_col, value_col = long_cols
     if id_in_index:
         part = part.reset_index()
     phantom = None
     if grid is not None and len(grid) != part[time_col].nunique(dropna=False):
         part, phantom = _with_grid(part, grid, id_col, time_col, value_col)
-    fit = _in_memory()(part, id_col=id_col, time_col=time_col, value_col=value_col, **fit_kw)
-    if phantom is not None:
-        fit.table = fit.table.drop(index=[phantom])
-    return fit
+    return _in_memory()(part, id_col=id_col, time_col=time_col, value_col=value_col, **fit_kw), phantom
 
 
 def _with_grid(part, grid, id_col, time_col, value_col):
@@ -132,12 +132,22 @@ def _shift_ids(frame, offset, on_index):
     return frame
 
 
-def _part_table(fit, meta, offset):
-    return meta if fit is None else _shift_ids(fit.table, offset, on_index=True)
+def _part_table(fitted, meta, offset):
+    if fitted is None:
+        return meta
+    fit, phantom = fitted
+    table = fit.table if phantom is None else fit.table.drop(index=[phantom])
+    return _shift_ids(table, offset, on_index=True)
 
 
-def _part_forecast(fit, steps, alpha, meta, offset):
-    return meta if fit is None else _shift_ids(fit.forecast(steps, alpha=alpha), offset, on_index=False)
+def _part_forecast(fitted, steps, alpha, meta, offset):
+    if fitted is None:
+        return meta
+    fit, phantom = fitted
+    frame = fit.forecast(steps, alpha=alpha)
+    if phantom is not None:
+        frame = frame[frame["id"] != phantom].reset_index(drop=True)
+    return _shift_ids(frame, offset, on_index=False)
 
 
 def _dummy_series_length(order, seasonal_order) -> int:
