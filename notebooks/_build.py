@@ -394,13 +394,16 @@ NB03 = [
     print("inverse_transform recovers df:", np.allclose(zw.inverse_transform(zw.transform(df)).to_numpy(), df.to_numpy()))
     print("whitening matrix is symmetric:", np.allclose(zw.whitening_matrix_, zw.whitening_matrix_.T))
 
-    fig, ax = plt.subplots(1, 3, figsize=(11, 3.2))
-    for a, (title, frame) in zip(ax, [("raw covariance", df), ("standardized", standardized), ("ZCA", zca)]):
-        c = frame.corr() if title == "raw covariance" else frame.cov()
-        im = a.imshow(c.to_numpy(), vmin=-1, vmax=1, cmap="RdBu_r")
+    fig, ax = plt.subplots(1, 3, figsize=(12, 3.4))
+    for a, (title, frame) in zip(ax, [("raw", df), ("standardized", standardized), ("ZCA", zca)]):
+        c = frame.cov().to_numpy()
+        top = np.abs(c).max()
+        a.imshow(c, vmin=-top, vmax=top, cmap="RdBu_r")
+        for (i, j), v in np.ndenumerate(c):
+            a.text(j, i, f"{v if abs(v) > 1e-6 * top else 0.0:.3g}", ha="center", va="center", fontsize=8)
         a.set_xticks(range(4), df.columns, fontsize=8); a.set_yticks(range(4), df.columns, fontsize=8)
-        a.set_title(title if title != "raw covariance" else "raw (as correlation)")
-    fig.colorbar(im, ax=ax, shrink=0.8);
+        a.set_title(f"{title} covariance")
+    fig.tight_layout()
     """),
     md("""
     ## A known lead, hidden by autocorrelation

@@ -40,3 +40,20 @@ def test_notebooks_are_present():
     for expected in ("01_convolution_tour.ipynb", "02_forecasting_airline.ipynb",
                      "03_whitening_and_lead_lag.ipynb", "04_many_series.ipynb"):
         assert expected in names, f"notebooks/{expected} is missing; rebuild with python notebooks/_build.py"
+
+
+def test_notebooks_match_their_source():
+    """Each committed notebook has exactly the cells written in notebooks/_build.py (edit there, then rebuild)."""
+    nbformat = pytest.importorskip("nbformat")
+    pytest.importorskip("nbclient")
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("convts_notebook_build", NOTEBOOK_DIR / "_build.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    assert sorted(build.NOTEBOOKS) == [p.name for p in NOTEBOOKS], "notebooks/ and _build.py list different notebooks"
+    for name, cells in build.NOTEBOOKS.items():
+        nb = nbformat.read(NOTEBOOK_DIR / name, as_version=4)
+        committed = [(c.cell_type, c.source) for c in nb.cells]
+        source = [(c.cell_type, c.source) for c in cells]
+        assert committed == source, f"{name} differs from notebooks/_build.py: run python notebooks/_build.py {name[:2]}"
