@@ -38,14 +38,18 @@ def median_time(fn, repeat: int = 5, warmup: int = 1, min_repeat_time: float = 0
 
 def median_times(fns: dict, repeat: int = 5) -> dict:
     """Median wall time (s) of each callable in ``fns``, timed round-robin (one call of each per
-    round, after one warm-up call of each) so that load from other processes on a shared
-    machine hits every contender alike.  ``None`` entries stay ``None``."""
+    round, in a rotating order, after one warm-up call of each) so that load from other
+    processes on a shared machine hits every contender alike.  ``None`` entries stay ``None``."""
     live = {k: f for k, f in fns.items() if f is not None}
     for f in live.values():
         f()
     times = {k: [] for k in live}
-    for _ in range(repeat):
-        for k, f in live.items():
+    names = list(live)
+    for r in range(repeat):
+        # rotate the order every round: a contender timed right after one that freed a large
+        # buffer pays fresh page faults for its output
+        for k in names[r % len(names) :] + names[: r % len(names)]:
+            f = live[k]
             t0 = time.perf_counter()
             f()
             times[k].append(time.perf_counter() - t0)

@@ -45,7 +45,7 @@ def bench_fir(ns, ks, calib):
     rng = np.random.default_rng(0)
     for n in ns:
         x = rng.standard_normal(n)
-        rep = 5 if n <= 10**6 else 3
+        rep = 7 if n <= 10**6 else 5
         for k in ks:
             b = rng.standard_normal(k)
             fns = {

@@ -3,21 +3,26 @@
 The numba flags ``numba_cache`` and ``numba_fastmath`` are read from ``convts._config`` when
 this module is first imported (the first numba call); ``numba_parallel`` is read at every call.
 
-Same functions and signatures as the NumPy reference (see ``convts.backends``).  The FFT
-methods reuse the reference's scipy.fft code: measured faster than FFTs inside numba
-kernels (rocket-fft) on this machine, see docs/engine.md.  Kernels are compiled with explicit
-float64 and float32 signatures, ``cache=True`` and the flags in ``convts._config``; the
-output is always allocated by the caller (allocating inside njit measured ~2x slower).
+Same functions and signatures as the NumPy reference (see ``convts.backends``), plus
+``lag_dots`` (the ACF's lag products).  ``fft_full`` reuses the reference's scipy.fft code;
+``oa_full`` is an overlap-add with blocks of ~8x the kernel, all blocks of all rows in one
+batched scipy.fft call.  FFTs inside numba kernels (rocket-fft) were measured against
+scipy.fft on the same block transforms: 0.6x the time at N = 4096, 1.25-1.3x at N = 32768 and
+262144, even at 2**21 (docs/engine_performance.md), and a rocket-fft kernel adds compile and
+cache-load time at start-up, so scipy.fft stays.  Kernels are compiled with explicit float64
+and float32 signatures (read-only inputs), ``cache=True`` and the flags in ``convts._config``,
+each on its first call (``_Lazy``); the output is always allocated by the caller (allocating
+inside njit measured ~2x slower).  Never call ``numba.get_num_threads`` inside a parallel
+kernel: it makes the kernel uncacheable.
 """
 
 from __future__ import annotations
 
 import numba as nb
 import numpy as np
-
-from .._config import get_option
 from scipy import fft as sfft
 
+from .._config import get_option
 from ._numpy import fft_full  # noqa: F401  (same FFT path as the reference)
 
 AVAILABLE = True

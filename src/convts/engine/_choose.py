@@ -9,16 +9,17 @@ be right to a factor of ~2 near the crossovers:
 ========  ==============  ===========  ================
 k         direct (numba)  overlap_add  fft (one FFT)
 ========  ==============  ===========  ================
-3         0.4 - 1.4       14 - 15      60 - 70
-16        0.9 - 2.3       14 - 16      70 - 90
-64        2.8 - 3.5       11 - 20      75 - 90
-256       10 - 15         14 - 25      57 - 115
-4096      170 - 480       23 - 42      90 - 115
-65536     -               27 - 58      115 - 125
+3         1.0 - 1.5       8.4 - 8.5    33 - 51
+16        1.7 - 2.7       8.2 - 8.8    32 - 53
+64        4.2 - 6.2       8.7 - 9.1    33 - 53
+256       16 - 17         9.3 - 9.4    29 - 55
+4096      221 - 222       11 - 13      35 - 63
+65536     -               15 - 21      35 - 51
 ========  ==============  ===========  ================
 
-so direct wins up to k ~ 300 and overlap-add (blocks of ~8 k) above; one FFT of the whole
-series only when the series is not much longer than the kernel.
+(ns per input sample, n = 1e6 and 1e7, mode="full", a fresh output per call, round-robin
+medians on a shared machine), so direct wins up to k ~ 135 and overlap-add (blocks of ~8 k)
+above; one FFT of the whole series only when the series is not much longer than the kernel.
 """
 
 from __future__ import annotations
@@ -34,11 +35,11 @@ NUMPY_DIRECT_PER_TAP = 0.9
 # uniform taps (moving sum) in numba: independent of the window
 UNIFORM = 1.0
 # one FFT convolution of length N (three real FFTs): per output sample, times log2(N)
-FFT_PER_LOG2 = 3.5
+FFT_PER_LOG2 = 2.0
 # overlap-add with FFT length N ~ 8 m (backends._numba.oa_block_len): per output sample,
 # OA_PER_LOG2 * N / (N - m + 1) * log2(N) + OA_FIXED
-OA_PER_LOG2 = 1.1
-OA_FIXED = 2.0
+OA_PER_LOG2 = 0.6
+OA_FIXED = 1.5
 # acf: blocked dot products (numba) beat one FFT of 2n up to this many lags
 ACF_DOT_MAX_LAGS = 400
 
