@@ -4,7 +4,7 @@ The numba flags ``numba_cache`` and ``numba_fastmath`` are read from ``convts._c
 this module is first imported (the first numba call); ``numba_parallel`` is read at every call.
 
 Same functions and signatures as the NumPy reference (see ``convts.backends``), plus
-``lag_dots`` (the ACF's lag products).  ``fft_full`` reuses the reference's scipy.fft code;
+``lag_dots`` (the ACF's lag products).  ``fft_full`` is the reference's scipy.fft code;
 ``oa_full`` is an overlap-add with blocks of ~8x the kernel, all blocks of all rows in one
 batched scipy.fft call.  FFTs inside numba kernels (rocket-fft) were measured against
 scipy.fft on the same block transforms: 0.6x the time at N = 4096, 1.25-1.3x at N = 32768 and
@@ -23,7 +23,6 @@ import numpy as np
 from scipy import fft as sfft
 
 from .._config import get_option
-from ._numpy import fft_full  # noqa: F401  (same FFT path as the reference)
 
 AVAILABLE = True
 
@@ -461,6 +460,17 @@ def lag_dots(x, nlags):
     with _threads():
         _lag_dots_impl(x, np.int64(nlags), part)
     return part.sum(axis=0)
+
+
+def fft_full(x, b):
+    """Full linear convolution of each row with ``b`` by one FFT (as the reference; defined here
+    so that this module does not import scipy.signal, ~0.4 s at start-up)."""
+    n = x.shape[1] + b.size - 1
+    nfft = sfft.next_fast_len(n, real=True)
+    workers = get_option("fft_workers")
+    fx = sfft.rfft(x, nfft, axis=-1, workers=workers)
+    fb = sfft.rfft(b.astype(x.dtype, copy=False), nfft)
+    return sfft.irfft(fx * fb, nfft, axis=-1, workers=workers)[:, :n].astype(x.dtype, copy=False)
 
 
 def oa_block_len(m: int) -> int:
