@@ -17,7 +17,7 @@ def threads(request):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("n_taps", [1, 3, 4, 5, 16, 67])
+@pytest.mark.parametrize("n_taps", [1, 3, 4, 5, 13, 16, 67])
 def test_fir_direct_matches_reference(threads, dtype, n_taps):
     rng = np.random.default_rng(n_taps)
     x = rng.standard_normal((3, 2 * nbk._BLOCK + 37)).astype(dtype)
