@@ -648,3 +648,5 @@ def test_omit_with_state():
 def test_bad_min_weight(mw):
     with pytest.raises(ValueError, match="min_weight"):
         convts.convolve(np.array([1.0, np.nan, 2.0]), [0.5, 0.5], nan_policy="omit", min_weight=mw)
+    with pytest.raises(ValueError, match="min_weight"):  # checked even when the data has no NaN
+        convts.convolve(np.array([1.0, 3.0, 2.0]), [0.5, 0.5], nan_policy="omit", min_weight=mw)

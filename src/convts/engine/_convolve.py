@@ -380,6 +380,8 @@ def convolve(x, kernel, *, mode="causal", method="auto", backend="auto", axis=-1
     if method not in METHODS:
         raise ValueError(f"method={method!r}: use one of {METHODS}")
     check_nan_policy(nan_policy)
+    if min_weight is not None and not 0 < float(min_weight) <= 1:
+        raise ValueError(f"min_weight={min_weight}: min_weight must be in (0, 1]")
     be_name = _resolve_backend(backend, x)
     be = get_backend(be_name)
     arr = as_float_array(x, "x", ndim=None)
@@ -438,8 +440,6 @@ def _omit(x2, k: Kernel, mode, method, be, min_weight):
     den, _ = _apply(m, absk, mode, "auto", be, None, False, False)
     share = den / total
     floor = 1e-9 if min_weight is None else max(float(min_weight) - 1e-12, 1e-9)
-    if min_weight is not None and not 0 < float(min_weight) <= 1:
-        raise ValueError(f"min_weight={min_weight}: min_weight must be in (0, 1]")
     with np.errstate(divide="ignore", invalid="ignore"):
         y = num / share
     y[share < floor] = np.nan
