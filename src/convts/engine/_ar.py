@@ -30,6 +30,15 @@ def _clean_1d(x, order):
     return arr, order
 
 
+def _yw_autocovariances(arr, order: int, method: str, demean: bool = True) -> np.ndarray:
+    """Autocovariances at lags ``0..order`` with divisor ``n - k`` ('adjusted') or ``n`` ('mle')."""
+    if demean:
+        arr = arr - arr.mean()
+    n = arr.size
+    r = np.array([arr[: n - k] @ arr[k:] for k in range(order + 1)])
+    return r / (n - np.arange(order + 1) if method == "adjusted" else n)
+
+
 def yule_walker(x, order: int, method: str = "adjusted", demean: bool = True) -> ARFit:
     """Yule-Walker AR fit, equal to ``statsmodels.regression.linear_model.yule_walker``.
 
@@ -52,11 +61,7 @@ def yule_walker(x, order: int, method: str = "adjusted", demean: bool = True) ->
     arr, order = _clean_1d(x, order)
     if method not in ("adjusted", "mle"):
         raise ValueError(f"method={method!r}: use 'adjusted' or 'mle'")
-    if demean:
-        arr = arr - arr.mean()
-    n = arr.size
-    r = np.array([arr[: n - k] @ arr[k:] for k in range(order + 1)])
-    r = r / (n - np.arange(order + 1) if method == "adjusted" else n)
+    r = _yw_autocovariances(arr, order, method, demean)
     if order == 0:
         return ARFit(np.zeros(0), float(r[0]), np.ones(1))
     from scipy.linalg import solve_toeplitz

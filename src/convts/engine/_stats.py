@@ -7,7 +7,7 @@ from scipy import fft as sfft
 
 from .._validation import as_float_array, check_int, check_nan_policy, raise_if_nonfinite
 from ..kernels._levinson import levinson_durbin
-from ._ar import burg, yule_walker
+from ._ar import _yw_autocovariances, burg
 
 __all__ = ["acovf", "acf", "pacf", "ccf", "ccovf"]
 
@@ -157,8 +157,12 @@ def pacf(x, nlags=None, method="ywadjusted", *, alpha=None):
     if nlags > n // 2:
         raise ValueError(f"nlags={nlags}: partial autocorrelations need nlags <= n // 2 = {n // 2}")
     if kind in ("yw", "ywm"):
-        meth = "adjusted" if kind == "yw" else "mle"
-        out = np.r_[1.0, [yule_walker(arr, k, method=meth).ar[-1] for k in range(1, nlags + 1)]]
+        # the Yule-Walker system of order k for k = 1..nlags, as statsmodels (one yule_walker per
+        # order), but with the autocovariances computed once: they do not depend on the order
+        from scipy.linalg import solve_toeplitz
+
+        r = _yw_autocovariances(arr, nlags, "adjusted" if kind == "yw" else "mle")
+        out = np.r_[1.0, [solve_toeplitz(r[:k], r[1 : k + 1])[-1] for k in range(1, nlags + 1)]]
     elif kind in ("ld", "ldb"):
         out = levinson_durbin(acovf(arr, nlags, adjusted=(kind == "ld")), nlags).pacf
     elif kind == "burg":
