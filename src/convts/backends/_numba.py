@@ -23,6 +23,7 @@ import numpy as np
 from scipy import fft as sfft
 
 from .._config import get_option
+from ._numpy import fft_full  # one FFT, as the reference (scipy.fft; no scipy.signal import)
 
 AVAILABLE = True
 
@@ -471,17 +472,6 @@ def lag_dots(x, nlags):
     with _threads():
         _lag_dots_impl(x, np.int64(nlags), part)
     return part.sum(axis=0)
-
-
-def fft_full(x, b):
-    """Full linear convolution of each row with ``b`` by one FFT (as the reference; defined here
-    so that this module does not import scipy.signal, ~0.4 s at start-up)."""
-    n = x.shape[1] + b.size - 1
-    nfft = sfft.next_fast_len(n, real=True)
-    workers = get_option("fft_workers")
-    fx = sfft.rfft(x, nfft, axis=-1, workers=workers)
-    fb = sfft.rfft(b.astype(x.dtype, copy=False), nfft)
-    return sfft.irfft(fx * fb, nfft, axis=-1, workers=workers)[:, :n].astype(x.dtype, copy=False)
 
 
 def oa_block_len(m: int) -> int:
