@@ -551,3 +551,11 @@ def test_callers_data_never_modified(est):
     np.testing.assert_array_equal(Z, Zc)
     whiten(df, temporal="ar", order=1)
     pd.testing.assert_frame_equal(df, df0)
+
+
+def test_whiten_names_a_non_numeric_column():
+    df = pd.DataFrame({"a": np.arange(10.0), "b": ["x"] * 10})
+    with pytest.raises(TypeError, match="column 'b'.*not numeric"):
+        convts.whiten.whiten(df)
+    with pytest.raises(ValueError, match="no columns"):
+        convts.whiten.whiten(pd.DataFrame(index=range(5)))

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
-    "series_values", "frame_values", "values_2d", "regular_freq", "future_index", "label",
+    "series_values", "frame_values", "check_numeric_columns", "values_2d", "regular_freq", "future_index", "label",
     "wrap", "seasonal_period",
 ]
 
@@ -45,12 +45,17 @@ def series_values(s: pd.Series) -> np.ndarray:
     return s.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
-def frame_values(df: pd.DataFrame) -> np.ndarray:
-    """``(T, n_columns)`` float64 array of a numeric DataFrame; the error names the first bad column."""
+def check_numeric_columns(df: pd.DataFrame) -> None:
+    """Raise ``ValueError`` for a frame without columns, ``TypeError`` naming the first non-numeric column."""
     if df.shape[1] == 0:
         raise ValueError("the DataFrame has no columns")
     for col, dtype in df.dtypes.items():
         _numeric_or_raise(dtype, f"column {col!r}")
+
+
+def frame_values(df: pd.DataFrame) -> np.ndarray:
+    """``(T, n_columns)`` float64 array of a numeric DataFrame; the error names the first bad column."""
+    check_numeric_columns(df)
     if all(dt == np.float32 for dt in df.dtypes):
         return df.to_numpy(dtype=np.float32)
     return df.to_numpy(dtype=np.float64, na_value=np.nan)

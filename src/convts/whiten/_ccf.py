@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._pandas import check_numeric_columns
 from .._validation import as_float_array, check_int
 from ..engine import ccf, convolve
 from ._channels import PCAWhitener, ZCAWhitener
@@ -171,6 +172,7 @@ def whiten(X, spatial="zca", temporal=None, **kw):
                 f"allowed: {allowed}"
             )
     if isinstance(X, pd.DataFrame):
+        check_numeric_columns(X)  # a clear error naming the first non-numeric column
         frame = X
     else:
         arr = as_float_array(X, "X", ndim=(1, 2))
