@@ -650,3 +650,8 @@ def test_bad_min_weight(mw):
         convts.convolve(np.array([1.0, np.nan, 2.0]), [0.5, 0.5], nan_policy="omit", min_weight=mw)
     with pytest.raises(ValueError, match="min_weight"):  # checked even when the data has no NaN
         convts.convolve(np.array([1.0, 3.0, 2.0]), [0.5, 0.5], nan_policy="omit", min_weight=mw)
+
+
+def test_ragged_input_gives_a_clear_error():
+    with pytest.raises(ValueError, match="x could not be made into an array.*same length"):
+        convts.convolve([[1.0, 2.0], [3.0]], [1.0])

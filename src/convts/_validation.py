@@ -36,7 +36,13 @@ def as_float_array(x, name: str = "x", *, ndim: tuple[int, ...] | None = (1, 2),
     if hasattr(x, "to_numpy") and xp is np:  # pandas Series / DataFrame
         x = x.to_numpy()
     if xp is np:
-        arr = np.asarray(x)
+        try:
+            arr = np.asarray(x)
+        except ValueError as exc:  # ragged nested sequences
+            raise ValueError(
+                f"{name} could not be made into an array ({exc}); pass a 1-D series or a 2-D batch whose "
+                f"rows all have the same length"
+            ) from None
     else:
         arr = x
     kind = arr.dtype.kind
