@@ -14,7 +14,7 @@ goes through exactly the steps of the single-series estimators (:mod:`._css`, :m
 2. Exact ML (``method`` 'mle' / 'css-mle'): start from CSS (a polynomial whose roots lie within
    ``1 + 1e-3`` of the unit circle starts at 0), map each AR/MA polynomial to the reals by the
    Jones/Monahan transform, minimise ``-llf / n`` with ``sigma2`` profiled out; the likelihood is
-   the Kalman filter of :func:`._kalman.kalman_arma` (missing values skipped).
+   the Kalman filter of :func:`._kalman.arma_loglike` (missing values skipped).
 
 The optimiser is BFGS with a backtracking (Armijo) line search and the same central-difference
 gradient as :func:`._likelihood.minimize` (step ``1e-6 * max(1, |x|)``), stopping on the same
@@ -22,9 +22,7 @@ tolerances (largest gradient ``< gtol``, or a relative decrease ``< 1e-14``).  I
 L-BFGS-B, so the two land on the same optimum to the accuracy of those tolerances, not to the
 last bit (the tests check ``params`` to 1e-5 and ``llf`` to 1e-9 relative).
 
-The stationary initial covariance is solved by the doubling algorithm of
-:func:`._kalman.stationary_cov` written with loops on preallocated work arrays (no small BLAS
-calls: they cost 3/4 of a likelihood evaluation of a 200-point ARMA(1, 1)).
+The likelihood is :func:`._kalman.arma_loglike`, the one the single-series fit uses.
 """
 
 from __future__ import annotations
@@ -35,7 +33,7 @@ import numba as nb
 import numpy as np
 
 from .._config import get_option
-from ._kalman import css_residuals, expand, kalman_arma
+from ._kalman import arma_loglike, css_residuals, expand
 
 _FLAGS = dict(cache=get_option("numba_cache"), nogil=True, fastmath=False)
 _LOG2PI = math.log(2.0 * math.pi)
@@ -50,94 +48,6 @@ CSS, MLE = 0, 1
 
 
 # ------------------------------------------------------------------ likelihood pieces
-@nb.njit(**_FLAGS)
-def _stationary_cov(ph, R, P, A, T1, T2):
-    """``P = T P T' + R R'`` in place (the algorithm of ``_kalman.stationary_cov``, loop matmuls).
-
-    Returns False when not stationary.
-    """
-    r = ph.size
-    pure_ma = True
-    for i in range(r):
-        if ph[i] != 0.0:
-            pure_ma = False
-    if pure_ma:
-        for i in range(r):
-            for j in range(i, r):
-                acc = 0.0
-                for m in range(r - j):
-                    acc += R[i + m] * R[j + m]
-                P[i, j] = acc
-                P[j, i] = acc
-        return True
-    for i in range(r):
-        for j in range(r):
-            P[i, j] = R[i] * R[j]
-            A[i, j] = 0.0
-    for i in range(r):
-        A[i, 0] = ph[i]
-        if i + 1 < r:
-            A[i, i + 1] = 1.0
-    for _ in range(80):
-        # T1 = A P ; T2 = T1 A'
-        for i in range(r):
-            for j in range(r):
-                acc = 0.0
-                for m in range(r):
-                    acc += A[i, m] * P[m, j]
-                T1[i, j] = acc
-        big = 0.0
-        pmax = 0.0
-        for i in range(r):
-            for j in range(r):
-                acc = 0.0
-                for m in range(r):
-                    acc += T1[i, m] * A[j, m]
-                P[i, j] += acc
-                if abs(acc) > big:
-                    big = abs(acc)
-                if abs(P[i, j]) > pmax:
-                    pmax = abs(P[i, j])
-        if not np.isfinite(pmax) or pmax > 1e15:
-            return False
-        if big <= 1e-16 * pmax:
-            return True
-        # A = A A
-        for i in range(r):
-            for j in range(r):
-                acc = 0.0
-                for m in range(r):
-                    acc += A[i, m] * A[m, j]
-                T1[i, j] = acc
-        for i in range(r):
-            for j in range(r):
-                A[i, j] = T1[i, j]
-    return False
-
-
-@nb.njit(**_FLAGS)
-def _loglike(w, ar, sar, ma, sma, s, tol):
-    """``(ssq, sum_log_F, nobs)``, as ``_kalman.arma_loglike``."""
-    phi = expand(ar, sar, s, -1.0)
-    theta = expand(ma, sma, s, 1.0)
-    r = max(phi.size, theta.size + 1)
-    ph = np.zeros(r)
-    ph[: phi.size] = phi
-    R = np.zeros(r)
-    R[0] = 1.0
-    R[1: theta.size + 1] = theta
-    P0 = np.empty((r, r))
-    A = np.empty((r, r))
-    T1 = np.empty((r, r))
-    T2 = np.empty((r, r))
-    if not _stationary_cov(ph, R, P0, A, T1, T2):
-        return np.nan, np.nan, -1
-    e = np.zeros(0)
-    a_end = np.empty(r)
-    P_end = np.empty((r, r))
-    return kalman_arma(w, ph, R, P0, tol, e, e, a_end, P_end)
-
-
 @nb.njit(**_FLAGS)
 def _constrain(x):
     """``_transforms.constrain_stationary`` (Jones/Monahan)."""
@@ -242,7 +152,7 @@ def _objective(x, kind, spec, cx, tol, n_w, w, wd, css_out, ar_lags, ma_lags):
         for t in range(w.size):
             wd[t] = w[t]
     if kind == MLE:
-        ssq, slog, nobs = _loglike(wd, ar, sar, ma, sma, s, tol)
+        ssq, slog, nobs = arma_loglike(wd, ar, sar, ma, sma, s, tol)
         if nobs <= 0 or not np.isfinite(ssq):
             return _BIG
         sigma2 = ssq / nobs
@@ -611,7 +521,7 @@ def _fit_one(w, method, spec, cx, tol, maxiter, css_maxiter, gtol, ar_lags, ma_l
     else:
         for t in range(n):
             wd[t] = w[t]
-    ssq, slog, nobs = _loglike(wd, ar, sar, ma, sma, s, tol)
+    ssq, slog, nobs = arma_loglike(wd, ar, sar, ma, sma, s, tol)
     out_s[GMAX] = gm
     out_s[NIT] = itm
     if nobs <= 0 or not np.isfinite(ssq) or not ssq > 0:

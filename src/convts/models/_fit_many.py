@@ -473,6 +473,7 @@ def _run_xp(DY, starts, stops, rows, model, method, xp):
     from ..backends._xp_arima import css_fit_batch, periodogram_batch
     from . import _batch_numba as bn
     from ._batch_xp import whittle_fit_batch
+    from ._kalman import arma_loglike
 
     p = model.order[0]
     q = model.order[2]
@@ -520,7 +521,7 @@ def _run_xp(DY, starts, stops, rows, model, method, xp):
                                       "(the CPU estimator enforces the region)")
                     continue
                 e = np.zeros(0)
-                ssq, slog, n_ = bn._loglike(W[j] - mu[j], ar, e, ma, e, 1, 1e-10)
+                ssq, slog, n_ = arma_loglike(W[j] - mu[j], ar, e, ma, e, 1, 1e-10)
                 nobs[i] = n_
                 s2 = sigma2[j]
                 llf[i] = -0.5 * (n_ * (math.log(2 * math.pi) + math.log(s2)) + slog + ssq / s2)

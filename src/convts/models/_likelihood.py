@@ -12,22 +12,11 @@ import math
 
 import numpy as np
 
-from ._kalman import arma_loglike, kalman_arma, stationary_cov
+from ._kalman import arma_loglike, kalman_arma, state_space, stationary_cov
 from ._transforms import constrain_stationary, is_stationary, unconstrain_stationary
 
 _LOG2PI = math.log(2.0 * math.pi)
 _EMPTY = np.zeros(0)
-
-
-def state_space(phi: np.ndarray, theta: np.ndarray):
-    """Harvey-form ``(phi padded to r, R)`` with ``r = max(p, q + 1)``."""
-    r = max(phi.size, theta.size + 1)
-    ph = np.zeros(r)
-    ph[: phi.size] = phi
-    R = np.zeros(r)
-    R[0] = 1.0
-    R[1: theta.size + 1] = theta
-    return ph, R
 
 
 def choose_path(model, requested: str = "auto") -> str:
