@@ -34,6 +34,7 @@ import numpy as np
 
 from .._config import get_option
 from ._kalman import arma_loglike, css_residuals, expand
+from ._transforms import constrain_stationary, is_stationary, unconstrain_stationary
 
 _FLAGS = dict(cache=get_option("numba_cache"), nogil=True, fastmath=False)
 _LOG2PI = math.log(2.0 * math.pi)
@@ -45,78 +46,6 @@ N_STATS = 6
 # codes
 OK, NOT_CONVERGED, BREAKDOWN = 0, 1, 2
 CSS, MLE = 0, 1
-
-
-# ------------------------------------------------------------------ likelihood pieces
-@nb.njit(**_FLAGS)
-def _constrain(x):
-    """``_transforms.constrain_stationary`` (Jones/Monahan)."""
-    n = x.size
-    out = np.zeros(n)
-    if n == 0:
-        return out
-    r = x / np.sqrt(1.0 + x * x)
-    y = np.zeros((n, n))
-    for k in range(n):
-        for i in range(k):
-            y[k, i] = y[k - 1, i] + r[k] * y[k - 1, k - i - 1]
-        y[k, k] = r[k]
-    for i in range(n):
-        out[i] = -y[n - 1, i]
-    return out
-
-
-@nb.njit(**_FLAGS)
-def _unconstrain(phi):
-    """``_transforms.unconstrain_stationary``."""
-    n = phi.size
-    if n == 0:
-        return np.zeros(0)
-    y = np.zeros((n, n))
-    for i in range(n):
-        y[n - 1, i] = -phi[i]
-    for k in range(n - 1, 0, -1):
-        rk = y[k, k]
-        denom = 1.0 - rk * rk
-        for i in range(k):
-            y[k - 1, i] = (y[k, i] - rk * y[k, k - i - 1]) / denom
-    out = np.empty(n)
-    for i in range(n):
-        r = y[i, i]
-        out[i] = r / np.sqrt(1.0 - r * r)
-    return out
-
-
-@nb.njit(**_FLAGS)
-def _is_stationary(phi, margin):
-    """``_transforms.is_stationary``: every root of ``1 - sum phi_i z^i`` has modulus > 1 + margin.
-
-    Schur-Cohn test instead of root finding: the roots of ``1 - sum phi_i z^i`` lie outside the
-    circle of radius ``1 + margin`` exactly when ``phi_i (1 + margin)^i`` is stationary, i.e. when
-    every partial autocorrelation of the Levinson step-down has modulus < 1.
-    """
-    n = phi.size
-    allzero = True
-    for i in range(n):
-        if not np.isfinite(phi[i]):
-            return False
-        if phi[i] != 0.0:
-            allzero = False
-    if n == 0 or allzero:
-        return True
-    y = np.zeros((n, n))
-    scale = 1.0
-    for i in range(n):
-        scale *= 1.0 + margin
-        y[n - 1, i] = -phi[i] * scale
-    for k in range(n - 1, -1, -1):
-        rk = y[k, k]
-        if not abs(rk) < 1.0:
-            return False
-        denom = 1.0 - rk * rk
-        for i in range(k):
-            y[k - 1, i] = (y[k, i] - rk * y[k, k - i - 1]) / denom
-    return True
 
 
 # ------------------------------------------------------------------ objective
@@ -132,10 +61,10 @@ def _split(x, k_mu, p, q, P, Q, transform):
     o += P
     sma = x[o: o + Q].copy()
     if transform:
-        ar = _constrain(ar)
-        sar = _constrain(sar)
-        ma = -_constrain(ma)
-        sma = -_constrain(sma)
+        ar = constrain_stationary(ar)
+        sar = constrain_stationary(sar)
+        ma = -constrain_stationary(ma)
+        sma = -constrain_stationary(sma)
     return mu, ar, ma, sar, sma
 
 
@@ -496,14 +425,14 @@ def _fit_one(w, method, spec, cx, tol, maxiter, css_maxiter, gtol, ar_lags, ma_l
     for size, sign in ((p, 1.0), (q, -1.0), (P, 1.0), (Q, -1.0)):
         if size:
             v = y0[o: o + size] * sign
-            if not _is_stationary(v, 1e-3):
+            if not is_stationary(v, 1e-3):
                 y0[o: o + size] = 0.0
         o += size
     x0m = y0.copy()
     o = k_mu
     for size, sign in ((p, 1.0), (q, -1.0), (P, 1.0), (Q, -1.0)):
         if size:
-            x0m[o: o + size] = _unconstrain(y0[o: o + size] * sign)
+            x0m[o: o + size] = unconstrain_stationary(y0[o: o + size] * sign)
         o += size
     xm, fm, gm, itm, okm = _bfgs(x0m, maxiter, gtol, MLE, spec, cx, tol, nw, w, wd, css_out, ar_lags, ma_lags)
     mu, ar, ma, sar, sma = _split(xm, k_mu, p, q, P, Q, True)

@@ -474,6 +474,7 @@ def _run_xp(DY, starts, stops, rows, model, method, xp):
     from . import _batch_numba as bn
     from ._batch_xp import whittle_fit_batch
     from ._kalman import arma_loglike
+    from ._transforms import is_stationary
 
     p = model.order[0]
     q = model.order[2]
@@ -514,7 +515,7 @@ def _run_xp(DY, starts, stops, rows, model, method, xp):
                 nobs[i] = nu
             else:  # as the single-series estimator: the exact likelihood at the Whittle estimates
                 ar, ma = theta[j, :p].copy(), theta[j, p:].copy()
-                if not (bn._is_stationary(ar, 0.0) and bn._is_stationary(-ma, 0.0)):
+                if not (is_stationary(ar, 0.0) and is_stationary(-ma, 0.0)):
                     out_p[i] = np.nan
                     conv[i] = False
                     status[int(i)] = ("the Whittle estimate is not stationary/invertible; use backend='numba' "

@@ -14,30 +14,17 @@ import numpy as np
 
 from .._config import get_option
 from ._kalman import arma_loglike, css_residuals, expand
+from ._transforms import constrain_stationary
 
 _FLAGS = dict(cache=get_option("numba_cache"), nogil=True)
 _LOG2PI = math.log(2.0 * math.pi)
 
 
 @nb.njit(**_FLAGS)
-def _constrain(x, out):
-    n = x.size
-    y = np.zeros((n, n))
-    for k in range(n):
-        r = x[k] / np.sqrt(1.0 + x[k] * x[k])
-        for i in range(k):
-            y[k, i] = y[k - 1, i] + r * y[k - 1, k - i - 1]
-        y[k, k] = r
-    for i in range(n):
-        out[i] = -y[n - 1, i]
-
-
-@nb.njit(**_FLAGS)
 def _full_params(x, base, free_idx, tg_lo, tg_hi, tg_sign):
     y = x.copy()
     for g in range(tg_lo.size):
-        seg = np.empty(tg_hi[g] - tg_lo[g])
-        _constrain(x[tg_lo[g]: tg_hi[g]], seg)
+        seg = constrain_stationary(x[tg_lo[g]: tg_hi[g]])
         for i in range(seg.size):
             y[tg_lo[g] + i] = tg_sign[g] * seg[i]
     full = base.copy()

@@ -6,54 +6,93 @@ unconstrained ``x_k`` -> partial autocorrelations ``r_k = x_k / sqrt(1 + x_k**2)
 polynomial coefficients by the Durbin-Levinson recursion.  It is the map of statsmodels'
 ``constrain_stationary_univariate`` / ``unconstrain_stationary_univariate`` (the tests check
 that both give the same numbers), applied per polynomial (ar, ma, seasonal ar, seasonal ma).
+
+The functions are numba-compiled and serve both Python callers (:mod:`._likelihood`,
+:mod:`._whittle`; pass float64 arrays) and compiled ones (:mod:`._objective`,
+:mod:`._batch_numba`).  See :mod:`._kalman` for the rule on numba's cache that modules calling
+them follow.
 """
 
 from __future__ import annotations
 
+import numba as nb
 import numpy as np
 
-__all__ = ["constrain_stationary", "unconstrain_stationary", "is_stationary"]
+from .._config import get_option
+
+__all__ = ["constrain_stationary", "unconstrain_stationary", "partial_autocorrelations", "is_stationary"]
+
+_FLAGS = dict(cache=get_option("numba_cache"), nogil=True, fastmath=False)
 
 
-def constrain_stationary(unconstrained: np.ndarray) -> np.ndarray:
+@nb.njit(**_FLAGS)
+def constrain_stationary(unconstrained):
     """Map reals to the coefficients ``phi`` of a stationary ``1 - phi_1 L - ... - phi_p L^p``.
 
     For an MA polynomial ``1 + theta_1 L + ...`` use ``-constrain_stationary(x)``.
     """
-    x = np.asarray(unconstrained, dtype=np.float64)
-    n = x.size
-    r = x / np.sqrt(1.0 + x * x)
+    n = unconstrained.size
+    out = np.zeros(n)
+    if n == 0:
+        return out
     y = np.zeros((n, n))
     for k in range(n):
+        r = unconstrained[k] / np.sqrt(1.0 + unconstrained[k] * unconstrained[k])
         for i in range(k):
-            y[k, i] = y[k - 1, i] + r[k] * y[k - 1, k - i - 1]
-        y[k, k] = r[k]
-    return -y[n - 1, :] if n else np.zeros(0)
+            y[k, i] = y[k - 1, i] + r * y[k - 1, k - i - 1]
+        y[k, k] = r
+    for i in range(n):
+        out[i] = -y[n - 1, i]
+    return out
 
 
-def unconstrain_stationary(constrained: np.ndarray) -> np.ndarray:
-    """Inverse of :func:`constrain_stationary` (the coefficients must be stationary)."""
-    phi = np.asarray(constrained, dtype=np.float64)
+@nb.njit(**_FLAGS)
+def partial_autocorrelations(phi):
+    """Levinson step-down of ``1 - phi_1 L - ...``: the partial autocorrelations ``r_1..r_p``.
+
+    Every ``|r_k| < 1`` exactly when the polynomial is stationary; once some ``|r_k| >= 1`` the
+    lower ones are meaningless (not finite, or any value).
+    """
     n = phi.size
-    if n == 0:
-        return np.zeros(0)
     y = np.zeros((n, n))
-    y[n - 1, :] = -phi
+    for i in range(n):
+        y[n - 1, i] = -phi[i]
     for k in range(n - 1, 0, -1):
         rk = y[k, k]
         denom = 1.0 - rk * rk
         for i in range(k):
             y[k - 1, i] = (y[k, i] - rk * y[k, k - i - 1]) / denom
-    r = np.diag(y).copy()
+    r = np.empty(n)
+    for i in range(n):
+        r[i] = y[i, i]
+    return r
+
+
+@nb.njit(**_FLAGS)
+def unconstrain_stationary(constrained):
+    """Inverse of :func:`constrain_stationary` (the coefficients must be stationary)."""
+    r = partial_autocorrelations(constrained)
     return r / np.sqrt(1.0 - r * r)
 
 
-def is_stationary(phi: np.ndarray, margin: float = 0.0) -> bool:
-    """True when ``1 - phi_1 z - ... - phi_p z^p`` has every root with modulus > ``1 + margin``."""
-    phi = np.asarray(phi, dtype=np.float64)
-    if phi.size == 0 or not np.any(phi):
-        return True
-    if not np.all(np.isfinite(phi)):
-        return False
-    roots = np.roots(np.r_[1.0, -phi][::-1])
-    return bool(np.all(np.abs(roots) > 1.0 + margin))
+@nb.njit(**_FLAGS)
+def is_stationary(phi, margin=0.0):
+    """True when ``1 - phi_1 z - ... - phi_p z^p`` has every root with modulus > ``1 + margin``.
+
+    Schur-Cohn test instead of root finding: the roots lie outside the circle of radius
+    ``1 + margin`` exactly when ``phi_i (1 + margin)^i`` is stationary, i.e. when every partial
+    autocorrelation of its Levinson step-down has modulus < 1.
+    """
+    n = phi.size
+    scaled = np.empty(n)
+    scale = 1.0
+    for i in range(n):
+        if not np.isfinite(phi[i]):
+            return False
+        scale *= 1.0 + margin
+        scaled[i] = phi[i] * scale
+    r = partial_autocorrelations(scaled)
+    for k in range(n - 1, -1, -1):
+        if not abs(r[k]) < 1.0:
+            return False
+    return True

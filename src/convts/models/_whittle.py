@@ -16,6 +16,7 @@ import numpy as np
 from .._validation import check_int
 from ..kernels import arma
 from ._hannan_rissanen import fit_hannan_rissanen
+from ._transforms import constrain_stationary, partial_autocorrelations
 from ._yule_walker import _as_series, _lags
 
 __all__ = ["fit_whittle"]
@@ -27,30 +28,20 @@ _BLOCKS = ("ar", "ma", "seasonal_ar", "seasonal_ma")
 def _constrain(unconstrained) -> np.ndarray:
     """Map any real vector to the coefficients of a stationary AR polynomial (Monahan, 1984).
 
-    ``r = x / sqrt(1 + x**2)`` are partial autocorrelations in (-1, 1); the Levinson step-up
-    recursion turns them into ``phi_1..phi_p`` with ``1 - sum phi_i L^i`` stationary.  Equal to
-    ``statsmodels.tsa.statespace.tools.constrain_stationary_univariate``.  For MA coefficients
-    (invertible ``1 + sum theta_j L^j``) use ``theta = -_constrain(x)``.
+    :func:`._transforms.constrain_stationary` (equal to statsmodels'
+    ``constrain_stationary_univariate``).  For MA coefficients (invertible
+    ``1 + sum theta_j L^j``) use ``theta = -_constrain(x)``.
     """
-    x = np.asarray(unconstrained, dtype=np.float64)
-    r = x / np.sqrt(1.0 + x * x)
-    y = np.zeros(0)
-    for k in range(r.size):
-        y = np.r_[y + r[k] * y[::-1], r[k]]
-    return -y
+    return constrain_stationary(np.asarray(unconstrained, dtype=np.float64))
 
 
 def _unconstrain(constrained) -> np.ndarray:
     """Inverse of :func:`_constrain` (Levinson step-down); raises if not stationary."""
-    phi = np.asarray(constrained, dtype=np.float64).copy()
-    p = phi.size
-    r = np.zeros(p)
-    y = -phi
-    for k in range(p - 1, -1, -1):
-        r[k] = y[k]
+    phi = np.asarray(constrained, dtype=np.float64)
+    r = partial_autocorrelations(phi)
+    for k in range(r.size - 1, -1, -1):
         if abs(r[k]) >= 1.0:
-            raise ValueError(f"coefficients {np.asarray(constrained).tolist()} are not stationary (partial autocorrelation {r[k]:.4g} at lag {k + 1})")
-        y = (y[:k] - r[k] * y[:k][::-1]) / (1.0 - r[k] ** 2)
+            raise ValueError(f"coefficients {phi.tolist()} are not stationary (partial autocorrelation {r[k]:.4g} at lag {k + 1})")
     return r / np.sqrt(1.0 - r * r)
 
 
