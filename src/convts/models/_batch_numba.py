@@ -33,11 +33,10 @@ import numba as nb
 import numpy as np
 
 from .._config import get_option
-from ._kalman import arma_loglike, css_residuals, expand
+from ._kalman import arma_loglike, css_residuals, expand, objective_value, scaled_llf
 from ._transforms import constrain_stationary, is_stationary, unconstrain_stationary
 
 _FLAGS = dict(cache=get_option("numba_cache"), nogil=True, fastmath=False)
-_LOG2PI = math.log(2.0 * math.pi)
 _BIG = 1e10
 
 # stats columns of fit_rows' output
@@ -82,14 +81,7 @@ def _objective(x, kind, spec, cx, tol, n_w, w, wd, css_out, ar_lags, ma_lags):
             wd[t] = w[t]
     if kind == MLE:
         ssq, slog, nobs = arma_loglike(wd, ar, sar, ma, sma, s, tol)
-        if nobs <= 0 or not np.isfinite(ssq):
-            return _BIG
-        sigma2 = ssq / nobs
-        if not sigma2 > 0:
-            return _BIG
-        llf = -0.5 * (nobs * (_LOG2PI + math.log(sigma2) + 1.0) + slog)
-        val = -llf / n_w
-        return val if np.isfinite(val) else _BIG
+        return objective_value(ssq, slog, nobs, -1.0, n_w)
     phi = expand(ar, sar, s, -1.0)
     theta = expand(ma, sma, s, 1.0)
     phs = np.empty(ar_lags.size)
@@ -407,7 +399,7 @@ def _fit_one(w, method, spec, cx, tol, maxiter, css_maxiter, gtol, ar_lags, ma_l
             return
         sigma2 = ssq / nu
         out_p[k] = sigma2
-        out_s[LLF] = -0.5 * (nu * (_LOG2PI + math.log(sigma2)) + ssq / sigma2)
+        out_s[LLF] = scaled_llf(ssq, 0.0, nu, sigma2)
         out_s[NOBS] = nu
         conv = okc or gc < 1e-5
         out_s[CONVERGED] = 1.0 if conv else 0.0
@@ -462,7 +454,7 @@ def _fit_one(w, method, spec, cx, tol, maxiter, css_maxiter, gtol, ar_lags, ma_l
         return
     sigma2 = ssq / nobs
     out_p[k] = sigma2
-    out_s[LLF] = -0.5 * (nobs * (_LOG2PI + math.log(sigma2)) + slog + ssq / sigma2)
+    out_s[LLF] = scaled_llf(ssq, slog, nobs, sigma2)
     out_s[NOBS] = nobs
     conv = okm or gm < 1e-4
     out_s[CONVERGED] = 1.0 if conv else 0.0

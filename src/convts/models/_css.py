@@ -21,10 +21,9 @@ import numpy as np
 
 from ..engine import convolve
 from ..kernels import Kernel
-from ._kalman import css_residuals
+from ._kalman import css_residuals, scaled_llf
 from ._likelihood import FreeParams, minimize
 
-_LOG2PI = math.log(2.0 * math.pi)
 
 
 def _structural_lags(model):
@@ -112,7 +111,7 @@ def fit_css(model, fixed: dict, kw: dict, start_params=None):
 
     params, nu, ssq, free, opt = estimate_css(model, fixed, kw, start_params)
     sigma2 = params[-1]
-    llf = -0.5 * (nu * (_LOG2PI + math.log(sigma2)) + ssq / sigma2)
+    llf = scaled_llf(ssq, 0.0, nu, sigma2)
     converged = bool(opt.success) or (opt.jac.size == 0 or np.max(np.abs(opt.jac)) < 1e-5)
     if not converged:
         warnings.warn(
@@ -126,9 +125,7 @@ def fit_css(model, fixed: dict, kw: dict, start_params=None):
         full = free.full(y[: free.free_idx.size])
         s2 = sigma2 if free.sigma2_fixed else y[-1]
         ssq_, nu_, _ = css_ssq(model, full, lags)
-        if not s2 > 0:
-            return -np.inf
-        return -0.5 * (nu_ * (_LOG2PI + math.log(s2)) + ssq_ / s2)
+        return scaled_llf(ssq_, 0.0, nu_, s2)
 
     resid = css_residuals_engine(model, params)
     return ARIMAResults(model, params, method="css", llf=llf, nobs=nu, free=free, converged=converged,

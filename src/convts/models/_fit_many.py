@@ -251,7 +251,8 @@ def forecast_many(result: FitManyResult, steps: int = 1, alpha: float = 0.05):
 
 def _rebuild(model, params, method, converged, tol):
     """``ARIMAResults`` at given parameters, as ``fit_mle`` / ``fit_css`` build it after optimising."""
-    from ._css import _LOG2PI, _structural_lags, css_residuals_engine, css_ssq
+    from ._css import _structural_lags, css_residuals_engine, css_ssq
+    from ._kalman import scaled_llf
     from ._likelihood import FreeParams, full_llf, loglike_parts
     from ._results import ARIMAResults
 
@@ -261,15 +262,13 @@ def _rebuild(model, params, method, converged, tol):
         lags = _structural_lags(model)
         ssq, nu, _ = css_ssq(model, params, lags)
         sigma2 = params[-1]
-        llf = -0.5 * (nu * (_LOG2PI + math.log(sigma2)) + ssq / sigma2)
+        llf = scaled_llf(ssq, 0.0, nu, sigma2)
 
         def loglike(y):
             full = free.full(y[: free.free_idx.size])
             s2 = y[-1]
             ssq_, nu_, _ = css_ssq(model, full, lags)
-            if not s2 > 0:
-                return -np.inf
-            return -0.5 * (nu_ * (_LOG2PI + math.log(s2)) + ssq_ / s2)
+            return scaled_llf(ssq_, 0.0, nu_, s2)
 
         return ARIMAResults(model, params, method="css", llf=llf, nobs=nu, free=free, converged=converged,
                             resid_w=css_residuals_engine(model, params), loglike=loglike)
@@ -473,7 +472,7 @@ def _run_xp(DY, starts, stops, rows, model, method, xp):
     from ..backends._xp_arima import css_fit_batch, periodogram_batch
     from . import _batch_numba as bn
     from ._batch_xp import whittle_fit_batch
-    from ._kalman import arma_loglike
+    from ._kalman import arma_loglike, scaled_llf
     from ._transforms import is_stationary
 
     p = model.order[0]
@@ -525,7 +524,7 @@ def _run_xp(DY, starts, stops, rows, model, method, xp):
                 ssq, slog, n_ = arma_loglike(W[j] - mu[j], ar, e, ma, e, 1, 1e-10)
                 nobs[i] = n_
                 s2 = sigma2[j]
-                llf[i] = -0.5 * (n_ * (math.log(2 * math.pi) + math.log(s2)) + slog + ssq / s2)
+                llf[i] = scaled_llf(ssq, slog, n_, s2)
             if not conv[i] and int(i) not in status:
                 status[int(i)] = f"did not converge (batched {method} fit on {xp.__name__}); try backend='numba'"
     return out_p, llf, nobs, conv, status

@@ -16,12 +16,15 @@ to the steady-state recursion, O(r) per step instead of O(r^2).
 
 from __future__ import annotations
 
+import math
+
 import numba as nb
 import numpy as np
 
 from .._config import get_option
 
 _FLAGS = dict(cache=get_option("numba_cache"), nogil=True, fastmath=False)
+_LOG2PI = math.log(2.0 * math.pi)
 
 
 @nb.njit(**_FLAGS)
@@ -221,6 +224,36 @@ def kalman_arma(w, phi, R, P0, tol, v_out, F_out, a_end, P_end):
             P_end[i, j] = P[i, j]
             P_end[j, i] = P[i, j]
     return ssq, slog, nobs
+
+
+@nb.njit(**_FLAGS)
+def profiled_llf(ssq, slog, nobs):
+    """Gaussian log-likelihood with the scale profiled out (``sigma2 = ssq / nobs``); ``-inf`` if undefined.
+
+    ``(ssq, slog, nobs)`` as returned by the filters: ``sum v^2 / F``, ``sum log F`` (unit scale).
+    """
+    if nobs <= 0 or not np.isfinite(ssq) or not ssq > 0:
+        return -np.inf
+    return -0.5 * (nobs * (_LOG2PI + np.log(ssq / nobs) + 1.0) + slog)
+
+
+@nb.njit(**_FLAGS)
+def scaled_llf(ssq, slog, nobs, sigma2):
+    """Gaussian log-likelihood at the scale ``sigma2``; ``-inf`` if undefined (``slog = 0`` for CSS)."""
+    if nobs <= 0 or not np.isfinite(ssq) or not sigma2 > 0:
+        return -np.inf
+    return -0.5 * (nobs * (_LOG2PI + np.log(sigma2)) + slog + ssq / sigma2)
+
+
+@nb.njit(**_FLAGS)
+def objective_value(ssq, slog, nobs, sigma2_fixed, n_w):
+    """What the exact-ML optimisers minimise: ``-llf / n_w``, ``sigma2`` profiled unless ``sigma2_fixed > 0``.
+
+    ``1e10`` where the likelihood is undefined (a breakdown, non-stationary parameters).
+    """
+    llf = scaled_llf(ssq, slog, nobs, sigma2_fixed) if sigma2_fixed > 0 else profiled_llf(ssq, slog, nobs)
+    val = -llf / n_w
+    return val if np.isfinite(val) else 1e10
 
 
 @nb.njit(**_FLAGS)

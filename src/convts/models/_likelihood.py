@@ -8,14 +8,11 @@ a central-difference gradient.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from ._kalman import arma_loglike, kalman_arma, state_space, stationary_cov
+from ._kalman import arma_loglike, kalman_arma, profiled_llf, scaled_llf, state_space, stationary_cov
 from ._transforms import constrain_stationary, is_stationary, unconstrain_stationary
 
-_LOG2PI = math.log(2.0 * math.pi)
 _EMPTY = np.zeros(0)
 
 
@@ -87,20 +84,13 @@ def loglike_parts(model, params, tol=1e-10, keep=False, path="kalman"):
 
 
 def concentrated_llf(parts) -> float:
-    n = parts["nobs"]
-    if n <= 0 or not np.isfinite(parts["ssq"]):
-        return -np.inf
-    sigma2 = parts["ssq"] / n
-    if sigma2 <= 0:
-        return -np.inf
-    return -0.5 * (n * (_LOG2PI + math.log(sigma2) + 1.0) + parts["slog"])
+    """Log-likelihood of :func:`loglike_parts` with ``sigma2`` profiled out (``-inf`` if undefined)."""
+    return profiled_llf(float(parts["ssq"]), float(parts["slog"]), int(parts["nobs"]))
 
 
 def full_llf(parts, sigma2: float) -> float:
-    n = parts["nobs"]
-    if n <= 0 or not np.isfinite(parts["ssq"]) or not sigma2 > 0:
-        return -np.inf
-    return -0.5 * (n * (_LOG2PI + math.log(sigma2)) + parts["slog"] + parts["ssq"] / sigma2)
+    """Log-likelihood of :func:`loglike_parts` at the scale ``sigma2`` (``-inf`` if undefined)."""
+    return scaled_llf(float(parts["ssq"]), float(parts["slog"]), int(parts["nobs"]), float(sigma2))
 
 
 class FreeParams:

@@ -7,17 +7,14 @@ expansion and the Kalman filter (exact ML) or the CSS recursion all run inside n
 
 from __future__ import annotations
 
-import math
-
 import numba as nb
 import numpy as np
 
 from .._config import get_option
-from ._kalman import arma_loglike, css_residuals, expand
+from ._kalman import arma_loglike, css_residuals, expand, objective_value
 from ._transforms import constrain_stationary
 
 _FLAGS = dict(cache=get_option("numba_cache"), nogil=True)
-_LOG2PI = math.log(2.0 * math.pi)
 
 
 @nb.njit(**_FLAGS)
@@ -52,13 +49,7 @@ def mle_value(x, base, free_idx, tg_lo, tg_hi, tg_sign, dy, dX, sl, s, tol, n_w,
     full = _full_params(x, base, free_idx, tg_lo, tg_hi, tg_sign)
     w = _regress(dy, dX, full)
     ssq, slog, nobs = arma_loglike(w, full[sl[0]: sl[1]], full[sl[4]: sl[5]], full[sl[2]: sl[3]], full[sl[6]: sl[7]], s, tol)
-    if nobs <= 0 or not np.isfinite(ssq) or not ssq > 0:
-        return 1e10
-    if sigma2_fixed > 0:
-        llf = -0.5 * (nobs * (_LOG2PI + np.log(sigma2_fixed)) + slog + ssq / sigma2_fixed)
-    else:
-        llf = -0.5 * (nobs * (_LOG2PI + np.log(ssq / nobs) + 1.0) + slog)
-    return -llf / n_w
+    return objective_value(ssq, slog, nobs, sigma2_fixed, n_w)
 
 
 @nb.njit(**_FLAGS)

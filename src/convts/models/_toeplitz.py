@@ -18,6 +18,7 @@ import numba as nb
 import numpy as np
 
 from .._config import get_option
+from ._kalman import objective_value
 from ._objective import _full_params, _regress
 
 
@@ -202,13 +203,7 @@ def toeplitz_value(x, base, free_idx, tg_lo, tg_hi, tg_sign, dy, dX, sl, s, n_w,
     gamma = sparse_acovf(full[sl[0]: sl[1]], full[sl[2]: sl[3]], full[sl[4]: sl[5]], full[sl[6]: sl[7]], s, w.size)
     e = np.zeros(0)
     ssq, slog, nobs = levinson_loglike(w, gamma, e, e)
-    if nobs <= 0 or not np.isfinite(ssq) or not ssq > 0:
-        return 1e10
-    if sigma2_fixed > 0:
-        llf = -0.5 * (nobs * (np.log(2 * np.pi) + np.log(sigma2_fixed)) + slog + ssq / sigma2_fixed)
-    else:
-        llf = -0.5 * (nobs * (np.log(2 * np.pi) + np.log(ssq / nobs) + 1.0) + slog)
-    return -llf / n_w
+    return objective_value(ssq, slog, nobs, sigma2_fixed, n_w)
 
 
 @nb.njit(cache=get_option("numba_cache"), nogil=True)
