@@ -366,3 +366,26 @@ def test_long_seasonal_period_takes_the_single_series_path():
         single = _single(Y[i], (1, 0, 0), (1, 0, 0, 52))
         np.testing.assert_array_equal(res.params.loc[i].to_numpy(), single.params.to_numpy())
     assert res.result(0) is res.result(0)
+
+
+def test_jitcache_drops_callers_cache_when_a_source_changes(tmp_path):
+    from convts.models._jitcache import drop_stale
+
+    src, cache = tmp_path / "src", tmp_path / "cache"
+    src.mkdir()
+    cache.mkdir()
+    for name in ("leaf.py", "caller.py"):
+        (src / name).write_text("x = 1\n")
+    entries = [cache / "caller.f-10.py311.nbi", cache / "caller.f-10.py311.1.nbc", cache / "leaf.g-3.py311.nbi"]
+
+    def run():
+        for e in entries:
+            e.touch()
+        return drop_stale(str(cache), str(src), ("leaf.py", "caller.py"), ("caller",))
+
+    assert run()  # no stamp yet: drop once
+    assert not entries[0].exists() and not entries[1].exists() and entries[2].exists()
+    assert not run() and all(e.exists() for e in entries)  # unchanged sources: keep
+    (src / "leaf.py").write_text("x = 2\n")
+    assert run() and not entries[0].exists() and entries[2].exists()
+    assert not drop_stale(str(cache), str(tmp_path / "missing"), ("leaf.py",), ("caller",))

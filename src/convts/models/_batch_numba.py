@@ -22,7 +22,9 @@ tolerances (largest gradient ``< gtol``, or a relative decrease ``< 1e-14``).  I
 L-BFGS-B, so the two land on the same optimum to the accuracy of those tolerances, not to the
 last bit (the tests check ``params`` to 1e-5 and ``llf`` to 1e-9 relative).
 
-The likelihood is :func:`._kalman.arma_loglike`, the one the single-series fit uses.
+The likelihood is :func:`._kalman.arma_loglike` and the transforms are those of
+:mod:`._transforms`, the ones the single-series fit uses.  These cached functions embed that
+compiled code; :mod:`._jitcache` says how their cache stays in step with those files.
 """
 
 from __future__ import annotations

@@ -12,11 +12,19 @@ covariance ``sum_k T^k R R' T'^k`` (finite for a pure MA; by the doubling algori
 A missing ``w_t`` skips the update (exact).  Once the one-step covariance stops changing
 (max abs change < ``tol``, 1e-10 by default on the unit-variance scale) the filter switches
 to the steady-state recursion, O(r) per step instead of O(r^2).
+
+This module and :mod:`._transforms` are the leaves of the models' compiled code: the fused
+objectives (:mod:`._objective`), the Toeplitz path (:mod:`._toeplitz`) and ``fit_many``
+(:mod:`._batch_numba`) call these functions; one implementation of each piece serves the
+single-series fit and the batch path.  numba's cache does not notice an edit of a callee's file,
+so importing this module drops the callers' cache files when any of those sources changed
+(:mod:`._jitcache`).
 """
 
 from __future__ import annotations
 
 import math
+import os
 
 import numba as nb
 import numpy as np
@@ -318,3 +326,10 @@ def css_residuals(w, phi_lags, phi, theta_lags, theta, ncond, out):
     for t in range(ncond):
         out[t] = np.nan
     return ssq, nu
+
+
+if _FLAGS["cache"]:  # callers' cache entries embed this module's code: see ._jitcache
+    from ._jitcache import drop_stale
+
+    drop_stale(getattr(getattr(arma_loglike, "_cache", None), "_cache_path", None)
+               or os.path.join(os.path.dirname(__file__), "__pycache__"))

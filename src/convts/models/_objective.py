@@ -2,7 +2,9 @@
 
 Each optimiser iteration calls one compiled function instead of 2k + 1 Python-level likelihood
 evaluations: parameter transform (Jones/Monahan, as :mod:`._transforms`), regression, polynomial
-expansion and the Kalman filter (exact ML) or the CSS recursion all run inside numba.
+expansion and the Kalman filter (exact ML) or the CSS recursion all run inside numba.  They
+call the compiled pieces of :mod:`._kalman` and :mod:`._transforms`; :mod:`._jitcache` says how
+their cache stays in step with those files.
 """
 
 from __future__ import annotations

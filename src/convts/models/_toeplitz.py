@@ -8,6 +8,9 @@ period.  The autocovariances come from the kernel's frequency response: ``gamma`
 inverse FFT of ``|theta(z) Theta(z^s)|^2 / |phi(z) Phi(z^s)|^2`` on ``N`` points, with
 ``N >= n + L`` where ``L`` is the lag beyond which ``rho**L < 1e-14`` (``rho`` the pole radius),
 so the aliasing error is below about 1e-14 relative.
+
+The compiled objective calls :mod:`._objective` and :mod:`._kalman`; :mod:`._jitcache` says how
+its cache stays in step with those files.
 """
 
 from __future__ import annotations
