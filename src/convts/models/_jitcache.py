@@ -7,10 +7,11 @@ would go on loading the old code.  The models' compiled code is arranged so that
 bite:
 
 * leaves, calling no compiled code of another module: :mod:`._transforms` (stationarity
-  transforms) and :mod:`._kalman` (state space, stationary covariance, Kalman filter, Gaussian
-  log-likelihood, CSS recursion): numba's own check is enough for them;
-* callers: :mod:`._objective` (fused objectives), :mod:`._toeplitz` (Durbin-Levinson path,
-  also calls :mod:`._objective`) and :mod:`._batch_numba` (``fit_many``).
+  transforms), :mod:`._kalman` (state space, stationary covariance, Kalman filter, Gaussian
+  log-likelihood, CSS recursion) and :mod:`._toeplitz` (autocovariances, Durbin-Levinson):
+  numba's own check is enough for them;
+* callers: :mod:`._objective` (the fused objectives of the single-series fit) and
+  :mod:`._batch_numba` (``fit_many``).
 
 :func:`drop_stale` runs when :mod:`._kalman` is imported, i.e. before any caller module
 defines a function: it hashes the sources of all of :data:`SOURCES` and, when the digest
@@ -26,7 +27,7 @@ import hashlib
 import os
 
 SOURCES = ("_transforms.py", "_kalman.py", "_objective.py", "_toeplitz.py", "_batch_numba.py")
-CALLERS = ("_objective", "_toeplitz", "_batch_numba")
+CALLERS = ("_objective", "_batch_numba")
 _STAMP = "convts_models_sources.sha1"
 
 

@@ -13,9 +13,9 @@ A missing ``w_t`` skips the update (exact).  Once the one-step covariance stops 
 (max abs change < ``tol``, 1e-10 by default on the unit-variance scale) the filter switches
 to the steady-state recursion, O(r) per step instead of O(r^2).
 
-This module and :mod:`._transforms` are the leaves of the models' compiled code: the fused
-objectives (:mod:`._objective`), the Toeplitz path (:mod:`._toeplitz`) and ``fit_many``
-(:mod:`._batch_numba`) call these functions; one implementation of each piece serves the
+This module, :mod:`._transforms` and :mod:`._toeplitz` are the leaves of the models' compiled
+code: the fused objectives (:mod:`._objective`) and ``fit_many`` (:mod:`._batch_numba`) call
+these functions; one implementation of each piece serves the
 single-series fit and the batch path.  numba's cache does not notice an edit of a callee's file,
 so importing this module drops the callers' cache files when any of those sources changed
 (:mod:`._jitcache`).

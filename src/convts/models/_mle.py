@@ -66,14 +66,10 @@ def fit_mle(model, fixed: dict, kw: dict, start_params=None, method: str = "mle"
     common = (np.nan_to_num(free.base), free.free_idx, lo, hi, sign, model._dy, np.ascontiguousarray(model._dX),
               slice_bounds(model), max(model.seasonal_order[3], 1))
     s2 = float(sigma2_fixed) if sigma2_fixed is not None else -1.0
-    if path == "kalman":
-        def fg(x):
-            return mle_value_grad(np.asarray(x, dtype=np.float64), *common, tol, float(n_w), s2, 1e-6)
-    else:
-        from ._toeplitz import toeplitz_value_grad
+    toeplitz = path == "toeplitz"
 
-        def fg(x):
-            return toeplitz_value_grad(np.asarray(x, dtype=np.float64), *common, float(n_w), s2, 1e-6)
+    def fg(x):
+        return mle_value_grad(np.asarray(x, dtype=np.float64), *common, tol, float(n_w), s2, toeplitz, 1e-6)
 
     opt = minimize(objective, x0, maxiter=int(kw.get("maxiter", 500)), gtol=float(kw.get("gtol", 1e-7)), fg=fg)
     params = free.full(free.constrain(opt.x))

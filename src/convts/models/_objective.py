@@ -3,7 +3,7 @@
 Each optimiser iteration calls one compiled function instead of 2k + 1 Python-level likelihood
 evaluations: parameter transform (Jones/Monahan, as :mod:`._transforms`), regression, polynomial
 expansion and the Kalman filter (exact ML) or the CSS recursion all run inside numba.  They
-call the compiled pieces of :mod:`._kalman` and :mod:`._transforms`; :mod:`._jitcache` says how
+call the compiled pieces of :mod:`._kalman`, :mod:`._toeplitz` and :mod:`._transforms`; :mod:`._jitcache` says how
 their cache stays in step with those files.
 """
 
@@ -14,6 +14,7 @@ import numpy as np
 
 from .._config import get_option
 from ._kalman import arma_loglike, css_residuals, expand, objective_value
+from ._toeplitz import levinson_loglike, sparse_acovf
 from ._transforms import constrain_stationary
 
 _FLAGS = dict(cache=get_option("numba_cache"), nogil=True)
@@ -46,17 +47,27 @@ def _regress(dy, dX, full):
 
 
 @nb.njit(**_FLAGS)
-def mle_value(x, base, free_idx, tg_lo, tg_hi, tg_sign, dy, dX, sl, s, tol, n_w, sigma2_fixed):
-    """``-llf / n_w`` (concentrated unless ``sigma2_fixed > 0``); ``sl`` = bounds of ar, ma, sar, sma."""
+def mle_value(x, base, free_idx, tg_lo, tg_hi, tg_sign, dy, dX, sl, s, tol, n_w, sigma2_fixed, toeplitz):
+    """``-llf / n_w`` (concentrated unless ``sigma2_fixed > 0``); ``sl`` = bounds of ar, ma, sar, sma.
+
+    The likelihood by the Kalman filter, or with ``toeplitz`` by Durbin-Levinson on the
+    autocovariances (:mod:`._toeplitz`, complete series).
+    """
     full = _full_params(x, base, free_idx, tg_lo, tg_hi, tg_sign)
     w = _regress(dy, dX, full)
-    ssq, slog, nobs = arma_loglike(w, full[sl[0]: sl[1]], full[sl[4]: sl[5]], full[sl[2]: sl[3]], full[sl[6]: sl[7]], s, tol)
+    ar, ma, sar, sma = full[sl[0]: sl[1]], full[sl[2]: sl[3]], full[sl[4]: sl[5]], full[sl[6]: sl[7]]
+    if toeplitz:
+        e = np.zeros(0)
+        ssq, slog, nobs = levinson_loglike(w, sparse_acovf(ar, ma, sar, sma, s, w.size), e, e)
+    else:
+        ssq, slog, nobs = arma_loglike(w, ar, sar, ma, sma, s, tol)
     return objective_value(ssq, slog, nobs, sigma2_fixed, n_w)
 
 
 @nb.njit(**_FLAGS)
-def mle_value_grad(x, base, free_idx, tg_lo, tg_hi, tg_sign, dy, dX, sl, s, tol, n_w, sigma2_fixed, step):
-    f = mle_value(x, base, free_idx, tg_lo, tg_hi, tg_sign, dy, dX, sl, s, tol, n_w, sigma2_fixed)
+def mle_value_grad(x, base, free_idx, tg_lo, tg_hi, tg_sign, dy, dX, sl, s, tol, n_w, sigma2_fixed, toeplitz, step):
+    args = (base, free_idx, tg_lo, tg_hi, tg_sign, dy, dX, sl, s, tol, n_w, sigma2_fixed, toeplitz)
+    f = mle_value(x, *args)
     g = np.empty(x.size)
     for i in range(x.size):
         h = step * max(1.0, abs(x[i]))
@@ -64,9 +75,7 @@ def mle_value_grad(x, base, free_idx, tg_lo, tg_hi, tg_sign, dy, dX, sl, s, tol,
         xp[i] += h
         xm = x.copy()
         xm[i] -= h
-        fp = mle_value(xp, base, free_idx, tg_lo, tg_hi, tg_sign, dy, dX, sl, s, tol, n_w, sigma2_fixed)
-        fm = mle_value(xm, base, free_idx, tg_lo, tg_hi, tg_sign, dy, dX, sl, s, tol, n_w, sigma2_fixed)
-        g[i] = (fp - fm) / (2.0 * h)
+        g[i] = (mle_value(xp, *args) - mle_value(xm, *args)) / (2.0 * h)
     return f, g
 
 

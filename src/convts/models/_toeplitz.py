@@ -9,8 +9,8 @@ inverse FFT of ``|theta(z) Theta(z^s)|^2 / |phi(z) Phi(z^s)|^2`` on ``N`` points
 ``N >= n + L`` where ``L`` is the lag beyond which ``rho**L < 1e-14`` (``rho`` the pole radius),
 so the aliasing error is below about 1e-14 relative.
 
-The compiled objective calls :mod:`._objective` and :mod:`._kalman`; :mod:`._jitcache` says how
-its cache stays in step with those files.
+The optimiser's objective on this path is :func:`._objective.mle_value` with ``toeplitz=True``
+(it calls :func:`sparse_acovf` and :func:`levinson_loglike`; see :mod:`._jitcache`).
 """
 
 from __future__ import annotations
@@ -21,8 +21,6 @@ import numba as nb
 import numpy as np
 
 from .._config import get_option
-from ._kalman import objective_value
-from ._objective import _full_params, _regress
 
 
 def _max_inverse_root(coefs: np.ndarray) -> float:
@@ -196,29 +194,3 @@ def sparse_acovf(ar, ma, sar, sma, s, nlags):
                 acc += gs[ak] * gr[lag]
         out[h] = acc
     return out
-
-
-@nb.njit(cache=get_option("numba_cache"), nogil=True)
-def toeplitz_value(x, base, free_idx, tg_lo, tg_hi, tg_sign, dy, dX, sl, s, n_w, sigma2_fixed):
-    """``-llf / n_w`` by Durbin-Levinson on :func:`sparse_acovf` (complete series)."""
-    full = _full_params(x, base, free_idx, tg_lo, tg_hi, tg_sign)
-    w = _regress(dy, dX, full)
-    gamma = sparse_acovf(full[sl[0]: sl[1]], full[sl[2]: sl[3]], full[sl[4]: sl[5]], full[sl[6]: sl[7]], s, w.size)
-    e = np.zeros(0)
-    ssq, slog, nobs = levinson_loglike(w, gamma, e, e)
-    return objective_value(ssq, slog, nobs, sigma2_fixed, n_w)
-
-
-@nb.njit(cache=get_option("numba_cache"), nogil=True)
-def toeplitz_value_grad(x, base, free_idx, tg_lo, tg_hi, tg_sign, dy, dX, sl, s, n_w, sigma2_fixed, step):
-    f = toeplitz_value(x, base, free_idx, tg_lo, tg_hi, tg_sign, dy, dX, sl, s, n_w, sigma2_fixed)
-    g = np.empty(x.size)
-    for i in range(x.size):
-        h = step * max(1.0, abs(x[i]))
-        xp = x.copy()
-        xp[i] += h
-        xm = x.copy()
-        xm[i] -= h
-        g[i] = (toeplitz_value(xp, base, free_idx, tg_lo, tg_hi, tg_sign, dy, dX, sl, s, n_w, sigma2_fixed)
-                - toeplitz_value(xm, base, free_idx, tg_lo, tg_hi, tg_sign, dy, dX, sl, s, n_w, sigma2_fixed)) / (2.0 * h)
-    return f, g
