@@ -29,13 +29,11 @@ compiled code; :mod:`._jitcache` says how their cache stays in step with those f
 
 from __future__ import annotations
 
-import math
-
 import numba as nb
 import numpy as np
 
 from .._config import get_option
-from ._kalman import arma_loglike, css_residuals, expand, objective_value, scaled_llf
+from ._kalman import arma_loglike, css_value, objective_value, scaled_llf
 from ._transforms import constrain_stationary, is_stationary, unconstrain_stationary
 
 _FLAGS = dict(cache=get_option("numba_cache"), nogil=True, fastmath=False)
@@ -84,18 +82,7 @@ def _objective(x, kind, spec, cx, tol, n_w, w, wd, css_out, ar_lags, ma_lags):
     if kind == MLE:
         ssq, slog, nobs = arma_loglike(wd, ar, sar, ma, sma, s, tol)
         return objective_value(ssq, slog, nobs, -1.0, n_w)
-    phi = expand(ar, sar, s, -1.0)
-    theta = expand(ma, sma, s, 1.0)
-    phs = np.empty(ar_lags.size)
-    for k in range(ar_lags.size):
-        phs[k] = phi[ar_lags[k] - 1]
-    ths = np.empty(ma_lags.size)
-    for k in range(ma_lags.size):
-        ths[k] = theta[ma_lags[k] - 1]
-    ssq, nu = css_residuals(wd, ar_lags, phs, ma_lags, ths, ncond, css_out)
-    if nu <= 0 or not ssq > 0 or not np.isfinite(ssq):
-        return _BIG
-    return 0.5 * math.log(ssq / nu)
+    return css_value(wd, ar, sar, ma, sma, s, ar_lags, ma_lags, ncond, css_out)
 
 
 @nb.njit(**_FLAGS)

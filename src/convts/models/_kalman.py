@@ -328,6 +328,27 @@ def css_residuals(w, phi_lags, phi, theta_lags, theta, ncond, out):
     return ssq, nu
 
 
+@nb.njit(**_FLAGS)
+def css_value(w, ar, sar, ma, sma, s, ar_lags, ma_lags, ncond, out):
+    """The CSS objective ``0.5 log(SSR / n_used)`` of the (unexpanded) polynomials, ``1e10`` if undefined.
+
+    Expands the polynomials, keeps the coefficients at the structural lags ``ar_lags`` /
+    ``ma_lags`` and runs :func:`css_residuals` (residuals into ``out``).
+    """
+    phi = expand(ar, sar, s, -1.0)
+    theta = expand(ma, sma, s, 1.0)
+    ph = np.empty(ar_lags.size)
+    for i in range(ar_lags.size):
+        ph[i] = phi[ar_lags[i] - 1]
+    th = np.empty(ma_lags.size)
+    for i in range(ma_lags.size):
+        th[i] = theta[ma_lags[i] - 1]
+    ssq, nu = css_residuals(w, ar_lags, ph, ma_lags, th, ncond, out)
+    if nu <= 0 or not ssq > 0 or not np.isfinite(ssq):
+        return 1e10
+    return 0.5 * np.log(ssq / nu)
+
+
 if _FLAGS["cache"]:  # callers' cache entries embed this module's code: see ._jitcache
     from ._jitcache import drop_stale
 

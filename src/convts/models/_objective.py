@@ -13,7 +13,8 @@ import numba as nb
 import numpy as np
 
 from .._config import get_option
-from ._kalman import arma_loglike, css_residuals, expand, objective_value
+from ._kalman import arma_loglike, objective_value
+from ._kalman import css_value as _css_value
 from ._toeplitz import levinson_loglike, sparse_acovf
 from ._transforms import constrain_stationary
 
@@ -85,18 +86,8 @@ def css_value(x, base, free_idx, dy, dX, sl, s, ar_lags, ma_lags, ncond, out):
     for i in range(free_idx.size):
         full[free_idx[i]] = x[i]
     w = _regress(dy, dX, full)
-    phi = expand(full[sl[0]: sl[1]], full[sl[4]: sl[5]], s, -1.0)
-    theta = expand(full[sl[2]: sl[3]], full[sl[6]: sl[7]], s, 1.0)
-    ph = np.empty(ar_lags.size)
-    for i in range(ar_lags.size):
-        ph[i] = phi[ar_lags[i] - 1]
-    th = np.empty(ma_lags.size)
-    for i in range(ma_lags.size):
-        th[i] = theta[ma_lags[i] - 1]
-    ssq, nu = css_residuals(w, ar_lags, ph, ma_lags, th, ncond, out)
-    if nu <= 0 or not ssq > 0 or not np.isfinite(ssq):
-        return 1e10
-    return 0.5 * np.log(ssq / nu)
+    return _css_value(w, full[sl[0]: sl[1]], full[sl[4]: sl[5]], full[sl[2]: sl[3]], full[sl[6]: sl[7]], s,
+                      ar_lags, ma_lags, ncond, out)
 
 
 @nb.njit(**_FLAGS)
