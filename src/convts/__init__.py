@@ -12,16 +12,38 @@ numba kernels compile (or load from cache) on first use, CuPy and Dask load only
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
 
 from . import datasets, kernels
 from . import accessor  # registers .conv
 from ._config import get_option, reset, set_options
 from .engine import acf, acovf, ccf, convolve, correlate, pacf, steady_state
 from .kernels import Kernel, acf_to_ar
-from .models import ARIMA, ARIMAResults
-from .models import FitManyResult, fit_many, forecast_many
 from . import whiten
 from .whiten import prewhitened_ccf
+
+if TYPE_CHECKING:  # the models load on first use: they import numba (~0.3 s)
+    from . import models
+    from .models import ARIMA, ARIMAResults, FitManyResult, fit_many, forecast_many
+
+_LAZY_MODELS = ("ARIMA", "ARIMAResults", "FitManyResult", "fit_many", "forecast_many")
+
+
+def __getattr__(name: str):
+    """Load ``convts.models`` (and numba) on first access of a model name."""
+    if name in _LAZY_MODELS or name == "models":
+        import importlib
+
+        models = importlib.import_module(".models", __name__)
+        value = models if name == "models" else getattr(models, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'convts' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY_MODELS) | {"models"})
+
 
 try:
     __version__ = version("convts")
@@ -31,9 +53,12 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 
 def warmup() -> None:
     """Compile (or load from the on-disk cache) every numba kernel, ahead of the first call."""
+    import importlib
+
     from .backends import get_backend
 
     get_backend("numba").warmup()
+    importlib.import_module(".models", __name__)
 
 
 __all__ = [
