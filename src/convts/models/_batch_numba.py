@@ -101,13 +101,13 @@ def _grad(x, f0, g, kind, spec, cx, tol, n_w, w, wd, css_out, ar_lags, ma_lags):
 
 @nb.njit(**_FLAGS)
 def _bfgs(x0, maxiter, gtol, kind, spec, cx, tol, n_w, w, wd, css_out, ar_lags, ma_lags):
-    """BFGS, Armijo backtracking; returns ``(x, f, largest |gradient|, iterations, success)``."""
+    """BFGS, Armijo backtracking; returns ``(x, f, gradient, iterations, success)``."""
     k = x0.size
     x = x0.copy()
     f = _objective(x, kind, spec, cx, tol, n_w, w, wd, css_out, ar_lags, ma_lags)
     g = np.empty(k)
     if k == 0:
-        return x, f, 0.0, 0, True
+        return x, f, g, 0, True
     _grad(x, f, g, kind, spec, cx, tol, n_w, w, wd, css_out, ar_lags, ma_lags)
     H = np.eye(k)
     fresh = True
@@ -194,7 +194,7 @@ def _bfgs(x0, maxiter, gtol, kind, spec, cx, tol, n_w, w, wd, css_out, ar_lags, 
         if df <= 1e-14 * max(abs(f_old), abs(f), 1.0):
             success = True
             break
-    return x, f, np.max(np.abs(g)), it, success
+    return x, f, g, it, success
 
 
 @nb.njit(**_FLAGS)
@@ -340,7 +340,9 @@ def _css_lm(x0, maxiter, rtol, spec, cx, tol, n_w, w, wd, css_out, ar_lags, ma_l
 
 # ------------------------------------------------------------------ one series, many series
 @nb.njit(**_FLAGS)
-def _fit_one(w, method, spec, cx, tol, maxiter, css_maxiter, gtol, ar_lags, ma_lags, out_p, out_s):
+def _fit_one(w, method, spec, cx, tol, maxiter, css_maxiter, gtol, ar_lags, ma_lags, out_p, out_s, out_x, out_g):
+    """Fit one series; estimates into ``out_p`` (model order, sigma2 last), the stats into ``out_s``,
+    the optimiser's final point (transformed coordinates for ML) and gradient into ``out_x``, ``out_g``."""
     k_mu, p, q, P, Q, s = spec[0], spec[1], spec[2], spec[3], spec[4], spec[5]
     k = k_mu + p + q + P + Q
     n = w.size
@@ -365,7 +367,9 @@ def _fit_one(w, method, spec, cx, tol, maxiter, css_maxiter, gtol, ar_lags, ma_l
         fc = _objective(xc, CSS, spec, cx, tol, nw, w, wd, css_out, ar_lags, ma_lags)
         _grad(xc, fc, gvec, CSS, spec, cx, tol, nw, w, wd, css_out, ar_lags, ma_lags)
         gc = np.max(np.abs(gvec))
+        out_g[:] = gvec
     if method == CSS:
+        out_x[:] = xc
         mu, ar, ma, sar, sma = _split(xc, k_mu, p, q, P, Q, False)
         _objective(xc, CSS, spec, cx, tol, nw, w, wd, css_out, ar_lags, ma_lags)
         ssq = 0.0
@@ -415,7 +419,10 @@ def _fit_one(w, method, spec, cx, tol, maxiter, css_maxiter, gtol, ar_lags, ma_l
         if size:
             x0m[o: o + size] = unconstrain_stationary(y0[o: o + size] * sign)
         o += size
-    xm, fm, gm, itm, okm = _bfgs(x0m, maxiter, gtol, MLE, spec, cx, tol, nw, w, wd, css_out, ar_lags, ma_lags)
+    xm, fm, gvm, itm, okm = _bfgs(x0m, maxiter, gtol, MLE, spec, cx, tol, nw, w, wd, css_out, ar_lags, ma_lags)
+    gm = np.max(np.abs(gvm)) if k else 0.0
+    out_x[:] = xm
+    out_g[:] = gvm
     mu, ar, ma, sar, sma = _split(xm, k_mu, p, q, P, Q, True)
     if k_mu:
         out_p[0] = mu
@@ -454,8 +461,11 @@ def _fit_one(w, method, spec, cx, tol, maxiter, css_maxiter, gtol, ar_lags, ma_l
 def fit_rows(DY, starts, stops, rows, method, spec, cx, tol, maxiter, css_maxiter, gtol, ar_lags, ma_lags,
              out_params, out_stats):
     """Fit series ``DY[i, starts[i]:stops[i]]`` for ``i`` in ``rows``; results into row ``i`` of the outputs."""
+    k = out_params.shape[1] - 1
+    x = np.empty(k)
+    g = np.empty(k)
     for j in range(rows.size):
         i = rows[j]
         w = DY[i, starts[i]: stops[i]].copy()
         _fit_one(w, method, spec, cx, tol, maxiter, css_maxiter, gtol, ar_lags, ma_lags,
-                 out_params[i], out_stats[i])
+                 out_params[i], out_stats[i], x, g)

@@ -23,14 +23,29 @@ from ._css import estimate_css
 from ._likelihood import FreeParams, choose_path, concentrated_llf, full_llf, loglike_parts, minimize
 
 
-def fit_mle(model, fixed: dict, kw: dict, start_params=None, method: str = "mle"):
-    from ._results import ARIMAResults, ConvergenceWarning
+USE_COMPILED = True  # the compiled optimiser for the models it covers (False: scipy for every model; tests)
+CSS_MAXITER = 200  # Levenberg-Marquardt steps of the compiled CSS start (fit_many's value)
+_COMPILED_KW = {"maxiter", "gtol", "css_maxiter", "tol", "likelihood", "enforce_stationarity",
+                "enforce_invertibility"}
 
+
+def fit_mle(model, fixed: dict, kw: dict, start_params=None, method: str = "mle"):
     tol = float(kw.get("tol", 1e-10))
     path = choose_path(model, kw.get("likelihood", "auto"))
     free = FreeParams(model, fixed, transform=True,
                       enforce_stationarity=kw.get("enforce_stationarity", True),
                       enforce_invertibility=kw.get("enforce_invertibility", True))
+    sigma2_fixed = fixed.get("sigma2")
+    cx = _compiled_covers(model, fixed, kw, start_params, path) if USE_COMPILED else None
+    if cx is not None:
+        opt = _fit_compiled(model, cx, tol, kw)
+    else:
+        opt = _fit_scipy(model, free, fixed, kw, start_params, path, tol)
+    return _finish(model, free, opt, method, path, tol, sigma2_fixed)
+
+
+def _fit_scipy(model, free, fixed, kw, start_params, path, tol):
+    """CSS start (scipy), then L-BFGS-B on the fused objective; scipy's OptimizeResult."""
     if start_params is not None:
         y0 = np.r_[start_params[: model.k_params - 1], 0.0][free.free_idx]
         bad = free.admissible(y0)
@@ -71,7 +86,58 @@ def fit_mle(model, fixed: dict, kw: dict, start_params=None, method: str = "mle"
     def fg(x):
         return mle_value_grad(np.asarray(x, dtype=np.float64), *common, tol, float(n_w), s2, toeplitz, 1e-6)
 
-    opt = minimize(objective, x0, maxiter=int(kw.get("maxiter", 500)), gtol=float(kw.get("gtol", 1e-7)), fg=fg)
+    return minimize(objective, x0, maxiter=int(kw.get("maxiter", 500)), gtol=float(kw.get("gtol", 1e-7)), fg=fg)
+
+
+def _compiled_covers(model, fixed, kw, start_params, path):
+    """``cx`` (see :func:`._fit_many._numba_covers`) when the compiled fit applies, else None."""
+    if (fixed or start_params is not None or path != "kalman" or model.exog is not None
+            or not kw.get("enforce_stationarity", True) or not kw.get("enforce_invertibility", True)
+            or set(kw) - _COMPILED_KW):
+        return None
+    dy = model._dy
+    if dy.size == 0 or np.isnan(dy[0]) or np.isnan(dy[-1]):
+        return None  # leading/trailing gaps: fit_many trims them, the single fit keeps them
+    from ._fit_many import _numba_covers
+
+    return _numba_covers(model, "mle", fixed)
+
+
+def _fit_compiled(model, cx, tol, kw):
+    """CSS (Levenberg-Marquardt) then exact ML (BFGS) in compiled code, as ``fit_many``."""
+    from scipy.optimize import OptimizeResult
+
+    from . import _batch_numba as bn
+    from ._css import _structural_lags
+
+    p, d, q, P, D, Q, s = model.order_tuple
+    spec = np.array([model.k_exog, p, q, P, Q, s, model.ncond], dtype=np.int64)
+    k = model.k_params - 1
+    out_p = np.full(k + 1, np.nan)
+    out_s = np.full(bn.N_STATS, np.nan)
+    x = np.zeros(k)
+    g = np.zeros(k)
+    maxiter = int(kw.get("maxiter", 500))
+    ar_lags, ma_lags = _structural_lags(model)
+    bn._fit_one(np.ascontiguousarray(model._dy), bn.MLE, spec, float(cx), tol, maxiter,
+                int(kw.get("css_maxiter", CSS_MAXITER)), float(kw.get("gtol", 1e-7)), ar_lags, ma_lags,
+                out_p, out_s, x, g)
+    nit = int(out_s[bn.NIT])
+    converged = bool(out_s[bn.CONVERGED] > 0)  # BFGS stopped on its tolerances, or largest gradient < 1e-4
+    if converged:
+        message = "converged (compiled BFGS)"
+    elif nit >= maxiter:
+        message = "maximum number of iterations reached (compiled BFGS)"
+    else:
+        message = "the line search found no decrease (compiled BFGS)"
+    n_w = max(1, int(np.sum(~np.isnan(model._dy))))
+    return OptimizeResult(x=x, fun=-out_s[bn.LLF] / n_w, jac=g, nit=nit, success=converged, message=message)
+
+
+def _finish(model, free, opt, method, path, tol, sigma2_fixed):
+    """Results at the optimiser's point ``opt.x`` (transformed free parameters)."""
+    from ._results import ARIMAResults, ConvergenceWarning
+
     params = free.full(free.constrain(opt.x))
     parts = loglike_parts(model, params, tol, keep=True, path=path)
     if parts["nobs"] <= 0 or not np.isfinite(parts["ssq"]):
@@ -89,13 +155,13 @@ def fit_mle(model, fixed: dict, kw: dict, start_params=None, method: str = "mle"
             f"exact ML did not converge ({opt.message}; largest gradient {gmax:.2g}). The estimates may be "
             f"unreliable: try method='css-mle', start_params=..., method_kwargs={{'maxiter': 2000}}, "
             f"or check the order (over-parameterised or near-cancelling AR and MA terms)",
-            ConvergenceWarning, stacklevel=3,
+            ConvergenceWarning, stacklevel=4,
         )
     elif free.tgroups and _near_boundary(model, params):
         warnings.warn(
             "the MA (or AR) polynomial at the optimum has a root within 1e-3 of the unit circle; "
             "standard errors are unreliable (over-differencing? try a lower d or D)",
-            ConvergenceWarning, stacklevel=3,
+            ConvergenceWarning, stacklevel=4,
         )
 
     def loglike(y):
