@@ -61,7 +61,7 @@ def _fit_scipy(model, free, fixed, kw, start_params, path, tol):
             y0 = css_params[free.free_idx]
             if not np.all(np.isfinite(y0)):
                 raise FloatingPointError
-        except (FloatingPointError, np.linalg.LinAlgError, ValueError):
+        except (FloatingPointError, ZeroDivisionError, np.linalg.LinAlgError, ValueError):  # no CSS residual (e.g. leading NaN)
             y0 = np.zeros(free.free_idx.size)
         for _g, pos in free.tgroups:  # a CSS start outside the region: that polynomial starts at zero
             if free.admissible(_only(y0, pos), margin=1e-3):
