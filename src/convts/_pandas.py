@@ -13,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ._validation import infer_offset
+
 __all__ = [
     "series_values", "frame_values", "check_numeric_columns", "values_2d", "regular_freq", "future_index", "label",
     "wrap", "seasonal_period",
@@ -92,7 +94,7 @@ def regular_freq(index: pd.Index, operation: str):
         raise ValueError(f"{operation} needs a sorted {kind}; sort it first: s.sort_index()")
     if index.freq is not None:
         return index.freq
-    freq = pd.infer_freq(index) if index.size >= 3 else None
+    freq = infer_offset(index)
     if freq is None:
         if index.size < 3:
             raise ValueError(
@@ -151,7 +153,7 @@ def seasonal_period(index: pd.Index, operation: str) -> int:
     freq = regular_freq(index, operation)
     if freq is None:
         raise ValueError(f"{operation}: give period= (the index has no freq to infer a seasonal period from)")
-    base = freq.name.split("-")[0] if hasattr(freq, "name") else str(freq)
+    base = freq.rule_code.split("-")[0] if hasattr(freq, "rule_code") else str(freq)
     if getattr(freq, "n", 1) == 1 and base in _SEASONAL:
         return _SEASONAL[base]
     raise ValueError(

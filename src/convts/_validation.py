@@ -125,3 +125,33 @@ def raise_if_nonfinite(x, name: str = "x") -> None:
             f"{name} contains {count} NaN/inf value(s) (first at index {first}); "
             f"clean them, or pass nan_policy='omit' to skip them or 'propagate' to let them spread"
         )
+
+
+def infer_offset(index):
+    """The frequency of a DatetimeIndex as a pandas offset: its ``freq``, or the inferred one, or None.
+
+    One place for ``pd.infer_freq``: it returns a string on pandas 2 and warns on pandas 3 that
+    it will return an offset; here it is always an offset (pandas 2 and 3 alike).
+    """
+    import contextlib
+
+    import pandas as pd
+
+    if not isinstance(index, pd.DatetimeIndex):
+        return None
+    if index.freq is not None:
+        return index.freq
+    if len(index) < 3:
+        return None
+    try:
+        ctx = pd.option_context("future.infer_freq_returns_offset", True)
+        ctx.__enter__()
+    except (KeyError, pd.errors.OptionError):  # pandas < 3: no such option, strings returned
+        ctx = contextlib.nullcontext()
+    try:
+        freq = pd.infer_freq(index)
+    except (TypeError, ValueError):
+        freq = None
+    finally:
+        ctx.__exit__(None, None, None)
+    return None if freq is None else pd.tseries.frequencies.to_offset(freq)

@@ -62,6 +62,8 @@ def read_csv(path: str, *, date: str | None = None):
     """
     import pandas as pd
 
+    from ._validation import infer_offset
+
     source = sys.stdin if path == "-" else path
     try:
         frame = pd.read_csv(source, skipinitialspace=True)
@@ -100,7 +102,7 @@ def read_csv(path: str, *, date: str | None = None):
                          f"one row per date is needed")
     if not index.is_monotonic_increasing:
         raise ValueError(f"{path}: the dates in {date_col!r} are not in increasing order; sort the file by date")
-    freq = pd.infer_freq(index) if index.size >= 3 else None
+    freq = infer_offset(index)
     if freq is not None:
         index = pd.DatetimeIndex(index, freq=freq)
     out = frame.drop(columns=[date_col])

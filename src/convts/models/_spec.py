@@ -13,7 +13,7 @@ import numbers
 
 import numpy as np
 
-from .._validation import as_float_array, check_int
+from .._validation import as_float_array, check_int, infer_offset
 from ..kernels import arma, difference, integrate
 
 __all__ = ["ARIMA", "ConvergenceWarning"]
@@ -56,20 +56,7 @@ def _order(order, seasonal_order):
 
 
 def _infer_freq(index):
-    import pandas as pd
-
-    if not isinstance(index, pd.DatetimeIndex):
-        return None
-    if index.freq is not None:
-        return index.freq
-    if len(index) >= 3:
-        try:
-            f = pd.infer_freq(index)
-        except (TypeError, ValueError):
-            f = None
-        if f is not None:
-            return pd.tseries.frequencies.to_offset(f)
-    return None
+    return infer_offset(index)
 
 
 class ARIMA:
