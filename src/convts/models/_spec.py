@@ -312,6 +312,19 @@ class ARIMA:
         Returns
         -------
         ARIMAResults
+
+        Notes
+        -----
+        ``'mle'`` and ``'css-mle'`` run in compiled code, with the optimiser of
+        :func:`convts.fit_many` (CSS start by Levenberg-Marquardt, exact ML by BFGS on the
+        transformed parameters, ``sigma2`` profiled out), when the model has no ``exog``, no
+        ``fixed``, no ``start_params``, at most one trend term that is a constant after
+        differencing, a state dimension ``max(p + P s, q + Q s + 1) < 40``, no leading or
+        trailing NaN, and ``method_kwargs`` limited to ``maxiter``, ``gtol``, ``css_maxiter``,
+        ``tol`` (``enforce_*`` True).  Every other fit takes scipy's L-BFGS-B.  Both stop on the
+        same tolerances (largest gradient < ``gtol``) and agree to ~1e-6 in the parameters;
+        ``mle_retvals.message`` names the compiled optimiser, and a fit that does not converge
+        warns with a :class:`ConvergenceWarning` on either path.
         """
         if method not in METHODS:
             raise ValueError(f"method={method!r}: use one of {METHODS}")
