@@ -391,6 +391,7 @@ def _trend_constant(model):
 def _run_numba(DY, starts, stops, rows, model, method, cx, n_workers, bar, maxiter=500):
     from . import _batch_numba as bn
     from ._css import _structural_lags
+    from ._mle import CSS_MAXITER
 
     p, d, q, P, D, Q, s = model.order_tuple
     k_mu = model.k_exog
@@ -401,7 +402,7 @@ def _run_numba(DY, starts, stops, rows, model, method, cx, n_workers, bar, maxit
     out_s = np.full((n, bn.N_STATS), np.nan)
     code = bn.CSS if method == "css" else bn.MLE
     DYc = np.ascontiguousarray(DY)
-    args = (code, spec, float(cx), 1e-10, maxiter, 200, 1e-7 if code == bn.MLE else 1e-8, ar_lags, ma_lags, out_p, out_s)
+    args = (code, spec, float(cx), 1e-10, maxiter, CSS_MAXITER, 1e-7 if code == bn.MLE else 1e-8, ar_lags, ma_lags, out_p, out_s)
     chunks = [rows[i: i + _CHUNK] for i in range(0, rows.size, _CHUNK)]
 
     def work(chunk):
