@@ -100,3 +100,150 @@ def test_oa_full_matches_oaconvolve():
         ref = ss.oaconvolve(x, b[None, :], axes=-1)
         np.testing.assert_allclose(nbk.oa_full(x, b), ref, rtol=0, atol=1e-10 * np.abs(b).sum())
         assert nbk.oa_full(x.astype(np.float32), b).dtype == np.float32
+
+
+# ---------------------------------------------------------------------------------------------
+# NaN/inf without an up-front check: the uniform running sum flags the blocks that met one and
+# they are recomputed directly; auto -> direct never checks.  Against tests/reference.py.
+# ---------------------------------------------------------------------------------------------
+
+from reference import fir_loop  # noqa: E402
+
+from convts.engine import _convolve  # noqa: E402
+
+BAD = (np.nan, np.inf, -np.inf)
+
+
+def _touched(T, n_out, lo, hi, start):
+    """Per uniform task (one row): the inputs its windows cover, [first, last] (clipped)."""
+    n_blocks = -(-n_out // nbk._UBLOCK)
+    out = []
+    for b in range(n_blocks):
+        t0, t1 = b * nbk._UBLOCK, min(n_out, (b + 1) * nbk._UBLOCK)
+        out.append((max(0, start + t0 - hi), min(T - 1, start + t1 - 1 - lo)))
+    return out
+
+
+def _boundary_positions(T, n_out, lo, hi, start):
+    """Input indices at every block edge, at the interior's four segment edges (see
+    backends._numba._uniform_interior) and at the window edges around them."""
+    pos = {0, 1, T - 2, T - 1}
+    m = hi - lo + 1
+    for b in range(-(-n_out // nbk._UBLOCK)):
+        t0, t1 = b * nbk._UBLOCK, min(n_out, (b + 1) * nbk._UBLOCK)
+        h = min(t1, max(t0, 1 - (start - hi)))
+        e = max(h, min(t1, T - (start - lo)))
+        L = (e - h) // 4
+        for t in (t0, t1 - 1, h, e - 1, h + L, h + 2 * L, h + 3 * L):
+            for j in (start + t - hi, start + t - lo):  # oldest and newest input of output t
+                pos.update({j - 1, j, j + 1, j + m})
+    return sorted(p for p in pos if 0 <= p < T)
+
+
+@pytest.mark.parametrize("lo, hi, start", [(0, 15, 0), (0, 15, 15), (-7, 7, 0), (3, 40, 50), (0, 300, 0)])
+def test_uniform_check_is_nonfinite_exactly_when_a_block_meets_nan_inf(lo, hi, start):
+    """The claim fir_uniform relies on, both ways: a block's returned running sums are
+    non-finite if and only if one of its windows holds a NaN/inf (NaN, +inf, -inf, +inf and
+    -inf together, a NaN that enters and leaves inside the block)."""
+    T = 3 * nbk._UBLOCK + 123
+    n_out = T + hi - lo
+    base = np.random.default_rng(hi).standard_normal((1, T))
+    spans = _touched(T, n_out, lo, hi, start)
+    for p in _boundary_positions(T, n_out, lo, hi, start):
+        for bad in BAD + ("+-inf",):
+            x = base.copy()
+            if bad == "+-inf":  # both signs in one window: inf - inf is NaN
+                x[0, p] = np.inf
+                q = min(T - 1, p + (hi - lo) // 2)
+                x[0, q] = -np.inf
+                idx = {p, q}
+            else:
+                x[0, p] = bad
+                idx = {p}
+            check = np.full(len(spans), 0.5)
+            nbk._fir_uniform(nbk._ro(x), np.int64(lo), np.int64(hi), 0.25, np.int64(start), np.empty((1, n_out)), check)
+            expect = [any(a <= i <= b for i in idx) for a, b in spans]
+            assert (~np.isfinite(check)).tolist() == expect, (p, bad)
+
+
+def _oracle_rows(x, lags, coefs, mode):
+    return np.stack([fir_loop(r, lags, coefs, mode) for r in x])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("mode", ["causal", "full", "same"])
+def test_uniform_nan_inf_at_block_boundaries_match_loop(threads, dtype, mode):
+    """Spaced NaN/+inf/-inf at every block and segment edge of a moving sum: each block is
+    flagged and recomputed; the outputs between the gaps stay finite and exact."""
+    k = convts.kernels.moving_average(16)
+    T = 3 * nbk._UBLOCK + 123
+    x = np.random.default_rng(7).standard_normal((2, T)) + 3
+    pos = _boundary_positions(T, T + 15, 0, 15, 0)
+    pos = [p for i, p in enumerate(pos) if i == 0 or p - pos[i - 1] > 20]  # finite outputs in between
+    x[0, pos] = np.resize(BAD, len(pos))
+    x[1, 4000:4003] = [np.inf, 1.0, -np.inf]  # both signs in one window: NaN
+    x = x.astype(dtype)
+    ref = _oracle_rows(x.astype(np.float64), k.ma_lags, k.ma_coefs, mode)
+    got = convts.convolve(x, k, mode=mode)
+    tol = 1e-12 if dtype == np.float64 else 2e-6
+    np.testing.assert_allclose(got, ref, rtol=tol, atol=tol * 4)
+
+
+@pytest.mark.parametrize("bad", BAD)
+def test_uniform_nan_inside_a_block_leaves_it(threads, bad, monkeypatch):
+    """One NaN/inf in the middle of a long series (one flagged block, recomputed alone) and in
+    more than eight blocks of some rows (whole rows recomputed); never an up-front check."""
+    monkeypatch.setattr(_convolve, "_has_nonfinite", _no_check)
+    k = convts.kernels.moving_average(16)
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal(3 * nbk._UBLOCK + 5)
+    x[nbk._UBLOCK + 1000] = bad  # enters and leaves the window inside block 1
+    np.testing.assert_allclose(convts.convolve(x, k), fir_loop(x, k.ma_lags, k.ma_coefs), rtol=1e-12, atol=1e-12)
+    X = rng.standard_normal((3, 10 * nbk._UBLOCK + 7))
+    X[1, 100 :: nbk._UBLOCK] = bad  # every block of row 1: more than eight tasks
+    got = convts.convolve(X, k)
+    np.testing.assert_allclose(got[1], fir_loop(X[1], k.ma_lags, k.ma_coefs), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(got[[0, 2]], npk.fir_uniform(X[[0, 2]], 0, 15, 1 / 16, 0, np.empty((2, X.shape[1]))), rtol=1e-12, atol=1e-12)
+    X[:, 50 :: nbk._UBLOCK] = bad  # every row flagged: one direct call on the whole batch
+    got = convts.convolve(X, k)
+    np.testing.assert_allclose(got[2], fir_loop(X[2], k.ma_lags, k.ma_coefs), rtol=1e-12, atol=1e-12)
+
+
+def _no_check(x2):
+    raise AssertionError("the NaN/inf check ran on a direct FIR path")
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("mode", ["causal", "full", "same", "valid", "circular"])
+def test_auto_direct_spreads_nan_inf_without_a_check(threads, dtype, mode, monkeypatch):
+    """method='auto' picking direct (and method='direct') run no NaN/inf check and still equal
+    the loop oracle: NaN, +inf, -inf, both infs in one window, zero end taps over an inf."""
+    monkeypatch.setattr(_convolve, "_has_nonfinite", _no_check)
+    rng = np.random.default_rng(3)
+    T = 2 * nbk._BLOCK + 37
+    x = rng.standard_normal(T)
+    x[[0, 5, nbk._BLOCK - 1, nbk._BLOCK, 1500, 1502, T - 1]] = [np.nan, np.inf, -np.inf, np.nan, np.inf, -np.inf, np.inf]
+    x = x.astype(dtype)
+    for b in (rng.standard_normal(3), rng.standard_normal(16), np.array([0.0, 0.5, -0.25, 0.0])):
+        k = convts.Kernel(ma=b)
+        ref = fir_loop(x.astype(np.float64), k.ma_lags, k.ma_coefs, mode)
+        tol = 1e-12 if dtype == np.float64 else 2e-5
+        for method in ("auto", "direct"):
+            got = convts.convolve(x, k, mode=mode, method=method)
+            np.testing.assert_allclose(got, ref, rtol=tol, atol=tol * 4, err_msg=f"{method} {b.size} taps")
+
+
+def test_fft_paths_still_check(monkeypatch):
+    """FFT and overlap-add (explicit, or auto on a long kernel) still check and repair."""
+    calls = []
+    real = _convolve._has_nonfinite
+    monkeypatch.setattr(_convolve, "_has_nonfinite", lambda x2: calls.append(1) or real(x2))
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal(5000)
+    x[[100, 2000]] = [np.nan, -np.inf]
+    b = rng.standard_normal(300)
+    ref = fir_loop(x, np.arange(300), b)
+    for method in ("fft", "overlap_add", "auto"):
+        calls.clear()
+        np.testing.assert_allclose(convts.convolve(x, b, method=method), ref, rtol=1e-9, atol=1e-9 * np.abs(b).sum())
+        assert calls, method

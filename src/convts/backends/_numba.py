@@ -48,7 +48,7 @@ def _signatures(kind):
         if kind == "fir":
             sigs.append(nb.void(x, lags, coefs, nb.int64, out))
         elif kind == "uniform":
-            sigs.append(nb.void(x, nb.int64, nb.int64, nb.float64, nb.int64, out))
+            sigs.append(nb.void(x, nb.int64, nb.int64, nb.float64, nb.int64, out, _arr(nb.float64, 1)))
         else:
             sigs.append(nb.void(x, lags, coefs, x, out))
     return sigs
@@ -129,6 +129,10 @@ def _uniform_block(x, lo, hi, weight, start, out, r, t0, t1):
     # out[i] = weight * sum_{lag=lo..hi} x[start + i - lag]: a running window sum, restarted
     # exactly (a fresh sum of the window) at every block and segment, so rounding errors
     # cannot accumulate.  Outputs whose window crosses an end of the row take the edge loop.
+    # Returns the sum of the final running sums: every input of every window of the block
+    # enters some running sum, and an add or subtract with a NaN/inf operand never gives a
+    # finite result, so the return is non-finite whenever the block met a NaN/inf (or, rarely,
+    # overflowed); the caller then recomputes the block exactly.
     T = x.shape[1]
     xr = x[r]
     orow = out[r]
@@ -138,11 +142,10 @@ def _uniform_block(x, lo, hi, weight, start, out, r, t0, t1):
     h = min(t1, max(t0, 1 - b))  # from h on, x[i + b - 1] exists
     e = max(h, min(t1, T - a))  # before e, x[i + a] exists
     if (e - h) // 4 >= 4 * m:
-        _uniform_edge(xr, orow, lo, hi, weight, start, t0, h)
-        _uniform_interior(xr, orow, a, b, m, weight, h, e)
-        _uniform_edge(xr, orow, lo, hi, weight, start, e, t1)
-    else:
-        _uniform_edge(xr, orow, lo, hi, weight, start, t0, t1)
+        s = _uniform_edge(xr, orow, lo, hi, weight, start, t0, h)
+        s += _uniform_interior(xr, orow, a, b, m, weight, h, e)
+        return s + _uniform_edge(xr, orow, lo, hi, weight, start, e, t1)
+    return _uniform_edge(xr, orow, lo, hi, weight, start, t0, t1)
 
 
 def _uniform_interior(xr, orow, a, b, m, weight, t0, t1):
@@ -195,11 +198,12 @@ def _uniform_interior(xr, orow, a, b, m, weight, t0, t1):
     for i in range(max(L, 1), n3):
         acc3 += i3[i] - d3[i]
         o3[i] = weight * acc3
+    return (acc0 + acc1) + (acc2 + acc3)
 
 
 def _uniform_edge(xr, orow, lo, hi, weight, start, t0, t1):
     if t1 <= t0:
-        return
+        return 0.0
     T = xr.size
     acc = 0.0
     first = start + t0 - hi
@@ -215,9 +219,13 @@ def _uniform_edge(xr, orow, lo, hi, weight, start, t0, t1):
         if 0 <= j_out < T:
             acc -= xr[j_out]
         orow[i] = weight * acc
+    return acc
 
 
-def _fir_uniform(x, lo, hi, weight, start, out):
+def _fir_uniform(x, lo, hi, weight, start, out, check):
+    # check[task]: the block's running sums at its end, non-finite when it met a NaN/inf.  The
+    # caller tests it: a test inside the kernel could be folded away under fastmath (which
+    # lets the compiler assume no NaN/inf), a stored value cannot.
     n_series, n_out = out.shape
     n_blocks = (n_out + _UBLOCK - 1) // _UBLOCK
     for task in nb.prange(n_series * n_blocks):
@@ -225,7 +233,7 @@ def _fir_uniform(x, lo, hi, weight, start, out):
         b = task - r * n_blocks
         t0 = b * _UBLOCK
         t1 = min(n_out, t0 + _UBLOCK)
-        _uniform_block(x, lo, hi, weight, start, out, r, t0, t1)
+        check[task] = _uniform_block(x, lo, hi, weight, start, out, r, t0, t1)
 
 
 def _ar_row(u, lags, coefs, zi, out, r):
@@ -451,9 +459,43 @@ def fir_direct(x, lags, coefs, start, out):
 
 
 def fir_uniform(x, lo, hi, weight, start, out):
+    """A running window sum, exact on NaN/inf like ``fir_direct``: the kernel reports the blocks
+    whose running sum met a NaN/inf (which then stays in the sum past its window), and those
+    blocks are recomputed with the direct kernel.  Finite data pay no extra pass."""
+    x = _ro(x)
+    n_series, n_out = out.shape
+    n_blocks = (n_out + _UBLOCK - 1) // _UBLOCK
+    check = np.empty(n_series * n_blocks)
     with _threads(work=4 * out.size):
-        _fir_uniform(_ro(x), np.int64(lo), np.int64(hi), float(weight), np.int64(start), out)
+        _fir_uniform(x, np.int64(lo), np.int64(hi), float(weight), np.int64(start), out, check)
+    bad = np.flatnonzero(~np.isfinite(check))
+    if bad.size:
+        _redo_direct(x, int(lo), int(hi), float(weight), int(start), out, bad, n_blocks)
     return out
+
+
+def _redo_direct(x, lo, hi, weight, start, out, tasks, n_blocks):
+    """Recompute the given (row, block) tasks of ``fir_uniform`` with the exact direct kernel:
+    block by block when there are few, else whole rows in one call."""
+    lags = np.arange(lo, hi + 1, dtype=np.int64)
+    coefs = np.full(lags.size, weight)
+    n_series, n_out = out.shape
+    if tasks.size <= 8:
+        for task in tasks.tolist():
+            r, b = divmod(task, n_blocks)
+            t0 = b * _UBLOCK
+            t1 = min(n_out, t0 + _UBLOCK)
+            blk = np.empty((1, t1 - t0), out.dtype)
+            fir_direct(x[r : r + 1], lags, coefs, start + t0, blk)  # output i is time start + t0 + i
+            out[r, t0:t1] = blk[0]
+        return
+    rows = np.unique(tasks // n_blocks)
+    if rows.size == n_series:
+        fir_direct(x, lags, coefs, start, out)
+    else:
+        fix = np.empty((rows.size, n_out), out.dtype)
+        fir_direct(x[rows], lags, coefs, start, fix)
+        out[rows] = fix
 
 
 def ar_recursion(u, lags, coefs, zi, out):

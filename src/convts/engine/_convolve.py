@@ -87,8 +87,21 @@ def _nonzero_taps(k: Kernel) -> tuple[np.ndarray, np.ndarray]:
     return k.ma_lags[nz].astype(np.int64), k.ma_coefs[nz]
 
 
-def _fir(x2, k: Kernel, mode: str, method: str, be, nonfinite: bool = False):
-    """FIR kernel on 2-D rows; returns a new contiguous array."""
+def _has_nonfinite(x2) -> bool:
+    """True when ``x2`` holds a NaN/inf: one sum (finite for finite data unless it overflows),
+    then the exact elementwise test only when the sum is not finite."""
+    xp = _array_module(x2)
+    return not bool(xp.isfinite(x2.sum())) and not bool(xp.all(xp.isfinite(x2)))
+
+
+def _fir(x2, k: Kernel, mode: str, method: str, be, nonfinite: bool | None = False):
+    """FIR kernel on 2-D rows; returns a new contiguous array.
+
+    ``nonfinite``: whether ``x2`` holds a NaN/inf, or None when not yet known.  The direct
+    kernels spread NaN/inf exactly by themselves (the running sum of uniform taps recomputes
+    the blocks that met one, see ``backends.fir_uniform``), so ``x2`` is checked only when an
+    FFT method is chosen.
+    """
     xp = _array_module(x2)
     T = x2.shape[1]
     if mode == "circular":
@@ -96,7 +109,11 @@ def _fir(x2, k: Kernel, mode: str, method: str, be, nonfinite: bool = False):
     start, n_out = _geometry(k, mode, T)
     uniform = _is_uniform(k)
     if method == "auto":
-        method = _choose.choose_fir_method(k.ma_lags.size, k.span, T, uniform, be.__name__.rsplit("_", 1)[-1], nonfinite)
+        method = _choose.choose_fir_method(k.ma_lags.size, k.span, T, uniform, be.__name__.rsplit("_", 1)[-1], bool(nonfinite))
+        if method != "direct" and nonfinite is None:
+            nonfinite = _has_nonfinite(x2)
+            if nonfinite:
+                method = "direct"
     if method == "direct":
         out = xp.empty((x2.shape[0], n_out), dtype=x2.dtype)
         if uniform and not nonfinite:
@@ -106,6 +123,8 @@ def _fir(x2, k: Kernel, mode: str, method: str, be, nonfinite: bool = False):
         return out
     if method not in ("fft", "overlap_add"):
         raise ValueError(f"method={method!r} does not apply to a FIR kernel; use 'direct', 'fft' or 'overlap_add'")
+    if nonfinite is None:
+        nonfinite = _has_nonfinite(x2)
     xin = xp.where(xp.isfinite(x2), x2, 0) if nonfinite else x2
     full = (be.fft_full if method == "fft" else be.oa_full)(xin, k.b)
     # full[:, j] is the sum at time j + offset; output i is time start + i.  In 'causal' mode a
@@ -146,11 +165,14 @@ def _fold(k: Kernel, T: int):
     return taps
 
 
-def _fir_circular(x2, k: Kernel, method: str, be, nonfinite: bool):
+def _fir_circular(x2, k: Kernel, method: str, be, nonfinite: bool | None):
     xp = _array_module(x2)
     T = x2.shape[1]
     taps = _fold(k, T)
     nz = np.flatnonzero(taps)
+    if method in ("fft", "overlap_add") or (method == "auto" and nz.size > 32):
+        if nonfinite is None:
+            nonfinite = _has_nonfinite(x2)
     if method == "auto":
         method = "direct" if (nonfinite or nz.size <= 32) else "fft"
     if method == "direct":
@@ -400,9 +422,9 @@ def convolve(x, kernel, *, mode="causal", method="auto", backend="auto", axis=-1
     M = _state_size(k) if k.offset >= 0 else 0
     zi2 = _check_zi(zi, lead, M, x2.dtype, xp) if zi is not None else None
 
-    nonfinite = not bool(xp.isfinite(x2.sum()))
-    if nonfinite:
-        nonfinite = not bool(xp.all(xp.isfinite(x2)))
+    # A FIR kernel under 'propagate' checks x only on a path that needs to know (see _fir): the
+    # direct kernels spread NaN/inf exactly, and an extra pass over x costs ~0.5 ns a sample.
+    nonfinite = None if (nan_policy == "propagate" and k.is_fir) else _has_nonfinite(x2)
     if nonfinite and nan_policy == "raise":
         raise_if_nonfinite(arr, "x")
 
