@@ -3,7 +3,8 @@
 ``fir_direct(x, lags, coefs, start, out)``
     ``out[:, i] = sum_k coefs[k] * x[:, start + i - lags[k]]`` (x is 0 outside its range).
 ``fir_uniform(x, lo, hi, weight, start, out)``
-    The same for ``coefs[k] == weight`` at every lag in ``lo..hi`` (running sum).
+    The same for ``coefs[k] == weight`` at every lag in ``lo..hi`` (running sum), NaN/inf
+    included: they spread exactly as in ``fir_direct`` with no check by the caller.
 ``fft_full(x, b)`` / ``oa_full(x, b)``
     Full linear convolution of each row with dense taps ``b``, by one FFT or by overlap-add.
 ``ar_recursion(u, lags, coefs, zi, out)``
