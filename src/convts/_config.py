@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
-from typing import Any, Iterator
+from typing import Any
 
 _DEFAULTS: dict[str, Any] = {
     # Numba: cache compiled kernels on disk (first call in a new process ~0.5 s instead of ~1 s).
@@ -76,9 +76,3 @@ def reset() -> None:
 def options() -> dict[str, Any]:
     """Return a copy of all current options."""
     return dict(_options)
-
-
-@contextlib.contextmanager
-def _temporarily(**kw: Any) -> Iterator[None]:
-    with set_options(**kw):
-        yield
