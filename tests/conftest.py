@@ -23,7 +23,22 @@ settings.register_profile(
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
+# The long profile: many random (not derandomised) examples, for a run by hand or a nightly job:
+#     pytest tests/test_properties.py --hypothesis-profile=long
+settings.register_profile(
+    "long",
+    max_examples=2000,
+    deadline=None,
+    derandomize=False,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 settings.load_profile("convts")
+
+
+def pytest_configure(config):
+    """``--hypothesis-profile=NAME`` wins over the default "convts" profile loaded above."""
+    name = config.getoption("hypothesis_profile", None)
+    settings.load_profile(name if name else "convts")
 
 BACKENDS = ("numpy", "numba", "cupy")
 
