@@ -199,8 +199,58 @@ def test_css_equals_scipy_minimisation_of_loop_oracle(order, seasonal, mean):
     np.testing.assert_allclose(res.params.to_numpy()[:-1], want, atol=2e-4)
     ssq, nu, e = css_ssq(model, res.params.to_numpy())
     assert res.sigma2 == pytest.approx(ssq / nu)
-    assert res.nobs == len(y) - model.k_diff - model.ncond
-    assert res.llf == pytest.approx(-0.5 * nu * (np.log(2 * np.pi * ssq / nu) + 1))
+    assert nu == len(y) - model.k_diff - model.ncond
+    n_used = len(y) - model.k_diff  # R's n.used: not the residual count nu
+    assert res.nobs == n_used
+    assert res.llf == pytest.approx(-0.5 * n_used * (np.log(2 * np.pi * ssq / nu) + 1))
+
+
+# R's datasets::lh (48 luteinizing-hormone samples), as printed by R
+LH = np.array([2.4, 2.4, 2.4, 2.2, 2.1, 1.5, 2.3, 2.3, 2.5, 2.0, 1.9, 1.7, 2.2, 1.8, 3.2, 3.2, 2.7, 2.2, 2.2, 1.9,
+               1.9, 1.8, 2.7, 3.0, 2.3, 2.0, 2.0, 2.9, 2.9, 2.7, 2.7, 2.3, 2.6, 2.4, 1.8, 1.7, 1.5, 1.4, 2.1, 3.3,
+               3.5, 3.5, 3.1, 2.6, 2.1, 3.4, 3.0, 2.9])
+
+
+def test_css_with_ar_terms_follows_r_arima():
+    """R: ``arima(lh, order = c(3, 0, 0), method = "CSS")`` prints ar 0.6578 -0.0658 -0.2348,
+    intercept 2.3918, s.e. 0.1414 0.1702 0.1473 0.0983, sigma^2 0.1905, part log likelihood -28.31
+    (R's arima.R: ``sigma2 <- val[[1L]]`` = SSR / residuals, ``value <- 2 * n.used * res$value +
+    n.used + n.used * log(2 * pi)``, ``var <- solve(res$hessian * n.used)``,
+    ``n.used <- sum(!is.na(x)) - length(Delta)``).  The formulas are applied here by hand, with an
+    independent residual loop and finite-difference Hessian."""
+    from scipy.optimize import minimize
+
+    res = convts.ARIMA(LH, order=(3, 0, 0)).fit(method="css")
+    np.testing.assert_allclose(res.params[["ar.L1", "ar.L2", "ar.L3", "const"]], [0.6578, -0.0658, -0.2348, 2.3918],
+                               atol=6e-5)
+    assert res.sigma2 == pytest.approx(0.1905, abs=6e-5)
+    assert round(res.llf, 2) == -28.31
+    np.testing.assert_allclose(res.bse[["ar.L1", "ar.L2", "ar.L3", "const"]], [0.1414, 0.1702, 0.1473, 0.0983],
+                               atol=6e-4)
+    assert res.nobs == 48
+
+    def half_log_mean_ssq(x):  # R's armaCSS: 0.5 * log(SSR / nu), residuals from t = p on
+        mu, phi = x[0], x[1:]
+        u = LH - mu
+        e = u[3:] - phi[0] * u[2:-1] - phi[1] * u[1:-2] - phi[2] * u[:-3]
+        return 0.5 * np.log(np.mean(e**2)), e
+
+    x = minimize(lambda x: half_log_mean_ssq(x)[0], np.r_[LH.mean(), 0, 0, 0], method="Nelder-Mead",
+                 options=dict(xatol=1e-10, fatol=1e-14, maxiter=20000, maxfev=20000)).x
+    value, e = half_log_mean_ssq(x)
+    n_used = 48
+    np.testing.assert_allclose(res.params[["const", "ar.L1", "ar.L2", "ar.L3"]], x, atol=1e-5)
+    assert res.sigma2 == pytest.approx(np.mean(e**2), rel=1e-6)  # SSR / 45 residuals
+    assert res.llf == pytest.approx(-0.5 * (2 * n_used * value + n_used + n_used * np.log(2 * np.pi)), rel=1e-9)
+    h = 1e-4
+    H = np.empty((4, 4))
+    for i in range(4):
+        for j in range(4):
+            ei, ej = np.eye(4)[i] * h, np.eye(4)[j] * h
+            f = lambda d: half_log_mean_ssq(x + d)[0]  # noqa: E731
+            H[i, j] = (f(ei + ej) - f(ei - ej) - f(-ei + ej) + f(-ei - ej)) / (4 * h * h)
+    se_r = np.sqrt(np.diag(np.linalg.inv(H * n_used)))
+    np.testing.assert_allclose(res.bse[["const", "ar.L1", "ar.L2", "ar.L3"]], se_r, rtol=2e-3)
 
 
 def test_css_residuals_engine_equals_loop():

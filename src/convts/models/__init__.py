@@ -1,7 +1,8 @@
 """ARIMA models built on kernels: specification, estimators (one file each), results."""
 
 from ._results import ARIMAResults, PredictionResults
-from ._spec import ARIMA, ConvergenceWarning
+from ._spec import ARIMA
+from ._warnings import ConvergenceWarning
 from ._fit_many import FitManyResult, fit_many, forecast_many
 
 __all__ = ["ARIMA", "ARIMAResults", "PredictionResults", "ConvergenceWarning", "fit_many", "forecast_many", "FitManyResult"]

@@ -4,8 +4,12 @@ Condition on the first ``d + D*s + p + P*s`` observations: difference the regres
 ``u = y - X beta`` to ``w``, then the residual is ``phi(L)Phi(L^s) / (theta(L)Theta(L^s))``
 applied to ``w`` with the pre-sample residuals set to zero, i.e. the FIR ``phi`` on ``w``
 (from index ``p + P*s``) followed by the IIR ``1/theta`` from a zero state.  ``sigma2 = SSR /
-number of residuals`` and the reported log-likelihood is R's
-``-0.5 * n_used * (log(2 pi sigma2) + 1)``.  Parameters are not transformed (as R).
+number of residuals`` (R's ``sigma2 <- val[[1L]]``, the first value of ``ARIMA_CSS``).  The
+reported log-likelihood and the standard errors follow R's ``arima``: with ``n_used`` = the
+non-missing observations minus ``d + D*s`` (R's ``n.used``, *not* the number of residuals),
+``loglik = -0.5 * n_used * (log(2 pi sigma2) + 1)`` and ``var = solve(hessian * n_used)``, the
+Hessian of ``0.5 log(SSR / number of residuals)``; ``nobs`` is ``n_used`` (R's ``nobs``).  See
+:func:`css_llf`.  Parameters are not transformed (as R).
 
 The objective inside the optimiser uses a fused numba recursion over the sparse lags; the
 residuals handed to the user go through :func:`convts.convolve` with the kernels (the tests
@@ -21,9 +25,27 @@ import numpy as np
 
 from ..engine import convolve
 from ..kernels import Kernel
-from ._kalman import css_residuals, scaled_llf
+from ._kalman import css_residuals
 from ._likelihood import FreeParams, minimize
 
+
+
+def css_n_used(model) -> int:
+    """R's ``n.used``: the non-missing observations minus the differencing order ``d + D*s``."""
+    return int(np.sum(~np.isnan(model.endog))) - model.k_diff
+
+
+def css_llf(ssq: float, nu: int, n_used: int, sigma2: float) -> float:
+    """R's CSS log-likelihood at the scale ``sigma2``: ``-n_used/2 log(2 pi sigma2) - n_used/nu SSR/(2 sigma2)``.
+
+    At ``sigma2 = SSR / nu`` it is R's ``loglik = -0.5 * n_used * (log(2 pi sigma2) + 1)``; its
+    Hessian in the ARMA and regression coefficients, with ``sigma2`` profiled out, is R's
+    ``hessian * n_used`` (``hessian`` that of ``0.5 log(SSR / nu)``), so the inverse of the
+    full Hessian gives R's ``var.coef``.  ``-inf`` where undefined.
+    """
+    if nu <= 0 or n_used <= 0 or not np.isfinite(ssq) or not sigma2 > 0:
+        return -np.inf
+    return -0.5 * n_used * (math.log(2.0 * math.pi * sigma2) + ssq / (nu * sigma2))
 
 
 def _structural_lags(model):
@@ -53,9 +75,9 @@ def css_residuals_engine(model, params) -> np.ndarray:
     if model.k_exog:
         w = w - model._dX @ params[model._slices["exog"]]
     c = model.ncond
-    ar_kernel = Kernel(ma=np.r_[1.0, -phi])
+    ar_kernel = Kernel(b=np.r_[1.0, -phi])
     u = convolve(w, ar_kernel, mode="causal")[c:]
-    e = convolve(u, Kernel(ar=np.r_[1.0, theta]), mode="causal")
+    e = convolve(u, Kernel(a=np.r_[1.0, theta]), mode="causal")
     return np.r_[np.full(c, np.nan), e]
 
 
@@ -107,26 +129,40 @@ def estimate_css(model, fixed: dict, kw: dict, start_params=None):
 
 
 def fit_css(model, fixed: dict, kw: dict, start_params=None):
-    from ._results import ARIMAResults, ConvergenceWarning
+    from ._results import ARIMAResults
+    from ._warnings import ConvergenceWarning
 
     params, nu, ssq, free, opt = estimate_css(model, fixed, kw, start_params)
     sigma2 = params[-1]
-    llf = scaled_llf(ssq, 0.0, nu, sigma2)
+    n_used = css_n_used(model)
+    llf = css_llf(ssq, nu, n_used, sigma2)
     converged = bool(opt.success) or (opt.jac.size == 0 or np.max(np.abs(opt.jac)) < 1e-5)
+    if converged and not (np.isfinite(ssq) and ssq > 0):
+        converged = False
     if not converged:
         warnings.warn(
             f"CSS optimisation did not converge ({opt.message}); try start_params=..., "
             f"method_kwargs={{'maxiter': 2000}}, or a simpler order",
             ConvergenceWarning, stacklevel=3,
         )
+    else:
+        from ._likelihood import root_problem
+
+        problem = root_problem(model, params)  # R's CSS does not enforce the region; say so when it matters
+        if problem is not None:
+            warnings.warn(
+                f"the CSS estimate cannot be used for forecasting: {problem}; try method='mle' (which keeps "
+                f"the estimates stationary and invertible) or a differenced model (d=1)",
+                ConvergenceWarning, stacklevel=3,
+            )
     lags = _structural_lags(model)
 
     def loglike(y):  # free constrained params (+ sigma2) -> conditional Gaussian log-likelihood
         full = free.full(y[: free.free_idx.size])
         s2 = sigma2 if free.sigma2_fixed else y[-1]
         ssq_, nu_, _ = css_ssq(model, full, lags)
-        return scaled_llf(ssq_, 0.0, nu_, s2)
+        return css_llf(ssq_, nu_, n_used, s2)
 
     resid = css_residuals_engine(model, params)
-    return ARIMAResults(model, params, method="css", llf=llf, nobs=nu, free=free, converged=converged,
+    return ARIMAResults(model, params, method="css", llf=llf, nobs=n_used, free=free, converged=converged,
                         resid_w=resid, loglike=loglike, optimizer=opt)

@@ -251,8 +251,7 @@ def forecast_many(result: FitManyResult, steps: int = 1, alpha: float = 0.05):
 
 def _rebuild(model, params, method, converged, tol):
     """``ARIMAResults`` at given parameters, as ``fit_mle`` / ``fit_css`` build it after optimising."""
-    from ._css import _structural_lags, css_residuals_engine, css_ssq
-    from ._kalman import scaled_llf
+    from ._css import _structural_lags, css_llf, css_n_used, css_residuals_engine, css_ssq
     from ._likelihood import FreeParams, full_llf, loglike_parts
     from ._results import ARIMAResults
 
@@ -262,15 +261,16 @@ def _rebuild(model, params, method, converged, tol):
         lags = _structural_lags(model)
         ssq, nu, _ = css_ssq(model, params, lags)
         sigma2 = params[-1]
-        llf = scaled_llf(ssq, 0.0, nu, sigma2)
+        n_used = css_n_used(model)
+        llf = css_llf(ssq, nu, n_used, sigma2)
 
         def loglike(y):
             full = free.full(y[: free.free_idx.size])
             s2 = y[-1]
             ssq_, nu_, _ = css_ssq(model, full, lags)
-            return scaled_llf(ssq_, 0.0, nu_, s2)
+            return css_llf(ssq_, nu_, n_used, s2)
 
-        return ARIMAResults(model, params, method="css", llf=llf, nobs=nu, free=free, converged=converged,
+        return ARIMAResults(model, params, method="css", llf=llf, nobs=n_used, free=free, converged=converged,
                             resid_w=css_residuals_engine(model, params), loglike=loglike)
     from ._likelihood import choose_path
 
@@ -388,6 +388,18 @@ def _trend_constant(model):
 
 
 # ----------------------------------------------------------------------------- the paths
+def _css_r_convention(batch, model, rows, params, llf, nobs):
+    """R's CSS log-likelihood and ``nobs`` (``n_used``, see :func:`._css.css_llf`) for the compiled rows."""
+    for i in rows:
+        i = int(i)
+        a, b = int(batch.first[i]), int(batch.stop[i])
+        n_used = int(np.sum(~np.isnan(batch.Y[i, a:b]))) - model.k_diff
+        s2 = params[i, -1]
+        if np.isfinite(s2) and s2 > 0 and n_used > 0:
+            llf[i] = -0.5 * n_used * (math.log(2.0 * math.pi * s2) + 1.0)
+            nobs[i] = n_used
+
+
 def _run_numba(DY, starts, stops, rows, model, method, cx, n_workers, bar, maxiter=500):
     from . import _batch_numba as bn
     from ._css import _structural_lags
@@ -436,7 +448,7 @@ def _run_numba(DY, starts, stops, rows, model, method, cx, n_workers, bar, maxit
 
 
 def _run_python(batch, rows, order, seasonal_order, trend, method, fixed, bar):
-    from ._spec import ConvergenceWarning
+    from ._warnings import ConvergenceWarning
 
     results, status = {}, {}
     for i in rows:
@@ -505,14 +517,21 @@ def _run_xp(DY, starts, stops, rows, model, method, xp):
             pgram, freqs = periodogram_batch(xp.asarray(W), xp)
             theta, sigma2, ok = whittle_fit_batch(pgram, freqs, p, q, xp)
         theta, sigma2, ok = (np.asarray(a.get() if hasattr(a, "get") else a) for a in (theta, sigma2, ok))
-        nu = L - p
+        n_used = L  # complete series: R's n.used (non-missing observations after differencing)
         for j, i in enumerate(grp):
             row = np.r_[mu[j] / model._dX[0, 0] if const else np.zeros(0), theta[j], sigma2[j]]
+            if not (np.all(np.isfinite(row)) and sigma2[j] > 0):
+                # one degenerate series (an exact fit, sigma2 == 0, or a diverged step) never fails the batch
+                conv[i] = False
+                status[int(i)] = (f"the batched {method} fit on {xp.__name__} ended at a degenerate point "
+                                  f"(sigma2 = {float(sigma2[j]):.3g}, non-finite or zero); try backend='numba'")
+                continue
             out_p[i] = row
             conv[i] = bool(ok[j])
             if method == "css":
-                llf[i] = -0.5 * nu * (math.log(2 * math.pi) + math.log(sigma2[j]) + 1.0)
-                nobs[i] = nu
+                # R's CSS convention, as the single fit (see _css.css_llf)
+                llf[i] = -0.5 * n_used * (math.log(2 * math.pi) + math.log(sigma2[j]) + 1.0)
+                nobs[i] = n_used
             else:  # as the single-series estimator: the exact likelihood at the Whittle estimates
                 ar, ma = theta[j, :p].copy(), theta[j, p:].copy()
                 if not (is_stationary(ar, 0.0) and is_stationary(-ma, 0.0)):
@@ -648,6 +667,8 @@ def fit_many(data, order, seasonal_order=None, trend=None, method="css-mle", bac
                                                                 n_workers, bar)
             params[rows], llf[rows], nobs[rows], conv[rows] = out_p[rows], out_llf[rows], out_nobs[rows], out_conv[rows]
             status.update(st)
+            if method == "css":
+                _css_r_convention(batch, model, rows, params, llf, nobs)
         else:
             results, st = _run_python(batch, rows, order, seasonal_order, trend, method, fixed, bar)
             status.update(st)
@@ -657,6 +678,16 @@ def fit_many(data, order, seasonal_order=None, trend=None, method="css-mle", bac
     finally:
         if bar is not None:
             bar.close()
+
+    if method == "css":  # every path: a CSS estimate outside the region gets a status (the single fit warns)
+        from ._likelihood import root_problem
+
+        for i in rows:
+            i = int(i)
+            if i not in status and np.all(np.isfinite(params[i])):
+                problem = root_problem(model, params[i])
+                if problem is not None:
+                    status[i] = f"the CSS estimate cannot be used for forecasting: {problem}"
 
     k_free = model.k_params - len(fixed or {}) if method in ("mle", "css-mle", "css") else model.k_params
     table = pd.DataFrame(params, index=batch.ids, columns=model.param_names)

@@ -193,3 +193,48 @@ def approx_hessian(f, x):
             val = (f(x + ee[i] + ee[j]) - f(x + ee[i] - ee[j]) - (f(x - ee[i] + ee[j]) - f(x - ee[i] - ee[j])))
             H[i, j] = H[j, i] = val / (4.0 * h[i] * h[j])
     return H
+
+
+_GROUP_LABELS = {"ar": ("AR", "stationary", -1.0), "ma": ("MA", "invertible", 1.0),
+                 "sar": ("seasonal AR", "stationary", -1.0), "sma": ("seasonal MA", "invertible", 1.0)}
+
+
+def smallest_roots(model, params) -> list:
+    """``[(group, label, what, modulus, names)]``: the smallest root modulus (in ``L``) of each factor.
+
+    Checked per factor (``phi(L)``, ``theta(L)``, ``Phi(L^s)``, ``Theta(L^s)``); a root ``z`` of
+    a seasonal factor in ``L^s`` is ``|z|^(1/s)`` in ``L``.  Groups without coefficients are skipped.
+    """
+    sl = model._slices
+    s = max(model.seasonal_order[3], 1)
+    out = []
+    for group, (label, what, sign) in _GROUP_LABELS.items():
+        coefs = np.asarray(params[sl[group]], dtype=np.float64)
+        if not coefs.size or not np.any(coefs):
+            continue
+        if not np.all(np.isfinite(coefs)):
+            out.append((group, label, what, np.nan, model.param_names[sl[group]]))
+            continue
+        roots = np.roots(np.r_[1.0, sign * coefs][::-1])
+        step = s if group in ("sar", "sma") else 1
+        modulus = float(np.min(np.abs(roots)) ** (1.0 / step)) if roots.size else np.inf
+        out.append((group, label, what, modulus, model.param_names[sl[group]]))
+    return out
+
+
+def root_problem(model, params, margin: float = 0.0, groups=("ar", "ma", "sar", "sma")) -> str | None:
+    """A sentence naming the first factor with a root of modulus ``<= 1 + margin`` (in ``L``), else None.
+
+    E.g. ``"the AR polynomial (ar.L1) is not stationary: it has a root of modulus 0.9524 (on or
+    inside the unit circle)"``.
+    """
+    for group, label, what, modulus, names in smallest_roots(model, params):
+        if group not in groups:
+            continue
+        if not np.isfinite(modulus):
+            return f"the {label} coefficients ({', '.join(names)}) are not finite"
+        if modulus <= 1.0 + margin:
+            where = "on or inside the unit circle" if modulus <= 1.0 else f"within {margin:g} of the unit circle"
+            return (f"the {label} polynomial ({', '.join(names)}) is not {what}: it has a root of modulus "
+                    f"{modulus:.6g} ({where})")
+    return None

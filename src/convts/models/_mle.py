@@ -136,7 +136,8 @@ def _fit_compiled(model, cx, tol, kw):
 
 def _finish(model, free, opt, method, path, tol, sigma2_fixed):
     """Results at the optimiser's point ``opt.x`` (transformed free parameters)."""
-    from ._results import ARIMAResults, ConvergenceWarning
+    from ._results import ARIMAResults
+    from ._warnings import ConvergenceWarning
 
     params = free.full(free.constrain(opt.x))
     parts = loglike_parts(model, params, tol, keep=True, path=path)

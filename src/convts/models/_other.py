@@ -28,6 +28,7 @@ def fit_other(model, method: str, fixed: dict, kw: dict):
     const = model.trend == "c"
     mean = float(w.mean()) if const else 0.0
     params = np.zeros(model.k_params)
+    converged = True  # Yule-Walker, Burg, Hannan-Rissanen: closed forms, no iteration to fail
     sl = model._slices
     if const:
         params[0] = mean
@@ -62,6 +63,7 @@ def fit_other(model, method: str, fixed: dict, kw: dict):
         params[sl["sar"]] = out["seasonal_ar"]
         params[sl["sma"]] = out["seasonal_ma"]
         sigma2 = out["sigma2"]
+        converged = bool(out["converged"])  # fit_whittle warned (convts' ConvergenceWarning) if not
     else:  # pragma: no cover - guarded by ARIMA.fit
         raise ValueError(method)
     params[-1] = sigma2
@@ -74,5 +76,5 @@ def fit_other(model, method: str, fixed: dict, kw: dict):
         return full_llf(loglike_parts(model, free.full(y[:-1]), path=path), y[-1])
 
     return ARIMAResults(model, params, method=method, llf=llf, nobs=max(parts["nobs"], 0), free=free,
-                        converged=True, resid_w=parts.get("v", np.full(w.size, np.nan)), loglike=loglike,
+                        converged=converged, resid_w=parts.get("v", np.full(w.size, np.nan)), loglike=loglike,
                         state=parts if parts["nobs"] > 0 else None, path=path)

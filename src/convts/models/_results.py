@@ -8,7 +8,7 @@ from functools import cached_property
 import numpy as np
 
 from ._likelihood import approx_hessian, loglike_parts
-from ._spec import ConvergenceWarning
+from ._warnings import ConvergenceWarning  # noqa: F401 (convts.models._results.ConvergenceWarning stays importable)
 
 __all__ = ["ARIMAResults", "PredictionResults", "ConvergenceWarning"]
 

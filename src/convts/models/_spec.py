@@ -15,15 +15,12 @@ import numpy as np
 
 from .._validation import as_float_array, check_int, infer_offset
 from ..kernels import arma, difference, integrate
+from ._warnings import ConvergenceWarning
 
 __all__ = ["ARIMA", "ConvergenceWarning"]
 
 _TRENDS = {"n": (), "c": (0,), "t": (1,), "ct": (0, 1)}
 METHODS = ("mle", "css", "css-mle", "whittle", "yule_walker", "burg", "hannan_rissanen")
-
-
-class ConvergenceWarning(UserWarning):
-    """The optimiser did not converge; the fit may be unreliable (the message says what to try)."""
 
 
 def _order(order, seasonal_order):

@@ -327,7 +327,8 @@ def fit_whittle(y, order, seasonal_order=(0, 0, 0, 0), demean: bool = True, star
     (True, True)
     """
     from scipy.optimize import minimize
-    from statsmodels.tools.sm_exceptions import ConvergenceWarning
+
+    from ._warnings import ConvergenceWarning
 
     arr = _as_series(y)
     lags = _parse_orders(order, seasonal_order)
