@@ -257,7 +257,7 @@ FIR_CALLS = {
     "echo": lambda o: o.conv.echo(4, 0.5, repeats=3),
     "diff_seasonal": lambda o: o.conv.diff(1, 1, period=24),
     "convolve_causal": lambda o: o.conv.convolve([0.2, 0.3, 0.5], nan_policy="omit"),
-    "convolve_same": lambda o: o.conv.convolve(convts.Kernel(ma=[1.0, 2.0, 3.0, 4.0]), mode="same"),
+    "convolve_same": lambda o: o.conv.convolve(convts.Kernel(b=[1.0, 2.0, 3.0, 4.0]), mode="same"),
 }
 
 

@@ -26,12 +26,12 @@ FIR_KERNELS = {
     "ma4_centred": K.moving_average(4, center=True),
     "gaussian": K.gaussian(1.2),
     "seasonal_diff": K.difference(1, 1, period=5),
-    "random6": Kernel(ma=[0.3, -1.2, 0.8, 2.0, -0.1, 0.45]),
-    "sparse": Kernel(ma={0: 1.0, 3: 0.25, 7: -0.5}),
-    "delayed": Kernel(ma={2: 1.0, 4: 0.5}),
-    "leads_only": Kernel(ma={-3: 1.0, -1: 0.5}),
-    "scalar": Kernel(ma=[2.0]),
-    "end_zero": Kernel(ma=[0.5, 1.0, 0.0]),
+    "random6": Kernel(b=[0.3, -1.2, 0.8, 2.0, -0.1, 0.45]),
+    "sparse": Kernel(b={0: 1.0, 3: 0.25, 7: -0.5}),
+    "delayed": Kernel(b={2: 1.0, 4: 0.5}),
+    "leads_only": Kernel(b={-3: 1.0, -1: 0.5}),
+    "scalar": Kernel(b=[2.0]),
+    "end_zero": Kernel(b=[0.5, 1.0, 0.0]),
 }
 
 IIR_KERNELS = {
@@ -39,7 +39,7 @@ IIR_KERNELS = {
     "arma21": K.arma([0.5, -0.3], [0.4]),
     "sparse_seasonal": K.arma([0.5], [0.3, 0.2], ar_lags=[4]),
     "comb": K.comb(3, 0.7),
-    "delayed_ar": Kernel(ma={2: 1.0}, ar=[1, -0.5]),
+    "delayed_ar": Kernel(b={2: 1.0}, a=[1, -0.5]),
     "ar3": K.arma([0.2, 0.1, 0.3]),
     "near_unit": K.arma([0.95]),
 }
@@ -134,7 +134,7 @@ def test_fir_long_random_against_loop(backend, xp, rng):
     """Long enough that 'auto' picks FFT / overlap-add paths (and the numba block loop wraps)."""
     x = rng.normal(size=9000)
     x[[10, 4100, 8999]] = [np.nan, np.inf, np.nan]
-    k = Kernel(ma=rng.normal(size=40))
+    k = Kernel(b=rng.normal(size=40))
     ref = fir_loop(x, k.ma_lags, k.ma_coefs, "causal")
     for method in ("direct", "fft", "overlap_add", "auto"):
         assert_matches(convts.convolve(xp.asarray(x), k, method=method, backend=backend), ref)
@@ -193,7 +193,7 @@ def test_unstable_iir_recursive(backend, xp):
 # ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kernel", [K.moving_average(3), Kernel(ma=[1.0, -0.5, 0.25]), K.arma([0.6], [0.3])], ids=["ma", "fir", "arma"])
+@pytest.mark.parametrize("kernel", [K.moving_average(3), Kernel(b=[1.0, -0.5, 0.25]), K.arma([0.6], [0.3])], ids=["ma", "fir", "arma"])
 def test_batches_along_any_axis(backend, xp, kernel, rng):
     X = rng.normal(size=(4, 30))
     X[2, 5] = np.nan
@@ -212,7 +212,7 @@ def test_batches_along_any_axis(backend, xp, kernel, rng):
 @pytest.mark.parametrize("method", ["direct", "fft", "overlap_add", "recursive", "impulse_fft"])
 def test_float32_stays_float32(backend, xp, method, rng):
     x = rng.normal(size=(3, 200)).astype(np.float32)
-    k = K.arma([0.5], [0.2]) if method in IIR_METHODS else Kernel(ma=[0.5, 0.3, 0.2])
+    k = K.arma([0.5], [0.2]) if method in IIR_METHODS else Kernel(b=[0.5, 0.3, 0.2])
     y = convts.convolve(xp.asarray(x), k, method=method, backend=backend)
     assert y.dtype == np.float32
     ref = np.stack([iir_loop(r, dense_b(k), k.a) for r in x.astype(np.float64)])
@@ -233,7 +233,7 @@ def test_complex_and_object_raise_type_error(bad):
         convts.convolve(bad, [1.0])
 
 
-@pytest.mark.parametrize("kernel", [K.moving_average(3), Kernel(ma=[1.0, -2.0, 0.5]), K.arma([0.5])], ids=["uniform", "fir", "iir"])
+@pytest.mark.parametrize("kernel", [K.moving_average(3), Kernel(b=[1.0, -2.0, 0.5]), K.arma([0.5])], ids=["uniform", "fir", "iir"])
 def test_layouts_and_no_mutation(backend, kernel, rng):
     base = rng.normal(size=(6, 40))
     base[1, 3] = np.nan
@@ -276,7 +276,7 @@ def test_pandas_input(backend):
 
 
 @pytest.mark.parametrize("method", FIR_METHODS)
-@pytest.mark.parametrize("kernel", [K.moving_average(4), K.moving_average(5, weights=[1, 2, 3, 2, 1]), Kernel(ma={0: 0.5, 3: 0.5})], ids=["ma4", "weighted", "sparse"])
+@pytest.mark.parametrize("kernel", [K.moving_average(4), K.moving_average(5, weights=[1, 2, 3, 2, 1]), Kernel(b={0: 0.5, 3: 0.5})], ids=["ma4", "weighted", "sparse"])
 def test_omit_matches_masked_mean(backend, xp, kernel, method, rng):
     x = rng.normal(size=40)
     x[[0, 3, 4, 5, 6, 7, 20]] = np.nan
@@ -337,7 +337,7 @@ stable_ar = st.lists(st.floats(-0.45, 0.45, allow_nan=False), min_size=1, max_si
 
 
 def _kernel_from(taps, ar):
-    return K.arma(ar=ar, ma=taps[1:]) * taps[0] if ar else Kernel(ma=taps)
+    return K.arma(ar=ar, ma=taps[1:]) * taps[0] if ar else Kernel(b=taps)
 
 
 @given(x=series_st, y=series_st, taps=taps_st, ar=st.one_of(st.just([]), stable_ar), a=finite,
@@ -413,7 +413,7 @@ def test_streaming_equals_whole(backend, x, taps, ar, chunks, method):
 def test_modes_are_slices_of_full(backend, x, lags, method):
     x = np.array(x)
     coefs = np.linspace(1.0, 2.0, len(lags))
-    k = Kernel(ma=coefs, lags=lags)
+    k = Kernel(b=coefs, lags=lags)
     lo, m, T = k.offset, k.span, x.size
     full = convts.convolve(x, k, mode="full", method=method, backend=backend)  # time lo + i
     np.testing.assert_allclose(convts.convolve(x, k, mode="same", method=method, backend=backend),
@@ -493,7 +493,7 @@ def test_statsmodels_convolution_filter(backend, rng):
     assert np.isnan(ref[:2]).all()
     # two-sided, odd length: centred kernel at lags -1, 0, 1 ; 'valid' equals the non-NaN part
     ref2 = convolution_filter(x, filt, nsides=2)
-    k = Kernel(ma=filt, lags=[-1, 0, 1])
+    k = Kernel(b=filt, lags=[-1, 0, 1])
     y2 = convts.convolve(x, k, backend=backend)
     np.testing.assert_allclose(y2[1:-1], ref2[1:-1], atol=1e-12)
     np.testing.assert_allclose(convts.convolve(x, k, mode="valid", backend=backend), ref2[1:-1], atol=1e-12)
@@ -544,7 +544,7 @@ def test_pandas_ewm_adjust_false(backend, alpha, rng):
 
 
 def test_steady_state_matches_lfilter_zi():
-    for k in (K.arma([0.5, -0.2], [0.3]), K.ewma(0.4), Kernel(ma=[1.0, 2.0, 3.0]), K.comb(3, 0.5)):
+    for k in (K.arma([0.5, -0.2], [0.3]), K.ewma(0.4), Kernel(b=[1.0, 2.0, 3.0]), K.comb(3, 0.5)):
         b = dense_b(k)
         a = k.a
         n = max(b.size, a.size)
@@ -591,8 +591,8 @@ def test_empty_taps():
 def test_non_finite_taps(bad):
     with pytest.raises(ValueError, match="non-finite"):
         convts.convolve(np.ones(3), [1.0, bad])
-    with pytest.raises(ValueError, match="ar"):
-        Kernel(ma=[1.0], ar=[1.0, bad])
+    with pytest.raises(ValueError, match="denominator"):
+        Kernel(b=[1.0], a=[1.0, bad])
 
 
 def test_axis_out_of_range():

@@ -548,7 +548,7 @@ def test_without_cupy_the_backend_is_unavailable_with_a_clear_error():
 ENGINE_CASES = [
     ("ma5", lambda: convts.kernels.moving_average(5), "direct"),
     ("ma5_fft", lambda: convts.kernels.moving_average(5), "fft"),
-    ("taps300_oa", lambda: convts.Kernel(ma=np.random.default_rng(1).standard_normal(300)), "overlap_add"),
+    ("taps300_oa", lambda: convts.Kernel(b=np.random.default_rng(1).standard_normal(300)), "overlap_add"),
     ("gauss", lambda: convts.kernels.gaussian(3.0), "auto"),
     ("ar2_rec", lambda: convts.kernels.arma(ar=[1.2, -0.5]), "recursive"),
     ("ar2_psi", lambda: convts.kernels.arma(ar=[1.2, -0.5]), "impulse_fft"),

@@ -73,8 +73,8 @@ def test_roots_and_stability_vs_armaprocess(phi, theta):
 @pytest.mark.parametrize("kernel", [K.arma([0.5, -0.3], [0.4]), K.moving_average(5), K.difference(1, 1, period=4),
                                     K.ewma(0.2), K.comb(3, 0.6)], ids=["arma", "ma", "diff", "ewma", "comb"])
 def test_frequency_response_vs_freqz(kernel):
-    b = np.zeros(int(kernel.ma_lags[-1]) + 1)
-    b[kernel.ma_lags] = kernel.ma_coefs
+    b = np.zeros(int(kernel.b_lags[-1]) + 1)
+    b[kernel.b_lags] = kernel.b_coefs
     for whole in (False, True):
         w, h = kernel.frequency_response(64, whole=whole)
         w_sp, h_sp = signal.freqz(b, kernel.a, worN=64, whole=whole)
@@ -113,12 +113,12 @@ def test_impulse_response_of_unstable_kernel_names_root_moduli():
 
 def test_sparse_storage():
     k = K.difference(D=1, d=0, period=365)
-    assert k.ma_lags.tolist() == [0, 365] and k.ma_coefs.tolist() == [1.0, -1.0]
+    assert k.b_lags.tolist() == [0, 365] and k.b_coefs.tolist() == [1.0, -1.0]
     assert k.n_taps == 2 and k.span == 366
     c = K.comb(365, 0.5)
-    assert c.ar_lags.tolist() == [0, 365] and c.ma_lags.tolist() == [0]
+    assert c.a_lags.tolist() == [0, 365] and c.b_lags.tolist() == [0]
     ds = K.difference(1, 1, period=365)
-    assert ds.ma_lags.tolist() == [0, 1, 365, 366]
+    assert ds.b_lags.tolist() == [0, 1, 365, 366]
     np.testing.assert_allclose(K.integrate(0, 1, period=365).impulse_response(731)[[0, 365, 730]], [1, 1, 1])
 
 
@@ -160,7 +160,7 @@ def test_levinson_bad_input(r, match):
 
 
 def test_product_is_polynomial_product():
-    k1, k2 = K.arma([0.5], [0.3]), Kernel(ma=[1.0, -2.0, 0.5])
+    k1, k2 = K.arma([0.5], [0.3]), Kernel(b=[1.0, -2.0, 0.5])
     k = k1 * k2
     np.testing.assert_allclose(k.b, np.convolve(k1.b, k2.b))
     np.testing.assert_allclose(k.a, np.convolve(k1.a, k2.a))
@@ -178,14 +178,14 @@ def test_inverse_identity_on_impulse(phi, theta):
 
 
 def test_power_flip_shift():
-    d = Kernel(ma=[1.0, -1.0])
+    d = Kernel(b=[1.0, -1.0])
     assert (d**2).b.tolist() == [1.0, -2.0, 1.0]
     assert (d**0) == Kernel()
     np.testing.assert_allclose((d ** -1).impulse_response(4), [1, 1, 1, 1])
-    k = Kernel(ma=[1.0, 2.0, 3.0])
+    k = Kernel(b=[1.0, 2.0, 3.0])
     f = k.flip()
-    assert f.ma_lags.tolist() == [-2, -1, 0] and f.ma_coefs.tolist() == [3.0, 2.0, 1.0]
-    assert k.shift(3).ma_lags.tolist() == [3, 4, 5]
+    assert f.b_lags.tolist() == [-2, -1, 0] and f.b_coefs.tolist() == [3.0, 2.0, 1.0]
+    assert k.shift(3).b_lags.tolist() == [3, 4, 5]
     with pytest.raises(ValueError, match="IIR"):
         K.ewma(0.5).flip()
     with pytest.raises(ValueError, match="lag 3"):
@@ -193,12 +193,12 @@ def test_power_flip_shift():
 
 
 def test_normalize_softmax_dc_gain():
-    k = Kernel(ma=[1.0, 3.0])
-    assert k.normalize().ma_coefs.tolist() == [0.25, 0.75]
+    k = Kernel(b=[1.0, 3.0])
+    assert k.normalize().b_coefs.tolist() == [0.25, 0.75]
     assert K.arma([0.5]).dc_gain() == pytest.approx(2.0)
     assert K.arma([0.5]).normalize().dc_gain() == pytest.approx(1.0)
-    sm = Kernel(ma=[0.0, np.log(3.0)]).softmax()
-    np.testing.assert_allclose(sm.ma_coefs, [0.25, 0.75])
+    sm = Kernel(b=[0.0, np.log(3.0)]).softmax()
+    np.testing.assert_allclose(sm.b_coefs, [0.25, 0.75])
     with pytest.raises(ValueError, match="normalise"):
         K.difference(1).normalize()
 
@@ -208,7 +208,7 @@ def test_immutable():
     with pytest.raises(AttributeError):
         k.foo = 1
     with pytest.raises(ValueError):
-        k.ma_coefs[0] = 5.0
+        k.b_coefs[0] = 5.0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -219,10 +219,10 @@ def test_immutable():
 def test_moving_average_taps():
     k = K.moving_average(3, weights=[1, 2, 3])
     # weights oldest first: the newest observation (lag 0) gets the last weight
-    assert k.ma_lags.tolist() == [0, 1, 2]
-    np.testing.assert_allclose(k.ma_coefs, [3 / 6, 2 / 6, 1 / 6])
-    assert K.moving_average(4, center=True).ma_lags.tolist() == [-1, 0, 1, 2]
-    assert K.moving_average(5, center=True).ma_lags.tolist() == [-2, -1, 0, 1, 2]
+    assert k.b_lags.tolist() == [0, 1, 2]
+    np.testing.assert_allclose(k.b_coefs, [3 / 6, 2 / 6, 1 / 6])
+    assert K.moving_average(4, center=True).b_lags.tolist() == [-1, 0, 1, 2]
+    assert K.moving_average(5, center=True).b_lags.tolist() == [-2, -1, 0, 1, 2]
 
 
 def test_gaussian_matches_ndimage():
@@ -231,7 +231,7 @@ def test_gaussian_matches_ndimage():
     imp[15] = 1.0
     ref = ndimage.gaussian_filter1d(imp, 1.5, truncate=4.0, mode="constant")
     r = int(4.0 * 1.5 + 0.5)
-    np.testing.assert_allclose(k.ma_coefs, ref[15 - r : 16 + r], atol=1e-15)
+    np.testing.assert_allclose(k.b_coefs, ref[15 - r : 16 + r], atol=1e-15)
 
 
 @pytest.mark.parametrize("kw, alpha", [({"alpha": 0.3}, 0.3), ({"span": 9}, 0.2), ({"com": 4}, 0.2),
@@ -247,7 +247,7 @@ def test_difference_integrate_echo():
     np.testing.assert_allclose(K.difference(2, 1, period=6)(x, mode="valid"), difference_loop(x, 2, 1, 6))
     np.testing.assert_allclose(K.integrate(1)(K.difference(1)(x)), x)
     e = K.echo(2, 0.5, repeats=2)
-    assert e.ma_lags.tolist() == [0, 2, 4] and e.ma_coefs.tolist() == [1.0, 0.5, 0.25]
+    assert e.b_lags.tolist() == [0, 2, 4] and e.b_coefs.tolist() == [1.0, 0.5, 0.25]
 
 
 @pytest.mark.parametrize("call, word", [
@@ -259,12 +259,48 @@ def test_difference_integrate_echo():
     (lambda: K.difference(D=1), "period"),
     (lambda: K.echo(0, 0.5), "delay"),
     (lambda: K.arma([np.nan]), "ar"),
-    (lambda: Kernel(ma=[]), "empty"),
-    (lambda: Kernel(ma=[1.0, np.inf]), "non-finite"),
-    (lambda: Kernel(ma=[1.0], ar=[0.0, 1.0]), "lag-0"),
-    (lambda: Kernel(ma=[1.0, 2.0], lags=[0]), "lags"),
-    (lambda: Kernel(ma={-1: 1.0}, ar=[1.0, -0.5]), "causal numerator"),
+    (lambda: Kernel(b=[]), "empty"),
+    (lambda: Kernel(b=[1.0, np.inf]), "non-finite"),
+    (lambda: Kernel(b=[1.0], a=[0.0, 1.0]), "lag-0"),
+    (lambda: Kernel(b=[1.0, 2.0], lags=[0]), "lags"),
+    (lambda: Kernel(b={-1: 1.0}, a=[1.0, -0.5]), "causal numerator"),
 ])
 def test_constructor_errors_name_the_parameter(call, word):
     with pytest.raises((ValueError, TypeError), match=word):
         call()
+
+
+# ---------------------------------------------------------------------------------------------
+# Keywords: b/a are full polynomials (scipy), ar/ma are phi/theta (statsmodels), never both
+# ---------------------------------------------------------------------------------------------
+
+
+def test_kernel_b_a_are_scipy_polynomials():
+    # oracle: scipy.signal.lfilter(b, a, x) with the same (full-polynomial) arrays
+    x = np.random.default_rng(3).standard_normal(50)
+    b, a = [0.5, 0.2, -0.1], [1.0, -0.6, 0.08]
+    np.testing.assert_allclose(Kernel(b=b, a=a)(x), signal.lfilter(b, a, x), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(Kernel(b, a)(x), signal.lfilter(b, a, x), rtol=1e-12, atol=1e-12)
+    # a_lags places a's taps: 1 / (1 - 0.3 L^3) is lfilter with a = [1, 0, 0, -0.3]
+    k = Kernel(b=[1.0], a=[1.0, -0.3], a_lags=[0, 3])
+    np.testing.assert_allclose(k(x), signal.lfilter([1.0], [1.0, 0, 0, -0.3], x), rtol=1e-12, atol=1e-12)
+    assert k.a_lags.tolist() == [0, 3] and k.a_coefs.tolist() == [1.0, -0.3]
+    # arma(ar=phi) is A(L) = 1 - phi L: the same operator as Kernel(a=[1, -phi])
+    assert K.arma(ar=[0.5]) == Kernel(a=[1.0, -0.5])
+    assert K.arma(ar=[0.5], ma=[0.4]) == Kernel(b=[1.0, 0.4], a=[1.0, -0.5])
+    # the old property names are aliases of the full-polynomial ones
+    assert K.arma(ar=[0.5]).ar_coefs.tolist() == [1.0, -0.5]
+    assert repr(K.arma(ar=[0.5])) == "Kernel(b={0: 1}, a={0: 1, 1: -0.5})"
+    assert eval(repr(K.arma(ar=[0.5])), {"Kernel": Kernel}) == K.arma(ar=[0.5])
+
+
+@pytest.mark.parametrize("kw", [{"ar": [0.5]}, {"ma": [1.0, 0.4]}, {"ar": [1.0, -0.5], "ar_lags": [0, 1]},
+                                {"b": [1.0], "ar": [1.0, -0.5]}])
+def test_kernel_old_ar_ma_keywords_raise_and_say_what_to_use(kw):
+    with pytest.raises(TypeError, match=r"b=.*a=.*kernels\.arma\(ar=\.\.\., ma=\.\.\.\)"):
+        Kernel(**kw)
+
+
+def test_kernel_unknown_keyword_raises():
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        Kernel(numerator=[1.0])

@@ -225,7 +225,7 @@ def test_auto_direct_spreads_nan_inf_without_a_check(threads, dtype, mode, monke
     x[[0, 5, nbk._BLOCK - 1, nbk._BLOCK, 1500, 1502, T - 1]] = [np.nan, np.inf, -np.inf, np.nan, np.inf, -np.inf, np.inf]
     x = x.astype(dtype)
     for b in (rng.standard_normal(3), rng.standard_normal(16), np.array([0.0, 0.5, -0.25, 0.0])):
-        k = convts.Kernel(ma=b)
+        k = convts.Kernel(b=b)
         ref = fir_loop(x.astype(np.float64), k.ma_lags, k.ma_coefs, mode)
         tol = 1e-12 if dtype == np.float64 else 2e-5
         for method in ("auto", "direct"):

@@ -181,7 +181,7 @@ def test_ar_coefficients_equal_statsmodels(method, criterion):
     np.testing.assert_allclose(pw.ar_, rho, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(pw.sigma2_, sigma2, rtol=1e-10)
     assert pw.mean_ == pytest.approx(x.mean())
-    assert pw.kernel_ == convts.Kernel(ma=np.r_[1.0, -pw.ar_])
+    assert pw.kernel_ == convts.Kernel(b=np.r_[1.0, -pw.ar_])
 
 
 def test_pooled_burg_one_series_is_statsmodels_at_every_order():

@@ -48,7 +48,7 @@ def moving_average(window: int, weights=None, center: bool = False) -> Kernel:
     lags = np.arange(window)
     if center:
         lags = lags - (window - 1) // 2
-    return Kernel(ma=taps, lags=lags)
+    return Kernel(b=taps, lags=lags)
 
 
 def gaussian(sigma: float, truncate: float = 4.0) -> Kernel:
@@ -61,7 +61,7 @@ def gaussian(sigma: float, truncate: float = 4.0) -> Kernel:
     --------
     >>> from convts import kernels
     >>> k = kernels.gaussian(1.0)
-    >>> int(k.offset), round(float(k.ma_coefs.sum()), 12)
+    >>> int(k.offset), round(float(k.b_coefs.sum()), 12)
     (-4, 1.0)
     """
     if not isinstance(sigma, numbers.Real) or not np.isfinite(sigma) or sigma <= 0:
@@ -71,7 +71,7 @@ def gaussian(sigma: float, truncate: float = 4.0) -> Kernel:
     radius = int(truncate * float(sigma) + 0.5)
     lags = np.arange(-radius, radius + 1)
     w = np.exp(-0.5 * (lags / float(sigma)) ** 2)
-    return Kernel(ma=w / w.sum(), lags=lags)
+    return Kernel(b=w / w.sum(), lags=lags)
 
 
 def ewma(alpha: float | None = None, *, span: float | None = None, halflife: float | None = None,
@@ -116,7 +116,7 @@ def ewma(alpha: float | None = None, *, span: float | None = None, halflife: flo
         a = 1.0 / (1.0 + value)
     if not 0.0 < a <= 1.0:
         raise ValueError(f"alpha={a}: the smoothing factor must satisfy 0 < alpha <= 1")
-    return Kernel(ma=[a], ar=[1.0, -(1.0 - a)])
+    return Kernel(b=[a], a=[1.0, -(1.0 - a)])
 
 
 def _seasonal_period(D: int, period) -> int | None:
@@ -134,15 +134,15 @@ def difference(d: int = 1, D: int = 0, period: int | None = None) -> Kernel:
     --------
     >>> from convts import kernels
     >>> k = kernels.difference(1, 1, period=12)
-    >>> k.ma_lags.tolist(), k.ma_coefs.tolist()
+    >>> k.b_lags.tolist(), k.b_coefs.tolist()
     ([0, 1, 12, 13], [1.0, -1.0, -1.0, 1.0])
     """
     d = check_int(d, "d", minimum=0)
     D = check_int(D, "D", minimum=0)
     s = _seasonal_period(D, period)
-    k = Kernel(ma=[1.0, -1.0]) ** d
+    k = Kernel(b=[1.0, -1.0]) ** d
     if D:
-        k = k * Kernel(ma={0: 1.0, s: -1.0}) ** D
+        k = k * Kernel(b={0: 1.0, s: -1.0}) ** D
     return k
 
 
@@ -174,7 +174,7 @@ def echo(delay: int, gain: float, repeats: int = 1) -> Kernel:
     repeats = check_int(repeats, "repeats", minimum=1)
     gain = float(check_finite_taps(gain, "gain")[0])
     lags = delay * np.arange(repeats + 1)
-    return Kernel(ma=gain ** np.arange(repeats + 1), lags=lags)
+    return Kernel(b=gain ** np.arange(repeats + 1), lags=lags)
 
 
 def comb(delay: int, gain: float) -> Kernel:
@@ -188,7 +188,7 @@ def comb(delay: int, gain: float) -> Kernel:
     """
     delay = check_int(delay, "delay", minimum=1)
     gain = float(check_finite_taps(gain, "gain")[0])
-    return Kernel(ar={0: 1.0, delay: -gain})
+    return Kernel(a={0: 1.0, delay: -gain})
 
 
 def arma(ar=(), ma=(), *, ar_lags=None, ma_lags=None) -> Kernel:
@@ -229,5 +229,5 @@ def arma(ar=(), ma=(), *, ar_lags=None, ma_lags=None) -> Kernel:
 
     pl = lags_for(phi, ar_lags, "ar")
     ql = lags_for(theta, ma_lags, "ma")
-    return Kernel(ma=np.r_[1.0, theta], lags=np.r_[0, ql].astype(np.int64),
-                  ar=np.r_[1.0, -phi], ar_lags=np.r_[0, pl].astype(np.int64))
+    return Kernel(b=np.r_[1.0, theta], lags=np.r_[0, ql].astype(np.int64),
+                  a=np.r_[1.0, -phi], a_lags=np.r_[0, pl].astype(np.int64))

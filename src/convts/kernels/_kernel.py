@@ -29,13 +29,18 @@ class Roots(NamedTuple):
     ma: np.ndarray
 
 
-def _sparse_from(coefs, lags, name: str) -> tuple[np.ndarray, np.ndarray]:
+_LABELS = {"b": "b (the numerator B(L))", "a": "a (the denominator A(L))"}
+
+
+def _sparse_from(coefs, lags, key: str) -> tuple[np.ndarray, np.ndarray]:
     """Normalise the user's coefficients (scalar, sequence, or {lag: coef}) to sorted sparse arrays."""
+    name = _LABELS[key]
+    lags_name = "lags" if key == "b" else "a_lags"
     if isinstance(coefs, dict):
         if not coefs:
             raise ValueError(f"{name} is an empty dict; give at least one {{lag: coefficient}}")
         if lags is not None:
-            raise ValueError(f"{name} is a dict of {{lag: coefficient}}; do not also pass lags")
+            raise ValueError(f"{name} is a dict of {{lag: coefficient}}; do not also pass {lags_name}")
         lag_arr = np.array([check_int(k, f"{name} lag") for k in coefs], dtype=np.int64)
         coef_arr = check_finite_taps(list(coefs.values()), name)
     else:
@@ -45,11 +50,39 @@ def _sparse_from(coefs, lags, name: str) -> tuple[np.ndarray, np.ndarray]:
         else:
             lag_arr = np.asarray(lags)
             if lag_arr.dtype.kind not in "iu":
-                raise TypeError(f"lags for {name} must be integers, got dtype {lag_arr.dtype}")
+                raise TypeError(f"{lags_name} for {name} must be integers, got dtype {lag_arr.dtype}")
             lag_arr = np.atleast_1d(lag_arr).astype(np.int64)
             if lag_arr.shape != coef_arr.shape:
-                raise ValueError(f"{name} has {coef_arr.size} coefficients but {lag_arr.size} lags; give one lag per coefficient")
-    return _canonical(lag_arr, coef_arr, keep_ends=(name == "ma"))
+                raise ValueError(
+                    f"{name} has {coef_arr.size} coefficients but {lag_arr.size} {lags_name}; give one lag per coefficient"
+                )
+    return _canonical(lag_arr, coef_arr, keep_ends=(key == "b"))
+
+
+_LEGACY_HINT = {
+    "ma": "b=",
+    "ar": "a=",
+    "ar_lags": "a_lags=",
+    "ma_lags": "lags=",
+}
+
+
+def _reject_legacy_keywords(kwargs: dict) -> None:
+    """``Kernel(ar=...)`` / ``Kernel(ma=...)``: the old spelling, which read *polynomials*, raises.
+
+    ``ar``/``ma`` mean phi/theta in :func:`convts.kernels.arma`; in ``Kernel`` they used to mean the
+    full polynomials A(L)/B(L).  One keyword must not mean both, so the old spelling is refused.
+    """
+    old = sorted(k for k in kwargs if k in _LEGACY_HINT)
+    other = sorted(k for k in kwargs if k not in _LEGACY_HINT)
+    if old:
+        use = ", ".join(f"{k}= -> {_LEGACY_HINT[k]}" for k in old)
+        raise TypeError(
+            f"Kernel() got {', '.join(k + '=' for k in old)}: Kernel takes the full polynomials as b= (numerator "
+            f"B(L), scipy's b) and a= (denominator A(L) with a[0] == 1, scipy's a), with lags= and a_lags= ({use}). "
+            f"For AR/MA coefficients phi/theta in statsmodels' signs use convts.kernels.arma(ar=..., ma=...)"
+        )
+    raise TypeError(f"Kernel() got unexpected keyword argument(s) {other}; use b=, a=, lags=, a_lags=")
 
 
 def _canonical(lags: np.ndarray, coefs: np.ndarray, keep_ends: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -115,47 +148,59 @@ class Kernel:
 
     Parameters
     ----------
-    ma : float, sequence or dict, default 1.0
-        Numerator ``B(L)``: a sequence gives the coefficients of ``L**0, L**1, ...`` (scipy's
-        ``b``), a dict maps lag -> coefficient.  Negative lags (leads) are allowed for FIR
-        kernels, e.g. a centred moving average.
-    ar : sequence or dict, optional
+    b : float, sequence or dict, default 1.0
+        Numerator ``B(L)`` (scipy's ``b``): a sequence gives the coefficients of ``L**0, L**1, ...``,
+        a dict maps lag -> coefficient.  Negative lags (leads) are allowed for FIR kernels, e.g. a
+        centred moving average.
+    a : sequence or dict, optional
         Denominator ``A(L)`` *as a polynomial*, leading coefficient first (scipy's ``a``):
         ``[1, -0.7]`` is ``1 - 0.7 L``.  Lags must be >= 0 and the lag-0 coefficient non-zero;
-        both polynomials are divided by it.  For AR coefficients in statsmodels' sign
-        convention use :func:`convts.kernels.arma`, which negates them for you.
+        both polynomials are divided by it.  For AR/MA coefficients ``phi``/``theta`` in
+        statsmodels' sign convention use :func:`convts.kernels.arma` (its ``ar=``/``ma=``).
     lags : sequence of int, optional
-        Lags of the ``ma`` coefficients when ``ma`` is a sequence (default ``0, 1, ...``).
-    ar_lags : sequence of int, optional
-        Lags of the ``ar`` coefficients when ``ar`` is a sequence.
+        Lags of the ``b`` coefficients when ``b`` is a sequence (default ``0, 1, ...``).
+    a_lags : sequence of int, optional
+        Lags of the ``a`` coefficients when ``a`` is a sequence.
+
+    Raises
+    ------
+    TypeError
+        For the old keywords ``ar=``, ``ma=``, ``ar_lags=``: ``ar``/``ma`` mean phi/theta
+        (:func:`convts.kernels.arma`) and never full polynomials; the message says which to use.
 
     Examples
     --------
     >>> from convts import Kernel
-    >>> k = Kernel(ma=[0.5, 0.5])                  # two-point moving average
+    >>> k = Kernel(b=[0.5, 0.5])                   # two-point moving average
     >>> k(np.array([2.0, 4.0, 6.0])).tolist()
     [1.0, 3.0, 5.0]
-    >>> seasonal = Kernel(ma={0: 1.0, 12: -1.0})   # 1 - L^12: one stored tap at lag 12
-    >>> seasonal.ma_lags.tolist(), seasonal.is_fir
+    >>> seasonal = Kernel(b={0: 1.0, 12: -1.0})    # 1 - L^12: one stored tap at lag 12
+    >>> seasonal.b_lags.tolist(), seasonal.is_fir
     ([0, 12], True)
-    >>> (Kernel(ar=[1, -0.5]) * Kernel(ma=[1, -0.5])).is_fir   # (1 - 0.5L) / (1 - 0.5L) stays rational
+    >>> (Kernel(a=[1, -0.5]) * Kernel(b=[1, -0.5])).is_fir   # (1 - 0.5L) / (1 - 0.5L) stays rational
     False
+    >>> Kernel(ar=[0.5])
+    Traceback (most recent call last):
+    ...
+    TypeError: Kernel() got ar=: Kernel takes the full polynomials as b= ...
     """
 
     __slots__ = ("_num", "_den", "__weakref__")
 
-    def __init__(self, ma=1.0, ar=None, *, lags=None, ar_lags=None):
-        num = _sparse_from(ma, lags, "ma")
-        if ar is None:
-            if ar_lags is not None:
-                raise ValueError("ar_lags given without ar coefficients")
+    def __init__(self, b=1.0, a=None, *, lags=None, a_lags=None, **legacy):
+        if legacy:
+            _reject_legacy_keywords(legacy)
+        num = _sparse_from(b, lags, "b")
+        if a is None:
+            if a_lags is not None:
+                raise ValueError("a_lags given without denominator coefficients a")
             den = (np.zeros(1, dtype=np.int64), np.ones(1))
         else:
-            den = _sparse_from(ar, ar_lags, "ar")
+            den = _sparse_from(a, a_lags, "a")
             if den[0][0] < 0:
-                raise ValueError(f"ar has a negative lag {int(den[0][0])}; the denominator A(L) must use lags >= 0")
+                raise ValueError(f"a has a negative lag {int(den[0][0])}; the denominator A(L) must use lags >= 0")
             if den[0][0] != 0 or den[1][0] == 0.0:
-                raise ValueError("ar must have a non-zero lag-0 coefficient (e.g. ar=[1, -0.7] for 1 - 0.7 L)")
+                raise ValueError("a must have a non-zero lag-0 coefficient (e.g. a=[1, -0.7] for 1 - 0.7 L)")
         self._set(num, den)
 
     def _set(self, num, den) -> None:
@@ -164,7 +209,7 @@ class Kernel:
         den = (den[0], den[1] / a0)
         if den[0].size > 1 and num[0][0] < 0:
             raise ValueError(
-                "an IIR kernel (non-trivial ar) must have a causal numerator (lags >= 0); "
+                "an IIR kernel (non-trivial a) must have a causal numerator (lags >= 0); "
                 "apply the lead separately by shifting the output"
             )
         for arr in (*num, *den):
@@ -181,7 +226,7 @@ class Kernel:
     @classmethod
     def from_lfilter(cls, b, a=1.0) -> "Kernel":
         """Kernel from scipy.signal.lfilter's ``(b, a)`` coefficient arrays."""
-        return cls(ma=b, ar=np.atleast_1d(a))
+        return cls(b=b, a=np.atleast_1d(a))
 
     def __setattr__(self, name, value):
         raise AttributeError("Kernel is immutable; build a new one instead")
@@ -191,24 +236,31 @@ class Kernel:
 
     # ------------------------------------------------------------------ structure
     @property
-    def ma_lags(self) -> np.ndarray:
-        """Lags of the non-zero numerator coefficients."""
+    def b_lags(self) -> np.ndarray:
+        """Lags of the stored numerator ``B(L)`` coefficients (sparse form of :attr:`b`)."""
         return self._num[0]
 
     @property
-    def ma_coefs(self) -> np.ndarray:
-        """Non-zero numerator coefficients (at :attr:`ma_lags`)."""
+    def b_coefs(self) -> np.ndarray:
+        """Stored numerator coefficients (at :attr:`b_lags`)."""
         return self._num[1]
 
     @property
-    def ar_lags(self) -> np.ndarray:
-        """Lags of the non-zero denominator coefficients (starts with 0)."""
+    def a_lags(self) -> np.ndarray:
+        """Lags of the stored denominator ``A(L)`` coefficients (starts with 0)."""
         return self._den[0]
 
     @property
-    def ar_coefs(self) -> np.ndarray:
-        """Non-zero denominator coefficients (starts with 1)."""
+    def a_coefs(self) -> np.ndarray:
+        """Stored denominator coefficients (starts with 1; sparse form of :attr:`a`)."""
         return self._den[1]
+
+    # Older names of the four properties above.  They are the *full* polynomials B(L) and A(L),
+    # not theta/phi; kept as aliases for existing code, new code should use b_*/a_*.
+    ma_lags = b_lags
+    ma_coefs = b_coefs
+    ar_lags = a_lags
+    ar_coefs = a_coefs
 
     @property
     def b(self) -> np.ndarray:
@@ -294,8 +346,8 @@ class Kernel:
             return "{" + ", ".join(f"{int(lag)}: {c:.6g}" for lag, c in zip(lags, coefs)) + "}"
 
         if self.is_fir:
-            return f"Kernel(ma={fmt(*self._num)})"
-        return f"Kernel(ma={fmt(*self._num)}, ar={fmt(*self._den)})"
+            return f"Kernel(b={fmt(*self._num)})"
+        return f"Kernel(b={fmt(*self._num)}, a={fmt(*self._den)})"
 
     def inverse(self) -> "Kernel":
         """The inverse filter ``A(L) / B(L)``, so that ``k * k.inverse()`` is the identity.

@@ -139,7 +139,7 @@ def fit_hannan_rissanen(y, p, q, demean: bool = True, initial_ar_order=None, unb
 
     r = acovf(arr, k, demean=True)
     phi_long = solve_toeplitz(r[:k], r[1:])
-    e = convolve(arr, Kernel(ma=np.r_[1.0, -phi_long]), mode="valid", backend="numpy")
+    e = convolve(arr, Kernel(b=np.r_[1.0, -phi_long]), mode="valid", backend="numpy")
 
     # Step 2: regression of y_t on y_{t-i} and e_{t-j}, t = k + max_q .. n - 1.
     start = k + max_q
@@ -168,12 +168,12 @@ def fit_hannan_rissanen(y, p, q, demean: bool = True, initial_ar_order=None, unb
         )
     if unbiased:
         m = max(max_p, max_q)
-        ar_fir = Kernel(ma=np.r_[1.0, -phi], lags=np.r_[0, ar_lags])          # phi(L)
+        ar_fir = Kernel(b=np.r_[1.0, -phi], lags=np.r_[0, ar_lags])          # phi(L)
         innov = convolve(arr, ar_fir, backend="numpy")[m:]                   # phi(L) y_t, t >= m
         Z = np.zeros(n)
-        Z[m:] = convolve(innov, Kernel(ar=np.r_[1.0, theta], ar_lags=np.r_[0, ma_lags]), backend="numpy")
-        V = convolve(Z, Kernel(ar=np.r_[1.0, -phi], ar_lags=np.r_[0, ar_lags]), backend="numpy") if max_p else Z
-        W = convolve(Z, Kernel(ma=np.r_[1.0, -theta], lags=np.r_[0, ma_lags]), backend="numpy")
+        Z[m:] = convolve(innov, Kernel(a=np.r_[1.0, theta], a_lags=np.r_[0, ma_lags]), backend="numpy")
+        V = convolve(Z, Kernel(a=np.r_[1.0, -phi], a_lags=np.r_[0, ar_lags]), backend="numpy") if max_p else Z
+        W = convolve(Z, Kernel(b=np.r_[1.0, -theta], lags=np.r_[0, ma_lags]), backend="numpy")
         XZ = np.column_stack([_lagged(V, ar_lags, m), _lagged(W, ma_lags, m)])
         params = params + _lstsq(XZ, Z[m:])
         resid = target - X @ params

@@ -128,7 +128,7 @@ class ARPrewhitener(_BaseEstimator):
     sigma2_ : float or ndarray
         Innovation variance of each fit (the estimator's own, e.g. statsmodels' Burg formula).
     kernel_ : Kernel or list of Kernel
-        ``Kernel(ma=[1, -phi_1, ..., -phi_p])``: one, or one per column (``shared=False``, 2-D).
+        ``Kernel(b=[1, -phi_1, ..., -phi_p])``: one, or one per column (``shared=False``, 2-D).
     mean_ : float or ndarray
         Per channel (the sample mean; the fitted constant for ``method='mle'``).
     criterion_values_ : ndarray or None
@@ -276,7 +276,7 @@ class ARPrewhitener(_BaseEstimator):
             self.ar_ = np.asarray(phi, dtype=np.float64)
             self.order_ = int(order)
             self.sigma2_ = float(sigma2)
-            self.kernel_ = Kernel(ma=np.r_[1.0, -self.ar_])
+            self.kernel_ = Kernel(b=np.r_[1.0, -self.ar_])
             self.criterion_values_ = values
             self.mean_ = float(means[0] if mu is None else mu) if one_d else means
             return
@@ -287,7 +287,7 @@ class ARPrewhitener(_BaseEstimator):
             self.ar_[c, : f[2]] = f[0]
         self.order_ = orders
         self.sigma2_ = np.array([f[1] for f in fits])
-        self.kernel_ = [Kernel(ma=np.r_[1.0, -np.asarray(f[0], dtype=np.float64)]) for f in fits]
+        self.kernel_ = [Kernel(b=np.r_[1.0, -np.asarray(f[0], dtype=np.float64)]) for f in fits]
         self.criterion_values_ = None if fits[0][3] is None else np.array([f[3] for f in fits])
         self.mean_ = np.array([m if mu is None else mu for m, mu in zip(means, mle_means)])
 
