@@ -26,6 +26,9 @@ Spacing
     need regularly spaced time -- a seasonal ``diff``/``integrate`` whose ``period`` is inferred
     from the index, ``arima`` and ``forecast`` -- use the index's ``freq``, inferred when missing
     but regular, and raise ``ValueError`` for duplicated, unsorted or irregular timestamps.
+    ``arima`` and ``forecast`` share the index check of :class:`convts.ARIMA` and
+    :func:`convts.fit_many`: a DatetimeIndex with gaps (dates missing from an inferable regular
+    grid) is reindexed to its full range, the gaps becoming missing values.
 
 Examples
 --------
@@ -91,6 +94,9 @@ class _ConvAccessor:
         from .engine import convolve
 
         X = self._values() if X is None else X
+        if convolve_kw.get("zi") is not None:  # (n_columns, state) or a Series' (state,) -> lfilter's layout on axis 0
+            zi = np.asarray(convolve_kw["zi"], dtype=float)
+            convolve_kw["zi"] = zi.reshape(-1, 1) if (zi.ndim == 1 and X.shape[1] == 1) else zi.T
         if not pad_missing:
             return convolve(X, kernel, axis=0, **convolve_kw)
         before, after = max(int(kernel.ma_lags[-1]), 0), max(-int(kernel.offset), 0)
@@ -215,7 +221,7 @@ class _ConvAccessor:
             X = np.where(rows < lead, first, X)
         first = np.where(np.isfinite(first), first, 0.0)
         y = convolve(X, k, axis=0, method=method, backend=backend, nan_policy="propagate",
-                     zi=steady_state(k, first))
+                     zi=steady_state(k, first).T)
         if (lead > 0).any():
             y[rows < lead] = np.nan
         return P.wrap(y, self._obj, "ewma")
@@ -528,8 +534,11 @@ class _ConvAccessor:
 
     # -- models ---------------------------------------------------------------------------------
     def _regular(self, operation):
-        freq = P.regular_freq(self._obj.index, operation)
-        return P.with_freq(self._obj, freq), freq
+        """The caller on its full regular time axis: the index check of ``convts.ARIMA``/``fit_many``
+        (gaps reindexed as missing values; irregular, duplicated or unsorted timestamps raise)."""
+        obj, _ = P.regular_time_index(self._obj, f"{operation}: the data")
+        freq = P.regular_freq(obj.index, operation)
+        return P.with_freq(obj, freq), freq
 
 
 class SeriesConvAccessor(_ConvAccessor):
@@ -538,8 +547,9 @@ class SeriesConvAccessor(_ConvAccessor):
     def arima(self, order, seasonal_order=None, trend=None, method="mle", *, exog=None, **fit_kwargs):
         """Fit :class:`convts.ARIMA` to the series: ``ARIMA(s, exog, order, seasonal_order, trend).fit(method, **fit_kwargs)``.
 
-        A DatetimeIndex must be regular (its freq is inferred when missing), so that forecasts
-        are indexed by the following dates.  Returns the ``ARIMAResults``.
+        A DatetimeIndex must lie on a regular grid (its freq is inferred when missing; dates
+        missing from the grid become missing values), so that forecasts are indexed by the
+        following dates.  Returns the ``ARIMAResults``.
         """
         import convts
 
@@ -571,9 +581,12 @@ def _seasonal(seasonal_order):
 class DataFrameConvAccessor(_ConvAccessor):
     """``df.conv``: convts on every column of a DataFrame in one batched call."""
 
-    def arima(self, order, seasonal_order=None, trend=None, method="css-mle", *, by=None,
+    def arima(self, order, seasonal_order=None, trend=None, method="mle", *, by=None,
               time_col=None, value_col=None, **kwargs):
         """Fit the same ARIMA model to many series with :func:`convts.fit_many`; returns its result.
+
+        ``method`` defaults to ``"mle"``, as ``Series.conv.arima`` and ``ARIMA.fit`` (exact ML
+        started from CSS: the same estimates as ``fit_many``'s default ``"css-mle"``).
 
         Wide data (default): one column per series, rows in time order.  Long panel: ``by`` names
         the id column, with ``time_col`` and ``value_col`` (``fit_many``'s ``id_col``,

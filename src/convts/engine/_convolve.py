@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .._config import get_option
@@ -11,11 +13,20 @@ from ..kernels import Kernel
 from ..kernels import _kernel as _kernel_module
 from . import _choose
 
-__all__ = ["convolve", "correlate", "steady_state", "as_kernel", "MODES", "METHODS"]
+__all__ = ["convolve", "correlate", "steady_state", "as_kernel", "UnstableKernelWarning", "MODES", "METHODS"]
 
 MODES = ("causal", "same", "full", "valid", "circular")
 METHODS = ("auto", "direct", "fft", "overlap_add", "recursive", "impulse_fft")
 BACKENDS = ("auto", "numpy", "numba", "cupy")
+
+
+# Poles this close to the unit circle count as unit roots (integrators, seasonal sums): a d-fold
+# root at 1 is computed with an error of ~eps**(1/d) (2e-4 for integrate(4)), not as explosive.
+UNIT_ROOT_TOL = 1e-3
+
+
+class UnstableKernelWarning(RuntimeWarning):
+    """An explosive IIR kernel (a pole of modulus > 1) was applied: the output grows geometrically."""
 
 
 def as_kernel(kernel) -> Kernel:
@@ -24,7 +35,7 @@ def as_kernel(kernel) -> Kernel:
         return kernel
     if hasattr(kernel, "get") and type(kernel).__module__.startswith("cupy"):
         kernel = kernel.get()  # taps are tiny; the series never leaves its device
-    return Kernel(ma=kernel)
+    return Kernel(b=kernel)
 
 
 def _resolve_backend(backend: str, x) -> str:
@@ -275,30 +286,43 @@ def steady_state(kernel, level=1.0):
     return level[..., None] * z
 
 
-def _check_zi(zi, B_shape, M, dtype, xp):
+def _check_zi(zi, shape, axis, M, dtype, xp):
+    """``zi`` in scipy.signal.lfilter's layout (``x.shape`` with the time axis replaced by the
+    state length ``M``; dimensions of length 1 broadcast, as lfilter) -> ``(n_series, M)`` rows."""
     zi_arr = as_float_array(zi, "zi", ndim=None, allow_empty=True)
     if _array_module(zi_arr) is not xp:
         raise ValueError(
             f"zi is {'on the GPU' if xp is np else 'on the host'} but x is not; "
             f"move the state with cupy.asarray(zi) or zi.get() (convts never copies between devices silently)"
         )
-    if zi_arr.shape[-1] != M or int(np.prod(zi_arr.shape[:-1], dtype=np.int64)) != int(np.prod(B_shape, dtype=np.int64)):
+    expected = tuple(shape[:axis]) + (M,) + tuple(shape[axis + 1 :])
+    ok = zi_arr.ndim == len(expected) and zi_arr.shape[axis] == M and all(
+        d == e or (d == 1 and i != axis) for i, (d, e) in enumerate(zip(zi_arr.shape, expected))
+    )
+    if not ok:
         raise ValueError(
-            f"zi has shape {zi_arr.shape}; this kernel needs a state of length {M} per series, "
-            f"i.e. shape {tuple(B_shape) + (M,)} (the zf returned by return_state=True)"
+            f"zi has shape {zi_arr.shape}; this kernel needs a state of length {M} per series along the "
+            f"time axis (axis={axis}), i.e. zi of shape {expected}: x's shape {tuple(shape)} with the time "
+            f"axis replaced by {M} (scipy.signal.lfilter's layout; the zf returned by return_state=True)"
         )
     if not xp.all(xp.isfinite(zi_arr)):
         raise ValueError("zi contains NaN/inf")
-    n_series = int(np.prod(B_shape, dtype=np.int64))  # explicit: reshape(-1, 0) is ambiguous when M == 0
-    return xp.ascontiguousarray(zi_arr.reshape(n_series, M).astype(dtype, copy=False))
+    moved = xp.moveaxis(zi_arr, axis, -1)
+    lead = tuple(shape[:axis]) + tuple(shape[axis + 1 :])
+    moved = xp.broadcast_to(moved, lead + (M,))
+    n_series = int(np.prod(lead, dtype=np.int64))  # explicit: reshape(-1, 0) is ambiguous when M == 0
+    return xp.ascontiguousarray(moved.reshape(n_series, M).astype(dtype, copy=False))
 
 
 def _apply(x2, k, mode, method, be, zi, want_state, nonfinite):
     """Apply a kernel to clean 2-D rows (NaN/inf spread as in exact arithmetic)."""
     xp = _array_module(x2)
     if k.is_fir:
-        if method in ("recursive", "impulse_fft"):
-            method = "auto"  # a FIR kernel is its own impulse response; recursion has nothing to do
+        # A(L) == 1: the recursion y = B(L) x is the direct sum, and the psi weights are the taps
+        if method == "recursive":
+            method = "direct"
+        elif method == "impulse_fft":
+            method = "overlap_add" if k.span * 4 <= x2.shape[1] else "fft"
         y = _fir(x2, k, mode, method, be, nonfinite)
         if zi is not None:
             m = min(zi.shape[1], y.shape[1])
@@ -311,11 +335,25 @@ def _apply(x2, k, mode, method, be, zi, want_state, nonfinite):
     if mode != "causal":
         raise ValueError(
             f"mode={mode!r} needs a finite kernel; an IIR kernel supports mode='causal' and 'circular' "
-            f"(for a truncated version use Kernel(ma=k.impulse_response()))"
+            f"(for a truncated version use Kernel(b=k.impulse_response()))"
         )
     backend_name = be.__name__.rsplit("_", 1)[-1]
+    radius = k.pole_radius
     if method == "auto":
-        method = _choose.choose_iir_method(k.pole_radius, k.ar_lags.size - 1, x2.shape[1], backend_name, nonfinite)
+        method = _choose.choose_iir_method(radius, k.ar_lags.size - 1, x2.shape[1], backend_name, nonfinite)
+    if method == "impulse_fft" and not radius < 1.0:
+        raise ValueError(
+            f"method='impulse_fft' needs a stable kernel: its largest pole has modulus {radius:.6g} >= 1, so "
+            f"the psi weights never decay and no truncation converges; use method='recursive' (exact)"
+        )
+    if method == "recursive" and radius > 1.0 + UNIT_ROOT_TOL:
+        warnings.warn(
+            f"the kernel is explosive: its largest pole has modulus {radius:.6g} > 1, so the output grows "
+            f"like {radius:.6g}**t; difference the series or use a stable kernel (e.g. fit a stationary "
+            f"AR on the differences)",
+            UnstableKernelWarning,
+            stacklevel=4,
+        )
     if method == "recursive":
         num = Kernel._from_sparse((k.ma_lags, k.ma_coefs), (np.zeros(1, np.int64), np.ones(1)))
         u = x2 if (num.ma_lags.size == 1 and num.ma_lags[0] == 0 and num.ma_coefs[0] == 1.0) else _fir(x2, num, "causal", "auto", be, nonfinite)
@@ -325,7 +363,7 @@ def _apply(x2, k, mode, method, be, zi, want_state, nonfinite):
         if nonfinite:
             raise ValueError("method='impulse_fft' cannot spread NaN/inf through an infinite response; use method='recursive'")
         psi = k.impulse_response(tol=get_option("impulse_tol"))
-        y = _fir(x2, Kernel(ma=psi), "causal", "overlap_add" if psi.size * 4 <= x2.shape[1] else "fft", be)
+        y = _fir(x2, Kernel(b=psi), "causal", "overlap_add" if psi.size * 4 <= x2.shape[1] else "fft", be)
         if zi is not None:  # add the zero-input response of the initial state
             L = min(x2.shape[1], psi.size + zi.shape[1])
             zir = xp.empty((x2.shape[0], L), dtype=x2.dtype)
@@ -420,7 +458,7 @@ def convolve(x, kernel, *, mode="causal", method="auto", backend="auto", axis=-1
         if k.offset < 0:
             raise ValueError("zi/return_state need a causal kernel (no leads); shift it with k.shift(...)")
     M = _state_size(k) if k.offset >= 0 else 0
-    zi2 = _check_zi(zi, lead, M, x2.dtype, xp) if zi is not None else None
+    zi2 = _check_zi(zi, arr.shape, ax, M, x2.dtype, xp) if zi is not None else None
 
     # A FIR kernel under 'propagate' checks x only on a path that needs to know (see _fir): the
     # direct kernels spread NaN/inf exactly, and an extra pass over x costs ~0.5 ns a sample.
@@ -428,43 +466,53 @@ def convolve(x, kernel, *, mode="causal", method="auto", backend="auto", axis=-1
     if nonfinite and nan_policy == "raise":
         raise_if_nonfinite(arr, "x")
 
-    if nonfinite and nan_policy == "omit":
+    if nan_policy == "omit":
+        # whatever the data hold: the history before the series is unobserved, not zero
         if want_state or zi2 is not None:
             raise ValueError("nan_policy='omit' is not streamable; use nan_policy='propagate' with zi/return_state")
-        y2 = _omit(x2, k, mode, method, be, min_weight)
+        y2 = _omit(x2, k, mode, method, be, min_weight, nonfinite)
         zf = None
     else:
         y2, zf = _apply(x2, k, mode, method, be, zi2, want_state, nonfinite)
     y = _from_2d(y2, lead, ax, arr.ndim)
-    if want_state:
-        return y, zf.reshape(*lead, M)
+    if want_state:  # scipy.signal.lfilter's layout: x's shape with the time axis replaced by M
+        return y, _from_2d(zf, lead, ax, arr.ndim)
     return y
 
 
-def _omit(x2, k: Kernel, mode, method, be, min_weight):
+def _omit(x2, k: Kernel, mode, method, be, min_weight, nonfinite):
+    """Masked convolution renormalised by the share of absolute weight observed.  Values outside
+    the series (the history before it, and after it in 'same'/'full') are unobserved, so the edges
+    are renormalised (and ``min_weight`` applies there) whether or not ``x2`` holds a NaN."""
     xp = _array_module(x2)
-    mask = xp.isfinite(x2)
-    x0 = xp.ascontiguousarray(xp.where(mask, x2, 0))
-    m = mask.astype(x2.dtype)
     if k.is_fir:
         absk = Kernel._from_sparse((k.ma_lags, np.abs(k.ma_coefs)), (np.zeros(1, np.int64), np.ones(1)))
         total = float(np.abs(k.ma_coefs).sum())
     else:
         if not k.is_stable:
-            raise ValueError("nan_policy='omit' needs a stable kernel to renormalise; fill the gaps first (e.g. interpolate)")
+            raise ValueError(
+                f"nan_policy='omit' needs a stable kernel to renormalise (its largest pole has modulus "
+                f"{k.pole_radius:.6g} >= 1); fill the gaps first (e.g. interpolate) and use nan_policy='propagate'"
+            )
         psi = k.impulse_response()
-        if np.all(psi >= -1e-15 * np.abs(psi).max()):
-            absk = Kernel._from_sparse((k.ma_lags, np.abs(k.ma_coefs)), (k.ar_lags, k.ar_coefs))
+        if np.all(psi >= 0.0):  # |psi| == psi: the kernel itself, and its exact total weight B(1)/A(1)
+            absk, total = k, float(k.dc_gain())
         else:
-            absk = Kernel(ma=np.abs(psi))
-        total = float(np.abs(psi).sum())
+            absk, total = Kernel(b=np.abs(psi)), float(np.abs(psi).sum())
+    if nonfinite:
+        mask = xp.isfinite(x2)
+        x0 = xp.ascontiguousarray(xp.where(mask, x2, 0))
+        m = mask.astype(x2.dtype)
+    else:  # every row is observed throughout: one row of ones gives every row's weight
+        x0 = x2
+        m = xp.ones((1, x2.shape[1]), dtype=x2.dtype)
     num, _ = _apply(x0, k, mode, method, be, None, False, False)
     den, _ = _apply(m, absk, mode, "auto", be, None, False, False)
     share = den / total
     floor = 1e-9 if min_weight is None else max(float(min_weight) - 1e-12, 1e-9)
     with np.errstate(divide="ignore", invalid="ignore"):
         y = num / share
-    y[share < floor] = np.nan
+    y[xp.broadcast_to(share < floor, y.shape)] = np.nan
     return xp.ascontiguousarray(y)
 
 
