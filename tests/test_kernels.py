@@ -304,3 +304,61 @@ def test_kernel_old_ar_ma_keywords_raise_and_say_what_to_use(kw):
 def test_kernel_unknown_keyword_raises():
     with pytest.raises(TypeError, match="unexpected keyword"):
         Kernel(numerator=[1.0])
+
+
+# ---------------------------------------------------------------------------------------------
+# Zero tests on floating results: scale-aware tolerances, not == 0
+# ---------------------------------------------------------------------------------------------
+
+# kernels whose A(1) is exactly 0 in exact arithmetic (a factor 1 - L or 1 - L^s) but not in floats
+UNIT_ROOT_PRODUCTS = [
+    ("I(1)*AR(0.3)", lambda: K.integrate(1) * K.arma(ar=[0.3])),
+    ("I(1)*AR(0.7)", lambda: K.integrate(1) * K.arma(ar=[0.7])),
+    ("I(1)*AR(0.1)", lambda: K.integrate(1) * K.arma(ar=[0.1])),
+    ("I(2)*AR2", lambda: K.integrate(2) * K.arma(ar=[0.3, 0.2])),
+    ("I(1,1,12)*AR(0.45)", lambda: K.integrate(1, 1, period=12) * K.arma(ar=[0.45])),
+    ("I(4)", lambda: K.integrate(4)),
+]
+
+
+@pytest.mark.parametrize("name, make", UNIT_ROOT_PRODUCTS, ids=[n for n, _ in UNIT_ROOT_PRODUCTS])
+def test_unit_root_products_are_unit_roots(name, make):
+    # oracle: closed form, A(1) = 0 for every kernel with a factor (1 - L)
+    k = make()
+    assert k.dc_gain() == np.inf
+    assert k.pole_radius == 1.0 and not k.is_stable
+    with pytest.raises(ValueError, match="normalise"):
+        k.normalize()
+    with pytest.raises(ValueError, match="unit root"):
+        convts.steady_state(k, 1.0)
+    with pytest.raises(ValueError, match="not stable"):
+        k.impulse_response()
+
+
+def test_zero_sum_numerator_and_near_unit_but_stable():
+    d = K.difference(1) * K.arma(ar=[0.3], ma=[0.7])  # B(1) = 0 exactly in exact arithmetic
+    assert d.dc_gain() == 0.0
+    with pytest.raises(ValueError, match="normalise"):
+        d.normalize()
+    assert not (K.difference(1) * K.arma(ma=[0.7])).is_invertible
+    # a pole at 0.9999 is stable, and its gain is the closed form 1 / (1 - 0.9999)
+    k = K.arma(ar=[0.9999])
+    assert k.is_stable and k.pole_radius == pytest.approx(0.9999, rel=1e-12)
+    assert k.dc_gain() == pytest.approx(1 / (1 - 0.9999), rel=1e-9)
+    # a coefficient given alone is kept however small
+    assert Kernel(b=[1.0, 1e-300]).b_lags.tolist() == [0, 1]
+
+
+def test_product_drops_coefficients_that_cancel_to_rounding():
+    from fractions import Fraction
+
+    factors = [[1.0, -0.1], [1.0, -0.2], [1.0, 0.3]]
+    k = Kernel(b=factors[0]) * Kernel(b=factors[1]) * Kernel(b=factors[2])
+    exact = [Fraction(1)]
+    for f in factors:  # exact product of the decimal coefficients (oracle)
+        fr = [Fraction(str(c)) for c in f]
+        exact = [sum(exact[i] * fr[j - i] for i in range(len(exact)) if 0 <= j - i < len(fr))
+                 for j in range(len(exact) + len(fr) - 1)]
+    assert exact[1] == 0
+    assert k.b_lags.tolist() == [j for j, c in enumerate(exact) if c != 0]
+    np.testing.assert_allclose(k.b_coefs, [float(c) for c in exact if c != 0], rtol=1e-15)

@@ -10,7 +10,7 @@ import numpy as np
 from .._validation import check_finite_taps, check_int
 from ._levinson import levinson_durbin
 
-__all__ = ["Kernel", "Roots"]
+__all__ = ["Kernel", "Roots", "ZERO_RTOL", "sum_is_zero"]
 
 # The engine installs its ``convolve`` here when it is imported, so that ``kernel(x)`` works
 # without the kernel layer importing the engine layer above it.
@@ -85,16 +85,39 @@ def _reject_legacy_keywords(kwargs: dict) -> None:
     raise TypeError(f"Kernel() got unexpected keyword argument(s) {other}; use b=, a=, lags=, a_lags=")
 
 
-def _canonical(lags: np.ndarray, coefs: np.ndarray, keep_ends: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """Sum duplicated lags, sort, drop exact zeros (keeping one term if all vanish).
+# A floating result that should be zero (a polynomial's value at L = 1, a coefficient where terms
+# cancel, a zero on the unit circle) comes out as rounding noise of order eps times the magnitudes
+# that were summed.  Every such test compares with ZERO_RTOL * (sum of those magnitudes), never == 0.
+ZERO_RTOL = 64 * np.finfo(np.float64).eps
 
+
+def sum_is_zero(coefs) -> bool:
+    """True when ``sum(coefs)`` is zero up to rounding: ``|sum c_i| <= ZERO_RTOL * sum |c_i|``.
+
+    ``A(1)`` of ``(1 - L)(1 - 0.3 L)`` is ``-5.6e-17``, not 0: ``1.3`` is not a binary number.
+    """
+    c = np.asarray(coefs, dtype=np.float64)
+    return bool(abs(c.sum()) <= ZERO_RTOL * np.abs(c).sum())
+
+
+def _canonical(lags: np.ndarray, coefs: np.ndarray, keep_ends: bool = False,
+               magnitude: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Sum duplicated lags, sort, drop zeros (keeping one term if all vanish).
+
+    A summed coefficient is zero when it is below ``ZERO_RTOL`` times the sum of the magnitudes
+    of its terms (``magnitude``, default ``|coefs|``): in ``(1 - 0.3 L)(1 + 0.3 L)`` the
+    coefficient of ``L`` cancels to rounding and is not stored.  A coefficient given alone is
+    kept however small (its own magnitude is the scale).
     ``keep_ends`` keeps the first and last lag even when zero: a numerator's extent is part of
     its meaning for the ``full``/``same``/``valid`` modes (``[0.5, 1, 0]`` spans three lags).
     """
     uniq, inv = np.unique(lags, return_inverse=True)
     summed = np.zeros(uniq.size)
     np.add.at(summed, inv, coefs)
-    keep = summed != 0.0
+    scale = np.zeros(uniq.size)
+    np.add.at(scale, inv, np.abs(coefs) if magnitude is None else magnitude)
+    keep = np.abs(summed) > ZERO_RTOL * scale
+    summed[~keep] = 0.0
     if keep_ends and keep.any():
         keep[0] = keep[-1] = True
     if not keep.any():
@@ -105,7 +128,7 @@ def _canonical(lags: np.ndarray, coefs: np.ndarray, keep_ends: bool = False) -> 
 def _product(p: tuple[np.ndarray, np.ndarray], q: tuple[np.ndarray, np.ndarray], keep_ends: bool):
     lags = (p[0][:, None] + q[0][None, :]).ravel()
     coefs = (p[1][:, None] * q[1][None, :]).ravel()
-    return _canonical(lags, coefs, keep_ends)
+    return _canonical(lags, coefs, keep_ends, np.abs(coefs))
 
 
 def _dense(lags: np.ndarray, coefs: np.ndarray) -> np.ndarray:
@@ -120,6 +143,11 @@ def _max_zero_modulus(lags: np.ndarray, coefs: np.ndarray) -> float:
     A seasonal polynomial uses only multiples of ``g = gcd(lags)``: it is ``P(L**g)``, whose zeros
     are the ``g``-th roots of ``P``'s, so the degree-``g`` reduction gives the same modulus without
     a (slow, O(deg**3)) eigen-solve of the full companion matrix (1 - 0.9 L^365: 2 taps, not 365).
+
+    A zero on the unit circle comes out of the eigen-solve at modulus ``1 +- 1e-16`` (or, for a
+    ``d``-fold root, ``1 +- eps**(1/d)``), so ``< 1`` would call ``(1 - L)(1 - 0.7 L)`` stable.  A
+    zero whose projection ``u = z / |z|`` onto the circle makes the polynomial vanish up to
+    rounding (``|P(u)| <= ZERO_RTOL * deg * sum |c|``) is taken to lie on it: modulus exactly 1.
     """
     if lags.size <= 1:
         return 0.0
@@ -127,7 +155,17 @@ def _max_zero_modulus(lags: np.ndarray, coefs: np.ndarray) -> float:
     reduced = np.zeros(int(lags[-1]) // g + 1)
     reduced[lags // g] = coefs
     z = np.roots(reduced)
-    return float(np.abs(z).max()) ** (1.0 / g) if z.size else 0.0
+    if not z.size:
+        return 0.0
+    mod = np.abs(z)
+    near = np.flatnonzero(np.abs(mod - 1.0) < 1e-2)
+    if near.size:
+        u = z[near] / mod[near]
+        deg = reduced.size - 1
+        value = np.abs(np.polyval(reduced, u))
+        on_circle = value <= ZERO_RTOL * deg * np.abs(reduced).sum()
+        mod[near[on_circle]] = 1.0
+    return float(mod.max()) ** (1.0 / g)
 
 
 def _evaluate(lags: np.ndarray, coefs: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -379,20 +417,41 @@ class Kernel:
         return Kernel._from_sparse((self._num[0] + lag, self._num[1]), self._den)
 
     def dc_gain(self) -> float:
-        """``H(1) = B(1) / A(1)``: the sum of the impulse response (gain at frequency 0)."""
-        den = float(self._den[1].sum())
-        num = float(self._num[1].sum())
-        if den == 0.0:
-            return np.inf if num != 0 else np.nan
-        return num / den
+        """``H(1) = B(1) / A(1)``: the sum of the impulse response (gain at frequency 0).
+
+        ``A(1)`` and ``B(1)`` count as zero when they are zero up to rounding,
+        ``|sum c_i| <= 64 eps sum |c_i|`` (``(1 - L)(1 - 0.3 L)`` sums to ``-5.6e-17``): a unit
+        root at frequency 0 gives ``inf`` (``nan`` when ``B(1)`` vanishes too), a zero of ``B``
+        at 1 (a differencing factor) gives ``0.0``.
+
+        Examples
+        --------
+        >>> from convts import kernels
+        >>> (kernels.integrate(1) * kernels.arma(ar=[0.3])).dc_gain()
+        inf
+        >>> (kernels.difference(1) * kernels.arma(ar=[0.3])).dc_gain()
+        0.0
+        """
+        den_zero = sum_is_zero(self._den[1])
+        num_zero = sum_is_zero(self._num[1])
+        if den_zero:
+            return np.nan if num_zero else np.inf
+        if num_zero:
+            return 0.0
+        return float(self._num[1].sum()) / float(self._den[1].sum())
 
     def normalize(self) -> "Kernel":
-        """Scale the numerator so the gain at frequency 0 is 1 (weights sum to 1)."""
+        """Scale the numerator so the gain at frequency 0 is 1 (weights sum to 1).
+
+        Raises ``ValueError`` when the gain is zero or infinite up to rounding (see
+        :meth:`dc_gain`): a differencing kernel's weights sum to 0, an integrator's to infinity.
+        """
         gain = self.dc_gain()
-        if not np.isfinite(gain) or abs(gain) < 1e-300:
+        if not np.isfinite(gain) or gain == 0.0:  # dc_gain returns an exact 0.0 for a zero sum
             raise ValueError(
-                f"cannot normalise: the kernel's gain at frequency 0 is {gain} "
-                f"(a differencing or unit-root kernel has no finite non-zero sum)"
+                f"cannot normalise: the kernel's gain at frequency 0 is {gain} up to rounding "
+                f"(B(1) = {float(self._num[1].sum()):.3g}, A(1) = {float(self._den[1].sum()):.3g}); "
+                f"a differencing or unit-root kernel has no finite non-zero sum"
             )
         return self * (1.0 / gain)
 
