@@ -25,8 +25,10 @@ from .whiten import prewhitened_ccf
 if TYPE_CHECKING:  # the models load on first use: they import numba (~0.3 s)
     from . import models
     from .models import ARIMA, ARIMAResults, FitManyResult, fit_many, forecast_many
+    from .models import auto_arima, ndiffs, nsdiffs
 
 _LAZY_MODELS = ("ARIMA", "ARIMAResults", "FitManyResult", "fit_many", "forecast_many")
+_LAZY_MODELS += ("auto_arima", "ndiffs", "nsdiffs")
 
 
 def __getattr__(name: str):
@@ -68,3 +70,4 @@ __all__ = [
     "whiten", "prewhitened_ccf",
     "fit_many", "forecast_many", "FitManyResult",
 ]
+__all__ += ["auto_arima", "ndiffs", "nsdiffs"]

@@ -4,5 +4,8 @@ from ._results import ARIMAResults, PredictionResults
 from ._spec import ARIMA
 from ._warnings import ConvergenceWarning
 from ._fit_many import FitManyResult, fit_many, forecast_many
+from ._auto_arima import auto_arima
+from ._unitroot import ndiffs, nsdiffs
 
 __all__ = ["ARIMA", "ARIMAResults", "PredictionResults", "ConvergenceWarning", "fit_many", "forecast_many", "FitManyResult"]
+__all__ += ["auto_arima", "ndiffs", "nsdiffs"]
