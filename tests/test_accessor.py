@@ -440,10 +440,34 @@ def test_forecast_is_indexed_by_the_following_dates():
 
 
 def test_arima_and_forecast_reject_irregular_or_duplicated_indexes():
+    off_grid = pd.Series(np.arange(6.0), index=pd.DatetimeIndex(
+        ["2020-01-01", "2020-01-02 06:00", "2020-01-04", "2020-01-05 13:00", "2020-01-06", "2020-01-09 01:00"]))
     with pytest.raises(ValueError, match="irregular"):
-        _irregular().conv.arima((1, 0, 0))
+        off_grid.conv.arima((1, 0, 0))
     with pytest.raises(ValueError, match="duplicated"):
         _duplicated().conv.forecast(2, order=(1, 0, 0))
+    with pytest.raises(ValueError, match="sort"):
+        _series(30).iloc[::-1].conv.arima((1, 0, 0))
+
+
+def test_arima_and_forecast_fill_the_gaps_of_a_daily_index():
+    """Dates missing from a daily grid become missing values (the check of convts.ARIMA); the
+    likelihood is statsmodels' SARIMAX on the NaN-filled series."""
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+    rng = np.random.default_rng(5)
+    full = pd.date_range("2020-01-01", periods=60, freq="D")
+    s = pd.Series(convts.kernels.arma(ar=[0.5])(rng.standard_normal(60)) + 1.0, index=full, name="x")
+    gappy = s.drop(full[[3, 7, 8, 30]])
+    res = gappy.conv.arima((1, 0, 0))
+    assert res.nobs == 56
+    sm = SARIMAX(s.where(s.index.isin(gappy.index)).to_numpy(), order=(1, 0, 0), trend="c")
+    assert res.llf == pytest.approx(sm.loglike(np.r_[res.params["const"] * (1 - res.params["ar.L1"]),
+                                                     res.params[["ar.L1", "sigma2"]].to_numpy()]), rel=1e-9)
+    fc = gappy.conv.forecast(3, order=(1, 0, 0))
+    assert fc.index.equals(pd.date_range("2020-03-01", periods=3, freq="D"))
+    frame = pd.DataFrame({"a": gappy, "b": gappy * 2.0})
+    assert frame.conv.arima((1, 0, 0)).table["nobs"].tolist() == [56, 56]
 
 
 def test_dataframe_forecast_per_column():
@@ -454,12 +478,12 @@ def test_dataframe_forecast_per_column():
 
 
 def test_dataframe_arima_calls_fit_many():
-    df = _frame(80)
-    res = df.conv.arima((1, 0, 0), method="css")
-    ref = convts.fit_many(df, (1, 0, 0), method="css")
+    df = _frame(80)  # random walks: d = 1 (an AR(1) by CSS lands outside the stationary region)
+    res = df.conv.arima((1, 1, 0), method="css")
+    ref = convts.fit_many(df, (1, 1, 0), method="css")
     _assert_same_fit_many(res, ref)
     assert res.table.index.tolist() == ["a", "b", "c"]
-    single = df["b"].conv.arima((1, 0, 0), method="css")
+    single = df["b"].conv.arima((1, 1, 0), method="css")
     np.testing.assert_allclose(res.params.loc["b"].to_numpy(float), single.params[res.param_names].to_numpy(),
                                rtol=1e-4, atol=1e-6)
 
@@ -467,14 +491,23 @@ def test_dataframe_arima_calls_fit_many():
 def test_long_panel_arima_by_id():
     df = _frame(80)
     long = df.reset_index().melt(id_vars="month", var_name="id", value_name="y")
-    res = long.conv.arima((1, 0, 0), method="css", by="id", time_col="month", value_col="y")
-    ref = convts.fit_many(long, (1, 0, 0), method="css", id_col="id", time_col="month", value_col="y")
+    res = long.conv.arima((1, 1, 0), method="css", by="id", time_col="month", value_col="y")
+    ref = convts.fit_many(long, (1, 1, 0), method="css", id_col="id", time_col="month", value_col="y")
     _assert_same_fit_many(res, ref)
     assert res.table.index.tolist() == ["a", "b", "c"]
     with pytest.raises(ValueError, match="value_col"):
         long.conv.arima((1, 0, 0), by="id", time_col="month")
     with pytest.raises(ValueError, match="'store' is not a column"):
         long.conv.arima((1, 0, 0), by="store", time_col="month", value_col="y")
+
+
+def test_series_and_dataframe_arima_share_the_default_method():
+    df = _frame(80).diff().iloc[1:]
+    res = df.conv.arima((1, 0, 0))
+    assert (res.table["method"] == "mle").all()
+    single = df["a"].conv.arima((1, 0, 0))
+    assert single.method == "mle"
+    np.testing.assert_allclose(res.params.loc["a"].to_numpy(float), single.params.to_numpy(), rtol=1e-6, atol=1e-8)
 
 
 def _assert_same_fit_many(a, b):

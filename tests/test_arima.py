@@ -400,3 +400,75 @@ def test_forecast_index_inferred_when_freq_missing():
     assert res.resid.index[0] == idx[1] and len(res.resid) == 119
     k = res.kernel
     np.testing.assert_allclose(k.impulse_response(4), np.cumsum(res.params["ar.L1"] ** np.arange(4)), atol=1e-12)
+
+
+# ----------------------------------------------------------------------------- pandas metadata
+def _monthly_with_gaps(seed=0, n=100):
+    rng = np.random.default_rng(seed)
+    idx = pd.date_range("2000-01-01", periods=n, freq="MS")
+    y = pd.Series(convts.kernels.arma(ar=[0.6])(rng.standard_normal(n)) + 5.0, index=idx, name="y")
+    return y, y.drop(idx[[10, 20, 21, 50, 60]])
+
+
+def test_datetime_index_with_gaps_is_reindexed_not_closed():
+    """Five months dropped from a monthly series: they are missing values (the likelihood is
+    statsmodels' SARIMAX on the NaN-filled series), forecasts are indexed by the following dates."""
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+    full, gappy = _monthly_with_gaps()
+    res = convts.ARIMA(gappy, order=(1, 0, 0)).fit()
+    assert res.nobs == 95 and res.model.nobs_total == 100
+    sm = SARIMAX(full.where(full.index.isin(gappy.index)).to_numpy(), order=(1, 0, 0), trend="c")
+    mu, phi, s2 = res.params[["const", "ar.L1", "sigma2"]]
+    assert res.llf == pytest.approx(sm.loglike(np.r_[mu * (1 - phi), phi, s2]), rel=1e-9)
+    assert res.forecast(2).index.equals(pd.date_range("2008-05-01", periods=2, freq="MS"))
+    # the caller's series is untouched
+    assert len(gappy) == 95
+
+
+def test_irregular_duplicated_or_unsorted_index_raises():
+    full, _ = _monthly_with_gaps()
+    off = full.copy()
+    off.index = off.index + pd.to_timedelta(np.random.default_rng(0).integers(0, 20, 100), "D")
+    with pytest.raises(ValueError, match="irregular DatetimeIndex"):
+        convts.ARIMA(off, order=(1, 0, 0))
+    with pytest.raises(ValueError, match="duplicated"):
+        convts.ARIMA(pd.concat([full, full.iloc[:1]]), order=(1, 0, 0))
+    with pytest.raises(ValueError, match="sort"):
+        convts.ARIMA(full.iloc[::-1], order=(1, 0, 0))
+
+
+def test_exog_with_gaps_in_endog_is_matched_by_date():
+    full, gappy = _monthly_with_gaps(seed=1)
+    rng = np.random.default_rng(2)
+    X = pd.DataFrame({"a": rng.standard_normal(100), "b": 3 * rng.standard_normal(100)}, index=full.index)
+    y = gappy + 2 * X["a"].reindex(gappy.index) - X["b"].reindex(gappy.index)
+    res = convts.ARIMA(y, exog=X, order=(1, 0, 0)).fit()
+    ref = convts.ARIMA((full + 2 * X["a"] - X["b"]).where(full.index.isin(gappy.index)), exog=X,
+                       order=(1, 0, 0)).fit()
+    np.testing.assert_allclose(res.params, ref.params, rtol=1e-10)
+    with pytest.raises(ValueError, match="DataFrame indexed by date"):
+        convts.ARIMA(y, exog=X.loc[gappy.index].to_numpy(), order=(1, 0, 0))
+
+
+def test_future_exog_frame_is_matched_by_column_name_and_date():
+    """Swapping the columns of the future exog must not move the forecast: the oracle is the
+    forecast computed by hand from the fitted AR(1) with regression, y_hat = mu + beta'x +
+    phi^h (y_n - mu - beta'x_n) (the end state of an AR(1) is its last observation)."""
+    full, _ = _monthly_with_gaps(seed=3)
+    rng = np.random.default_rng(4)
+    X = pd.DataFrame({"a": rng.standard_normal(100), "b": 3 * rng.standard_normal(100)}, index=full.index)
+    y = full + 2 * X["a"] - X["b"]
+    res = convts.ARIMA(y, exog=X, order=(1, 0, 0)).fit()
+    future = pd.date_range("2008-05-01", periods=3, freq="MS")
+    Xf = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [10.0, 0.0, -10.0]}, index=future)
+    c, ba, bb, phi = res.params[["const", "a", "b", "ar.L1"]]
+    u_n = y.iloc[-1] - c - ba * X["a"].iloc[-1] - bb * X["b"].iloc[-1]
+    want = c + ba * Xf["a"] + bb * Xf["b"] + phi ** np.arange(1, 4) * u_n
+    np.testing.assert_allclose(res.forecast(3, exog=Xf), want, rtol=1e-10)
+    np.testing.assert_allclose(res.forecast(3, exog=Xf[["b", "a"]]), want, rtol=1e-10)
+    with pytest.raises(ValueError, match=r"missing: \['a'\].*matched by name"):
+        res.forecast(3, exog=Xf.rename(columns={"a": "c"}))
+    with pytest.raises(ValueError, match="forecast dates are 2008-05-01"):
+        res.forecast(3, exog=Xf.set_axis(future + pd.offsets.MonthBegin(1)))
+    np.testing.assert_allclose(res.forecast(3, exog=Xf.to_numpy()), want, rtol=1e-10)  # arrays: by position

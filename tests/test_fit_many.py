@@ -389,3 +389,29 @@ def test_jitcache_drops_callers_cache_when_a_source_changes(tmp_path):
     (src / "leaf.py").write_text("x = 2\n")
     assert run() and not entries[0].exists() and entries[2].exists()
     assert not drop_stale(str(cache), str(tmp_path / "missing"), ("leaf.py",), ("caller",))
+
+
+# ------------------------------------------------------------------ time index: one check with ARIMA
+def test_wide_and_long_frames_with_date_gaps_are_reindexed():
+    """Months dropped from a wide frame (or absent from a long one) are missing values, as in
+    convts.ARIMA: the llf is statsmodels' SARIMAX on the NaN-filled series; forecast times follow."""
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+    idx = pd.date_range("2000-01-01", periods=100, freq="MS")
+    Y = pd.DataFrame(_panel(3, 100, ar=(0.6,), ma=(), mean=5.0, seed=21).T, index=idx, columns=list("abc"))
+    gappy = Y.drop(idx[[10, 20, 21, 50, 60]])
+    res = convts.fit_many(gappy, (1, 0, 0))
+    assert res.table["nobs"].tolist() == [95, 95, 95]
+    for c in "abc":
+        sm = SARIMAX(Y[c].where(Y.index.isin(gappy.index)).to_numpy(), order=(1, 0, 0), trend="c")
+        mu, phi, s2 = res.params.loc[c, ["const", "ar.L1", "sigma2"]]
+        assert res.table.loc[c, "llf"] == pytest.approx(sm.loglike(np.r_[mu * (1 - phi), phi, s2]), rel=1e-8)
+    fc = res.forecast(2)
+    assert fc.loc[fc["id"] == "a", "time"].tolist() == list(pd.date_range("2008-05-01", periods=2, freq="MS"))
+    long = gappy.reset_index(names="t").melt(id_vars="t", var_name="id", value_name="v")
+    res_long = convts.fit_many(long, (1, 0, 0), id_col="id", time_col="t", value_col="v")
+    pd.testing.assert_frame_equal(res_long.table, res.table)
+    off = gappy.copy()
+    off.index = off.index + pd.to_timedelta(np.arange(95) % 7, "h")
+    with pytest.raises(ValueError, match="irregular DatetimeIndex"):
+        convts.fit_many(off, (1, 0, 0))

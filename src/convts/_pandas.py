@@ -17,7 +17,7 @@ from ._validation import infer_offset
 
 __all__ = [
     "series_values", "frame_values", "check_numeric_columns", "values_2d", "regular_freq", "future_index", "label",
-    "wrap", "seasonal_period",
+    "wrap", "seasonal_period", "full_time_index", "regular_time_index",
 ]
 
 
@@ -111,6 +111,116 @@ def regular_freq(index: pd.Index, operation: str):
             f"resample first, e.g. s.resample('D').mean() or s.asfreq('D')"
         )
     return pd.tseries.frequencies.to_offset(freq)
+
+
+def _describe_gaps(index, full, limit: int = 3) -> str:
+    missing = full.difference(index)
+    shown = ", ".join(str(v.date()) if hasattr(v, "date") and getattr(v, "hour", 0) == 0 and getattr(v, "minute", 0) == 0
+                      else str(v) for v in missing[:limit])
+    return f"{missing.size} missing date(s) ({shown}{', ...' if missing.size > limit else ''})"
+
+
+def _candidate_freqs(index: pd.DatetimeIndex) -> list:
+    """Offsets inferred on short windows of consecutive timestamps, most frequent first.
+
+    A series with gaps has no ``pd.infer_freq``; its stretches without gaps do.  Up to 64
+    windows of 5 timestamps, spread over the index, each asked for its frequency; the answers
+    are ranked by how many windows gave them.
+    """
+    n = index.size
+    width = min(5, n)
+    if width < 3:
+        return []
+    starts = np.unique(np.linspace(0, n - width, num=min(64, n - width + 1)).astype(int))
+    counts: dict = {}
+    for a in starts:
+        freq = infer_offset(pd.DatetimeIndex(index[a: a + width]))
+        if freq is not None:
+            counts[freq] = counts.get(freq, 0) + 1
+    return sorted(counts, key=lambda f: -counts[f])
+
+
+def full_time_index(index: pd.Index, what: str = "the series"):
+    """The regular time axis that ``index`` lies on, or None when ``index`` is not a time index.
+
+    One check for every model entry point (``ARIMA``, wide and long ``fit_many``, the
+    accessor's ``arima``/``forecast``):
+
+    - duplicated or unsorted timestamps/periods raise ``ValueError``;
+    - a DatetimeIndex with a ``freq``, or one ``pd.infer_freq`` recognises, is returned with its freq;
+    - a DatetimeIndex with gaps (dates missing from a regular grid) returns the **full** range,
+      ``pd.date_range(first, last, freq)``, when a step can be inferred -- the frequency of most
+      stretches without gaps (see :func:`_candidate_freqs`; calendar steps such as month starts),
+      else a fixed step shared by more than half of the consecutive differences -- and every
+      observed date lies on that grid; the caller reindexes, so the missing dates become missing values (NaN), which
+      the exact likelihood handles; otherwise ``ValueError`` says why and what to do;
+    - a PeriodIndex returns ``pd.period_range(first, last)`` (gaps filled the same way).
+    """
+    if isinstance(index, pd.PeriodIndex):
+        if index.has_duplicates:
+            raise ValueError(f"{what} has a PeriodIndex with duplicated periods (first: {index[index.duplicated()][0]}); "
+                             f"give one value per period, e.g. s.groupby(level=0).mean()")
+        if not index.is_monotonic_increasing:
+            raise ValueError(f"{what} has an unsorted PeriodIndex; sort it first: s.sort_index()")
+        if index.size == 0:
+            return index
+        return pd.period_range(index[0], index[-1], freq=index.freq, name=index.name)
+    if not isinstance(index, pd.DatetimeIndex):
+        return None
+    if index.has_duplicates:
+        dup = index[index.duplicated()]
+        raise ValueError(
+            f"{what} has {dup.size} duplicated timestamp(s) in its DatetimeIndex (first: {dup[0]}); give one "
+            f"value per time, e.g. s.groupby(level=0).mean()"
+        )
+    if not index.is_monotonic_increasing:
+        raise ValueError(f"{what} has an unsorted DatetimeIndex; sort it first: s.sort_index()")
+    if index.freq is not None:
+        return index
+    freq = infer_offset(index)
+    if freq is not None:
+        return pd.DatetimeIndex(index, freq=freq)
+    for freq in _candidate_freqs(index):
+        try:
+            full = pd.date_range(index[0], index[-1], freq=freq, name=index.name)
+        except (ValueError, TypeError):  # pragma: no cover - exotic offsets
+            continue
+        if full.size and full[0] == index[0] and index.isin(full).all():
+            return full
+    steps = np.diff(index.asi8)
+    values, counts = np.unique(steps, return_counts=True) if steps.size else (np.zeros(1), np.zeros(1))
+    modal = values[counts.argmax()]
+    if steps.size and counts.max() * 2 > steps.size and modal > 0:  # a majority step of fixed length
+        full = pd.date_range(index[0], index[-1], freq=pd.Timedelta(int(modal), "ns"), name=index.name)
+        if index.isin(full).all():
+            return full
+    odd = np.flatnonzero(steps != modal) if steps.size else np.zeros(0, dtype=int)
+    where = int(odd[0]) if odd.size else 0
+    raise ValueError(
+        f"{what} has an irregular DatetimeIndex: no frequency can be inferred, not even allowing for missing "
+        f"dates (its timestamps are not on one regular grid, e.g. between {index[where]} and "
+        f"{index[min(where + 1, index.size - 1)]}); put it on a regular grid first, e.g. "
+        f"s.resample('MS').mean() for monthly data or s.resample('D').mean() for daily data"
+    )
+
+
+def regular_time_index(obj, what: str = "the series"):
+    """``obj`` (Series/DataFrame) reindexed onto :func:`full_time_index` of its index (a new object).
+
+    Returns ``(obj, gaps)``: ``gaps`` describes the inserted dates (empty string when none);
+    the caller's object is never modified.
+    """
+    index = obj.index
+    full = full_time_index(index, what)
+    if full is None:
+        return obj, ""
+    if full.size == index.size:
+        if full is index or (isinstance(index, pd.DatetimeIndex) and index.freq is not None):
+            return obj, ""
+        out = obj.copy(deep=False)
+        out.index = full
+        return out, ""
+    return obj.reindex(full), _describe_gaps(index, full)
 
 
 def with_freq(obj, freq):

@@ -29,7 +29,7 @@ import warnings
 
 import numpy as np
 
-from ._spec import _TRENDS, ARIMA, METHODS, _infer_freq, _order
+from ._spec import _TRENDS, ARIMA, METHODS, _order
 
 __all__ = ["fit_many", "forecast_many", "FitManyResult"]
 
@@ -115,15 +115,13 @@ def _from_wide(frame, has_time) -> _Batch:
     if bad:
         raise TypeError(f"column(s) {bad[:5]} are not numeric; a wide DataFrame holds one numeric column per series "
                         f"(for long data pass id_col, time_col, value_col)")
+    from .._pandas import regular_time_index
+
+    # the index check of convts.ARIMA: a time axis with gaps is reindexed to its full range (the gaps
+    # become missing values), an irregular, duplicated or unsorted one raises
+    frame, _gaps = regular_time_index(frame, "data")
     Y = np.array(as_float_array(frame.to_numpy(dtype=np.float64).T, "data", ndim=(2,)), dtype=np.float64)
     index = frame.index
-    if isinstance(index, pd.DatetimeIndex) and index.freq is None:
-        freq = _infer_freq(index)
-        if freq is not None:
-            try:
-                index = pd.DatetimeIndex(index, freq=freq)
-            except ValueError:
-                pass
     ids = pd.Index(frame.columns, name="id")
     return _Batch(Y, ids, index, has_time)
 

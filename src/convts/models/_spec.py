@@ -98,13 +98,21 @@ class ARIMA:
         self.k_diff = d + D * s
 
         # ---- endog
-        self._index = endog.index if isinstance(endog, pd.Series) else None
-        self._name = endog.name if isinstance(endog, pd.Series) else None
         if isinstance(endog, pd.DataFrame):
             if endog.shape[1] != 1:
                 raise ValueError(f"endog is a DataFrame with {endog.shape[1]} columns; pass one series (use convts.fit_many for many)")
-            self._index, self._name = endog.index, endog.columns[0]
             endog = endog.iloc[:, 0]
+        self.gaps = ""
+        n_given = None
+        if isinstance(endog, pd.Series):
+            # one index check for ARIMA, fit_many and the accessor: a time index with gaps is
+            # reindexed to its full range (the gaps become missing values), else refused
+            from .._pandas import regular_time_index
+
+            n_given = len(endog)
+            endog, self.gaps = regular_time_index(endog, "endog")
+        self._index = endog.index if isinstance(endog, pd.Series) else None
+        self._name = endog.name if isinstance(endog, pd.Series) else None
         y = np.array(as_float_array(endog, "endog", ndim=(1,)), dtype=np.float64)  # a copy
         if np.isinf(y).any():
             raise ValueError("endog contains inf; replace it with NaN (missing) or a finite value")
@@ -148,10 +156,17 @@ class ARIMA:
             if isinstance(exog, pd.DataFrame):
                 self.exog_names = [str(c) for c in exog.columns]
                 self._exog_is_frame = True
+                exog = self._align_exog(exog)
             X = np.array(as_float_array(exog, "exog", ndim=(1, 2)), dtype=np.float64)
             if X.ndim == 1:
                 X = X[:, None]
             if X.shape[0] != n:
+                if self.gaps and X.shape[0] == n_given:
+                    raise ValueError(
+                        f"endog's index has gaps ({self.gaps}) and was reindexed to its full range of {n} dates, "
+                        f"but exog is an array with one row per given observation ({X.shape[0]}); pass exog as a "
+                        f"DataFrame indexed by date (covering every date of the range) or with {n} rows"
+                    )
                 raise ValueError(f"exog has {X.shape[0]} rows but endog has {n} observations; give one row per observation")
             if not np.all(np.isfinite(X)):
                 bad = int((~np.isfinite(X)).any(axis=1).sum())
@@ -207,6 +222,26 @@ class ARIMA:
             )
 
     # ------------------------------------------------------------------ helpers
+    def _align_exog(self, exog):
+        """A DataFrame ``exog`` on a time index matched to endog's dates (not positions)."""
+        import pandas as pd
+
+        idx = self._index
+        if not isinstance(idx, (pd.DatetimeIndex, pd.PeriodIndex)) or not isinstance(exog.index, type(idx)):
+            return exog
+        if exog.index.has_duplicates:
+            raise ValueError("exog's index has duplicated dates; give one row per date")
+        if exog.index.equals(idx):
+            return exog
+        missing = idx.difference(exog.index)
+        if missing.size:
+            raise ValueError(
+                f"exog has no rows for {missing.size} date(s) of endog's range (first: {missing[0]}); exog is "
+                f"matched to endog by date and regressors must be complete"
+                + (f" (endog's gaps, {self.gaps}, are missing values of endog, not of exog)" if self.gaps else "")
+            )
+        return exog.reindex(idx)
+
     def _difference(self, x: np.ndarray) -> np.ndarray:
         """``(1-L)^d (1-L^s)^D x`` on the valid range (length n - d - D s); NaN propagates."""
         m = self.k_diff
@@ -252,6 +287,7 @@ class ARIMA:
                     f"the model has exog ({self.exog.shape[1]} column(s)): forecasting {steps} step(s) needs their "
                     f"future values; pass exog=<array of shape ({steps}, {self.exog.shape[1]})>"
                 )
+            exog = self._match_future_exog(exog, steps)
             X = np.array(as_float_array(exog, "exog", ndim=(1, 2)), dtype=np.float64)
             if X.ndim == 1:
                 X = X.reshape(steps, -1) if X.size == steps * self.exog.shape[1] else X[:, None]
@@ -263,6 +299,36 @@ class ARIMA:
         elif exog is not None:
             raise ValueError("exog given to forecast, but the model was fitted without exog")
         return np.column_stack(cols) if cols else np.zeros((steps, 0))
+
+    def _match_future_exog(self, exog, steps: int):
+        """Future ``exog`` as pandas: columns matched by name, dates checked against the forecast dates."""
+        import pandas as pd
+
+        if isinstance(exog, pd.Series):
+            exog = exog.to_frame(name=self.exog_names[0] if exog.name is None and len(self.exog_names) == 1 else exog.name)
+        if not isinstance(exog, pd.DataFrame):
+            return exog
+        if self._exog_is_frame:
+            given = [str(c) for c in exog.columns]
+            if given != self.exog_names:
+                missing = [c for c in self.exog_names if c not in given]
+                extra = [c for c in given if c not in self.exog_names]
+                if missing or extra or len(given) != len(set(given)):
+                    raise ValueError(
+                        f"future exog has columns {given} but the model was fitted on {self.exog_names}"
+                        + (f" (missing: {missing})" if missing else "") + (f" (unknown: {extra})" if extra else "")
+                        + "; exog columns are matched by name: pass the same columns"
+                    )
+                exog = exog.iloc[:, [given.index(c) for c in self.exog_names]]  # reorder by name
+        expected = self._future_index(steps)
+        if (isinstance(exog.index, (pd.DatetimeIndex, pd.PeriodIndex)) and isinstance(expected, type(exog.index))
+                and not exog.index.equals(expected)):
+            shown = ", ".join(str(v) for v in expected[:3]) + (", ..." if steps > 3 else "")
+            raise ValueError(
+                f"future exog is indexed {exog.index[0]} .. {exog.index[-1]} ({len(exog)} rows) but the {steps} "
+                f"forecast dates are {shown} (through {expected[-1]}); give exog for exactly those dates"
+            )
+        return exog
 
     def _future_index(self, steps: int):
         import pandas as pd
