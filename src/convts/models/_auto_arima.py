@@ -559,6 +559,11 @@ def _finish(res, search, info, best):
     trace = _trace_frame(search.rows)
     info = dict(info)
     info["ic_value"] = None if best is None else best.ic
+    # R reports sum(resid^2) / (n* - npar + 1) as sigma^2 ("adjusted to be unbiased"); params keep the MLE
+    # (R's residuals are the standardised innovations, so their sum of squares is n* times the MLE)
+    nstar, dof = res.nobs, res.nobs - res.df_model + 1
+    ssq = (np.nansum(np.asarray(res.resid, dtype=np.float64) ** 2) if res.method == "css" else res.sigma2 * nstar)
+    info["sigma2_r"] = float(ssq / dof) if dof > 0 else math.nan
     res.search_trace = trace
     res.auto_arima_info = info
     if search.trace:

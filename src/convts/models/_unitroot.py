@@ -260,10 +260,10 @@ def _ocsb_regression(x: np.ndarray, m: int, lag: int, maxlag: int):
     return Y, X
 
 
-def ocsb_test(x, m: int, maxlag: int = 3, lag_method: str = "AIC"):
-    """OCSB seasonal unit-root test as forecast's ``ocsb.test(x, maxlag=3, lag.method="AIC")``.
+def ocsb_test(x, m: int, maxlag: int = 0, lag_method: str = "fixed"):
+    """OCSB seasonal unit-root test as forecast's ``ocsb.test`` (same defaults: no lags, fixed).
 
-    Returns ``(statistic, critical_value_5pct, lag_order)``; the null is a seasonal unit root,
+    ``nsdiffs(test="ocsb")`` calls it with ``maxlag=3, lag_method="AIC"``, as forecast.  Returns ``(statistic, critical_value_5pct, lag_order)``; the null is a seasonal unit root,
     so ``statistic > critical`` means: difference seasonally.  The lag order is chosen as in
     forecast: fit lags 1..maxlag on a common sample, take ``argmin(AIC) - 1`` (forecast's
     indexing, kept for identical choices), then refit with that many lags.
@@ -357,7 +357,7 @@ def nsdiffs(x, m: int, test: str = "seas", max_D: int = 1, alpha: float = 0.05) 
         try:
             if test == "seas":
                 return seasonal_strength(z, m) > 0.64
-            stat, crit, _ = ocsb_test(z, m)
+            stat, crit, _ = ocsb_test(z, m, maxlag=3, lag_method="AIC")
             return stat > crit
         except (ValueError, np.linalg.LinAlgError) as exc:
             warnings.warn(f"the seasonal test {test!r} failed when testing seasonal difference {D + 1} ({exc}); "
