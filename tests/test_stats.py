@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from reference import acovf_loop, ccf_loop, ccovf_loop
@@ -76,7 +78,9 @@ def test_acf_omit_vs_statsmodels_conservative(with_gaps, adjusted):
 
 
 def test_acf_nan_policies(with_gaps):
-    assert np.isnan(convts.acf(with_gaps, 3)).all()  # propagate
+    with pytest.warns(convts.engine.UndefinedStatisticWarning, match="8 NaN/inf.*nan_policy='omit'"):
+        got = convts.acf(with_gaps, 3)  # propagate: statsmodels' missing='none' (all NaN), with a word
+    np.testing.assert_array_equal(got, sm.acf(with_gaps, nlags=3, missing="none"))
     with pytest.raises(ValueError, match="8 NaN/inf"):
         convts.acf(with_gaps, 3, nan_policy="raise")
     with pytest.raises(ValueError, match="inf"):
@@ -116,8 +120,8 @@ def test_pacf_bad_input(ar_series):
         convts.pacf(ar_series, 5, method="nope")
     with pytest.raises(ValueError, match="nlags=300"):
         convts.pacf(ar_series, 300)
-    with pytest.raises(ValueError, match="NaN"):
-        convts.pacf(np.r_[ar_series[:50], np.nan], 5)
+    with pytest.raises(ValueError, match="1 NaN"):
+        convts.pacf(np.r_[ar_series[:50], np.nan], 5, nan_policy="raise")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -146,10 +150,10 @@ def test_ccf_vs_statsmodels_and_loop(ar_series, adjusted):
 def test_ccf_bad_input():
     with pytest.raises(ValueError, match="same length"):
         convts.ccf(np.ones(5), np.ones(4))
-    with pytest.raises(ValueError, match="constant"):
-        convts.ccf(np.ones(5), np.arange(5.0))
-    with pytest.raises(ValueError, match="y contains NaN"):
-        convts.ccf(np.arange(5.0), np.array([1.0, np.nan, 2, 3, 4]))
+    with pytest.warns(convts.engine.UndefinedStatisticWarning, match="x is constant"):
+        assert np.isnan(convts.ccf(np.ones(5), np.arange(5.0))).all()
+    with pytest.raises(ValueError, match="y contains 1 NaN"):
+        convts.ccf(np.arange(5.0), np.array([1.0, np.nan, 2, 3, 4]), nan_policy="raise")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -193,7 +197,6 @@ def test_ar_estimators_bad_input():
 
 @pytest.mark.parametrize("call, word", [
     (lambda: convts.acf(np.ones(1)), "2 observations"),
-    (lambda: convts.acf(np.ones(10), 3), "constant"),
     (lambda: convts.acf(np.arange(10.0), 10), "nlags=10"),
     (lambda: convts.acf(np.arange(10.0), 3, nan_policy="drop"), "nan_policy"),
     (lambda: convts.acf(np.ones((2, 5)), 1), "dimension"),
@@ -202,3 +205,126 @@ def test_ar_estimators_bad_input():
 def test_stats_errors_name_the_parameter(call, word):
     with pytest.raises(ValueError, match=word):
         call()
+
+
+# ---------------------------------------------------------------------------------------------
+# Undefined statistics: constant series (up to rounding), overflow, one nan_policy for all four
+# ---------------------------------------------------------------------------------------------
+
+UW = convts.engine.UndefinedStatisticWarning
+
+
+@pytest.mark.parametrize("value", [3.0, 0.1, -1e-5, 1e10])
+def test_constant_series_acf_pacf_ccf_are_nan(value):
+    x = np.full(50, value)
+    # oracle: statsmodels' acf of an exactly constant series is NaN at every lag; for 0.1 its
+    # rounding gives [1, 1, ...] (and ours gave [1, .98, .96, .94]): the ACF is undefined
+    with pytest.warns(UW, match="x is constant"):
+        r, ci = convts.acf(x, 3, alpha=0.05)
+    assert np.isnan(r).all() and np.isnan(ci).all()
+    if value == 3.0:
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            np.testing.assert_array_equal(r, sm.acf(x, nlags=3))
+    for method in ("ywadjusted", "ywm", "ld", "ldb", "burg", "ols"):
+        with pytest.warns(UW, match="constant"):
+            assert np.isnan(convts.pacf(x, 5, method=method)).all()  # was scipy's LinAlgError
+    with pytest.warns(UW, match="y is constant"):
+        assert np.isnan(convts.ccf(np.arange(50.0), x, 3)).all()
+
+
+def test_nearly_constant_but_varying_series_is_not_constant():
+    # variance 2.5e-21 around 1.0: far above the rounding bound (n eps mean)^2 ~ 1.2e-28
+    x = 1.0 + 1e-10 * np.sin(np.arange(50.0))
+    np.testing.assert_allclose(convts.acf(x, 3), sm.acf(x, nlags=3), rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("call", [
+    lambda x: convts.acf(x, 5), lambda x: convts.acovf(x, 5), lambda x: convts.ccf(x, np.arange(100.0), 5),
+    lambda x: convts.pacf(x, 5), lambda x: convts.pacf(x, 5, method="burg"), lambda x: convts.pacf(x, 5, method="ols"),
+    lambda x: convts.pacf(x, 5, method="ld"), lambda x: yule_walker(x, 2), lambda x: burg(x, 2),
+], ids=["acf", "acovf", "ccf", "pacf", "pacf_burg", "pacf_ols", "pacf_ld", "yule_walker", "burg"])
+def test_overflow_names_the_input_and_says_rescale(call):
+    x = np.random.default_rng(0).normal(size=100)
+    x[10] = 1e300
+    with pytest.raises(ValueError, match=r"x.*too large.*1e\+300.*rescale"):
+        call(x)
+
+
+STAT_CALLS = {
+    "acovf": lambda x, **kw: convts.acovf(x, 4, **kw),
+    "acf": lambda x, **kw: convts.acf(x, 4, **kw),
+    "pacf": lambda x, **kw: convts.pacf(x, 4, method="ld", **kw),
+    "ccf": lambda x, **kw: convts.ccf(x, x[::-1].copy(), 4, **kw),
+}
+
+
+@pytest.mark.parametrize("name", list(STAT_CALLS))
+def test_one_nan_policy_for_acovf_acf_pacf_ccf(name, with_gaps):
+    call = STAT_CALLS[name]
+    with pytest.warns(UW, match="nan_policy='propagate'"):
+        assert np.isnan(call(with_gaps)).all()
+    with pytest.raises(ValueError, match=r"contains 8 NaN/inf value\(s\) \(first at index 0\)"):
+        call(with_gaps, nan_policy="raise")
+    assert np.isfinite(call(with_gaps, nan_policy="omit")).all()
+    with pytest.raises(ValueError, match="nan_policy"):
+        call(with_gaps, nan_policy="drop")
+
+
+def test_pacf_omit_equals_levinson_on_conservative_acovf(with_gaps):
+    from scipy.linalg import solve_toeplitz
+    from statsmodels.tsa.stattools import levinson_durbin as sm_levinson
+
+    for method, adjusted in (("ld", True), ("ldb", False)):
+        r = sm.acovf(with_gaps, adjusted=adjusted, nlag=8, missing="conservative", fft=False)
+        want = sm_levinson(r, nlags=8, isacov=True)[2]
+        np.testing.assert_allclose(convts.pacf(with_gaps, 8, method=method, nan_policy="omit"), want, rtol=1e-9)
+    for method, adjusted in (("yw", True), ("ywm", False)):
+        r = sm.acovf(with_gaps, adjusted=adjusted, nlag=8, missing="conservative", fft=False)
+        want = np.r_[1.0, [solve_toeplitz(r[:k], r[1 : k + 1])[-1] for k in range(1, 9)]]
+        np.testing.assert_allclose(convts.pacf(with_gaps, 8, method=method, nan_policy="omit"), want, rtol=1e-9)
+    with pytest.raises(ValueError, match="complete data"):
+        convts.pacf(with_gaps, 8, method="burg", nan_policy="omit")
+
+
+def _ccf_omit_loop(x, y, nlags, adjusted):
+    """corr(x[t+k], y[t]) over observed pairs: observed means and stds, NaN counted as 0."""
+    ox, oy = np.isfinite(x), np.isfinite(y)
+    mx, my = np.mean(x[ox]), np.mean(y[oy])
+    sx, sy = np.std(x[ox]), np.std(y[oy])
+    n = len(x)
+    out = []
+    for k in range(-nlags, nlags + 1):
+        total, pairs = 0.0, 0
+        for t in range(n):
+            if 0 <= t + k < n and ox[t + k] and oy[t]:
+                total += (x[t + k] - mx) * (y[t] - my)
+                pairs += 1
+        both0 = sum(1 for t in range(n) if ox[t] and oy[t])
+        out.append(total / (pairs if adjusted else both0) / (sx * sy))
+    return np.array(out)
+
+
+@pytest.mark.parametrize("adjusted", [True, False])
+def test_ccf_omit_vs_loop(with_gaps, adjusted):
+    y = np.roll(with_gaps, 2) + np.random.default_rng(2).normal(size=with_gaps.size)
+    y[[3, 40, 41]] = np.nan
+    got = convts.ccf(with_gaps, y, 6, adjusted=adjusted, nan_policy="omit")
+    np.testing.assert_allclose(got, _ccf_omit_loop(with_gaps, y, 6, adjusted), rtol=1e-10)
+    # without NaN 'omit' is the plain ccf, equal to statsmodels on the non-negative lags
+    x = np.nan_to_num(with_gaps, nan=3.0)
+    np.testing.assert_allclose(convts.ccf(x, x[::-1].copy(), 5, nan_policy="omit")[5:],
+                               sm.ccf(x, x[::-1].copy(), nlags=6), rtol=1e-10)
+
+
+def test_ccf_lag_convention_is_r_and_statsmodels():
+    # R: ccf(x, y) at lag k estimates cor(x[t+k], y[t]); y = x delayed by 3 -> peak at k = -3.
+    # statsmodels: ccf(x, y)[k] = corr(x[t+k], y[t]) for k >= 0, so our lag -3 is ccf(y, x)[3].
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=500)
+    y = np.r_[np.zeros(3), x[:-3]] + 0.1 * rng.normal(size=500)
+    r = convts.ccf(x, y, 6)
+    lags = np.arange(-6, 7)
+    assert lags[np.argmax(r)] == -3
+    np.testing.assert_allclose(r[6 - 3], sm.ccf(y, x, nlags=4)[3], rtol=1e-12)
+    np.testing.assert_allclose(r[6:], sm.ccf(x, y, nlags=7), rtol=1e-12)

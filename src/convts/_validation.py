@@ -10,7 +10,10 @@ import numbers
 
 import numpy as np
 
-__all__ = ["as_float_array", "check_axis", "check_int", "check_finite_taps", "check_nan_policy"]
+__all__ = [
+    "as_float_array", "check_axis", "check_int", "check_finite_taps", "check_nan_policy",
+    "is_constant", "check_no_overflow",
+]
 
 _NAN_POLICIES = ("propagate", "omit", "raise")
 
@@ -111,6 +114,36 @@ def check_nan_policy(nan_policy: str) -> str:
     if nan_policy not in _NAN_POLICIES:
         raise ValueError(f"nan_policy={nan_policy!r}: use one of {_NAN_POLICIES}")
     return nan_policy
+
+
+def is_constant(var, mean, n):
+    """True where a variance is zero up to the rounding of computing it: ``var <= n eps var + (n eps mean)**2``.
+
+    scikit-learn's ``_is_constant_feature`` rule, the error bound of the two-pass variance
+    (Chan, Golub & LeVeque, "Algorithms for computing the sample variance", 1983): a column of
+    ``0.1`` has a computed variance of 7.7e-34, not 0, because its computed mean is off by one
+    unit in the last place.  Works elementwise on arrays of ``var`` and ``mean``.
+    """
+    eps = np.finfo(np.float64).eps
+    var = np.asarray(var, dtype=np.float64)
+    mean = np.asarray(mean, dtype=np.float64)
+    return var <= n * eps * var + (n * mean * eps) ** 2
+
+
+def check_no_overflow(values, x, name: str = "x", what: str = "its variance") -> None:
+    """Raise ``ValueError`` when ``values`` computed from the finite ``x`` overflowed to inf/NaN.
+
+    A single 1e300 makes a sum of squares overflow float64; the error names the input, its
+    largest magnitude, and says to rescale, instead of letting NaN/inf reach a solver.
+    """
+    if np.all(np.isfinite(values)):
+        return
+    finite = np.asarray(x)[np.isfinite(x)]
+    big = float(np.abs(finite).max()) if finite.size else float("nan")
+    raise ValueError(
+        f"{name} is too large to compute {what} in float64 (its largest magnitude is {big:.3g}; squares "
+        f"overflow above ~1.3e154): rescale it first, e.g. {name} / np.abs({name}).max(), or remove the outlier"
+    )
 
 
 def raise_if_nonfinite(x, name: str = "x") -> None:

@@ -2,9 +2,9 @@
 
 from ._ar import ARFit, burg, yule_walker
 from ._convolve import METHODS, MODES, as_kernel, convolve, correlate, steady_state
-from ._stats import acf, acovf, ccf, ccovf, pacf
+from ._stats import UndefinedStatisticWarning, acf, acovf, ccf, ccovf, pacf
 
 __all__ = [
     "convolve", "correlate", "steady_state", "as_kernel", "MODES", "METHODS",
-    "acf", "acovf", "pacf", "ccf", "ccovf", "yule_walker", "burg", "ARFit",
+    "acf", "acovf", "pacf", "ccf", "ccovf", "yule_walker", "burg", "ARFit", "UndefinedStatisticWarning",
 ]

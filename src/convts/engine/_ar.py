@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._validation import as_float_array, check_int
+from .._validation import as_float_array, check_int, check_no_overflow
 from ..kernels._levinson import levinson_durbin
 
 __all__ = ["ARFit", "yule_walker", "burg"]
@@ -27,6 +27,10 @@ def _clean_1d(x, order):
     order = check_int(order, "order", minimum=0)
     if arr.size <= order:
         raise ValueError(f"order={order} needs more than {order} observations, got {arr.size}")
+    with np.errstate(over="ignore", invalid="ignore"):
+        xc = arr - arr.mean()
+        ss = xc @ xc
+    check_no_overflow(ss, arr, "x", "its sum of squares")
     return arr, order
 
 

@@ -5,11 +5,21 @@ from __future__ import annotations
 import numpy as np
 from scipy import fft as sfft
 
-from .._validation import as_float_array, check_int, check_nan_policy, raise_if_nonfinite
+import warnings
+
+from .._validation import (
+    as_float_array, check_int, check_nan_policy, check_no_overflow, is_constant, raise_if_nonfinite,
+)
 from ..kernels._levinson import levinson_durbin
 from ._ar import _yw_autocovariances, burg
 
-__all__ = ["acovf", "acf", "pacf", "ccf", "ccovf"]
+__all__ = ["acovf", "acf", "pacf", "ccf", "ccovf", "UndefinedStatisticWarning"]
+
+
+class UndefinedStatisticWarning(RuntimeWarning):
+    """A statistic came back NaN because it is undefined for the input: the series is constant
+    (up to rounding, see :func:`convts._validation.is_constant`), or it holds NaN and
+    ``nan_policy='propagate'``.  The message names the input and what to do."""
 
 
 def _norm_ppf(q: float) -> float:
@@ -23,21 +33,54 @@ def _default_nlags(n: int) -> int:
     return min(int(10 * np.log10(n)), n - 1)
 
 
-def _prepare(x, nan_policy):
-    arr = as_float_array(x, "x", ndim=(1,)).astype(np.float64, copy=False)
+def _prepare(x, nan_policy, name="x", what="this statistic"):
+    """Clean ``x`` for the statistics functions under ``nan_policy``.
+
+    Returns ``(arr, mask, propagate)``: ``mask`` (observed values) when ``nan_policy='omit'`` and
+    ``x`` holds NaN, else None; ``propagate`` is True when ``x`` holds NaN/inf under
+    ``nan_policy='propagate'`` (the caller returns NaN, after a warning).
+    """
+    arr = as_float_array(x, name, ndim=(1,)).astype(np.float64, copy=False)
     check_nan_policy(nan_policy)
     finite = np.isfinite(arr)
-    if not finite.all():
-        if nan_policy == "raise":
-            raise_if_nonfinite(arr, "x")
-        if nan_policy == "propagate":
-            return arr, None
-        if np.isinf(arr).any():
-            raise ValueError("x contains inf; nan_policy='omit' skips NaN only: replace inf by NaN first")
-        if not finite.any():
-            raise ValueError("x has no finite values")
-        return arr, finite
-    return arr, None
+    if finite.all():
+        return arr, None, False
+    if nan_policy == "raise":
+        raise_if_nonfinite(arr, name)
+    if nan_policy == "propagate":
+        bad = np.flatnonzero(~finite)
+        warnings.warn(
+            f"{name} contains {bad.size} NaN/inf value(s) (first at index {int(bad[0])}), so {what} is NaN "
+            f"(nan_policy='propagate'); pass nan_policy='omit' to skip missing values or 'raise' to refuse them",
+            UndefinedStatisticWarning, stacklevel=3,
+        )
+        return arr, None, True
+    if np.isinf(arr).any():
+        raise ValueError(f"{name} contains inf; nan_policy='omit' skips NaN only: replace inf by NaN first")
+    if not finite.any():
+        raise ValueError(f"{name} has no finite values")
+    return arr, finite, False
+
+
+def _warn_constant(name: str, what: str) -> None:
+    warnings.warn(
+        f"{name} is constant (its variance is zero up to rounding), so {what} is undefined and returned as NaN; "
+        f"check the series, or drop it",
+        UndefinedStatisticWarning, stacklevel=3,
+    )
+
+
+def _constant(arr, mask, name="x") -> bool:
+    """Is the (observed part of) ``arr`` constant up to rounding (scikit-learn's rule)?
+
+    Raises ``ValueError`` (naming ``name``, saying to rescale) when its variance overflows.
+    """
+    obs = arr if mask is None else arr[mask]
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = obs.mean()
+        var = np.mean((obs - mean) ** 2)
+    check_no_overflow(np.r_[mean, var], obs, name)
+    return bool(is_constant(var, mean, obs.size))
 
 
 def _lag_products(xo, nlags):
@@ -63,26 +106,36 @@ def _lag_products(xo, nlags):
 def acovf(x, nlags=None, *, adjusted=False, demean=True, nan_policy="propagate"):
     """Sample autocovariance at lags ``0..nlags`` (as ``statsmodels.tsa.stattools.acovf``).
 
-    ``nan_policy='omit'`` is statsmodels' ``missing='conservative'``: NaN become 0 after
-    demeaning with the mean of the observed values, and divisors count observed pairs
-    (``adjusted``) or observed values.
+    Parameters
+    ----------
+    nan_policy : {'propagate', 'raise', 'omit'}, default 'propagate'
+        As :func:`acf`; ``'omit'`` equals statsmodels' ``missing='conservative'``.
+
+    Notes
+    -----
+    A constant series has autocovariance 0 (the values returned are its rounding, of order
+    ``(n eps mean)**2``).  A series whose sum of squares overflows float64 raises ``ValueError``.
     """
-    arr, mask = _prepare(x, nan_policy)
+    arr, mask, propagate = _prepare(x, nan_policy, what="the autocovariance")
     n = arr.size
     nlags = n - 1 if nlags is None else check_int(nlags, "nlags", minimum=0, maximum=n - 1)
-    if mask is None:
-        xo = arr - arr.mean() if demean else arr
-        prod = _lag_products(xo, nlags)
-        d = (n - np.arange(nlags + 1)) if adjusted else n
-        return prod / d
-    m = mask.astype(np.float64)
-    xo = np.where(mask, arr - (arr[mask].mean() if demean else 0.0), 0.0)
-    prod = _lag_products(xo, nlags)
-    if adjusted:
-        d = _lag_products(m, nlags)
-        d[d == 0] = 1
-    else:
-        d = m.sum()
+    if propagate:
+        return np.full(nlags + 1, np.nan)
+    with np.errstate(over="ignore", invalid="ignore"):
+        if mask is None:
+            xo = arr - arr.mean() if demean else arr
+            prod = _lag_products(xo, nlags)
+            d = (n - np.arange(nlags + 1)) if adjusted else n
+        else:
+            m = mask.astype(np.float64)
+            xo = np.where(mask, arr - (arr[mask].mean() if demean else 0.0), 0.0)
+            prod = _lag_products(xo, nlags)
+            if adjusted:
+                d = _lag_products(m, nlags)
+                d[d == 0] = 1  # counts of observed pairs: integers, exact
+            else:
+                d = m.sum()
+    check_no_overflow(prod, arr if mask is None else arr[mask], "x", "its autocovariance")
     return prod / d
 
 
@@ -95,6 +148,23 @@ def acf(x, nlags=None, *, adjusted=False, alpha=None, nan_policy="propagate"):
         Default ``min(10 log10(n), n - 1)`` as statsmodels.
     alpha : float, optional
         Also return Bartlett confidence intervals, shape ``(nlags + 1, 2)``.
+    nan_policy : {'propagate', 'raise', 'omit'}, default 'propagate'
+        The same for :func:`acovf`, :func:`acf`, :func:`pacf` and :func:`ccf` (and as in
+        :func:`convts.convolve`).  ``'propagate'``: NaN/inf in ``x`` give a NaN result, with an
+        :class:`UndefinedStatisticWarning` (statsmodels' ``missing='none'``).  ``'raise'``:
+        ``ValueError`` naming how many values are missing and where the first is
+        (``missing='raise'``).  ``'omit'``: statsmodels' ``missing='conservative'``: ``x`` is
+        demeaned by the mean of its observed values, missing values count as 0 in the lagged sums,
+        and divisors count the observed values (observed pairs when ``adjusted``).
+
+    Notes
+    -----
+    A series that is constant up to rounding (variance ``<= n eps var + (n eps mean)**2``,
+    scikit-learn's rule for constant features) has no autocorrelation: the result is NaN at
+    every lag, with an :class:`UndefinedStatisticWarning` (statsmodels also returns NaN for an
+    exactly constant series; for ``np.full(50, 0.1)`` it returns the rounding ratio
+    ``[1, 1, ...]``).  A series whose sum of squares overflows float64 (a value of 1e300)
+    raises ``ValueError`` saying to rescale.
 
     Examples
     --------
@@ -107,13 +177,19 @@ def acf(x, nlags=None, *, adjusted=False, alpha=None, nan_policy="propagate"):
     if n < 2:
         raise ValueError(f"acf needs at least 2 observations, got {n}")
     nlags = _default_nlags(n) if nlags is None else check_int(nlags, "nlags", minimum=0, maximum=n - 1)
-    avf = acovf(arr, nlags, adjusted=adjusted, nan_policy=nan_policy)
-    if avf[0] == 0:
-        raise ValueError("x is constant: its autocorrelation is undefined")
-    r = avf / avf[0]
+    arr, mask, propagate = _prepare(arr, nan_policy, what="the autocorrelation")
+    undefined = propagate
+    if not undefined and _constant(arr, mask):
+        _warn_constant("x", "the autocorrelation")
+        undefined = True
+    if undefined:
+        r = np.full(nlags + 1, np.nan)
+    else:
+        avf = acovf(arr, nlags, adjusted=adjusted, nan_policy="omit" if mask is not None else "raise")
+        r = avf / avf[0]
     if alpha is None:
         return r
-    nobs = n if nan_policy != "omit" else int(np.isfinite(arr).sum())
+    nobs = n if mask is None else int(mask.sum())
     var = np.ones_like(r) / nobs
     var[0] = 0
     if r.size > 2:
@@ -131,12 +207,26 @@ _PACF_METHODS = {
 }
 
 
-def pacf(x, nlags=None, method="ywadjusted", *, alpha=None):
+def pacf(x, nlags=None, method="ywadjusted", *, alpha=None, nan_policy="propagate"):
     """Sample partial autocorrelation, equal to ``statsmodels.tsa.stattools.pacf`` for every method.
 
     Methods: ``yw``/``ywadjusted`` (Yule-Walker, divisor n-k), ``ywm``/``ywmle`` (divisor n),
     ``ld``/``ldb`` (Levinson-Durbin on adjusted/biased autocovariances), ``burg``, ``ols``,
     ``ols-inefficient``, ``ols-adjusted``.
+
+    Parameters
+    ----------
+    nan_policy : {'propagate', 'raise', 'omit'}, default 'propagate'
+        As :func:`acf`.  ``'omit'`` uses the autocovariances of :func:`acovf` with
+        ``nan_policy='omit'`` (statsmodels' ``missing='conservative'``), so it is available for the
+        autocovariance methods (``yw*``, ``ld*``); ``burg`` and ``ols*`` need complete data and raise.
+
+    Notes
+    -----
+    A series constant up to rounding gives NaN at every lag with an
+    :class:`UndefinedStatisticWarning`, as :func:`acf` (statsmodels solves a singular system
+    with a pseudo-inverse).  A singular Yule-Walker system (a deterministic, e.g. perfectly
+    periodic, series) and an overflowing sum of squares raise ``ValueError`` saying what to do.
 
     Examples
     --------
@@ -145,8 +235,6 @@ def pacf(x, nlags=None, method="ywadjusted", *, alpha=None):
     [1.0, 0.06391, 0.362056]
     """
     arr = as_float_array(x, "x", ndim=(1,)).astype(np.float64, copy=False)
-    if not np.all(np.isfinite(arr)):
-        raise ValueError("x contains NaN/inf; pacf needs complete data")
     n = arr.size
     if method not in _PACF_METHODS:
         raise ValueError(f"method={method!r}: use one of {sorted(_PACF_METHODS)}")
@@ -156,22 +244,48 @@ def pacf(x, nlags=None, method="ywadjusted", *, alpha=None):
     nlags = max(check_int(nlags, "nlags", minimum=1), 1)
     if nlags > n // 2:
         raise ValueError(f"nlags={nlags}: partial autocorrelations need nlags <= n // 2 = {n // 2}")
-    if kind in ("yw", "ywm"):
+    check_nan_policy(nan_policy)
+    if nan_policy == "omit" and kind in ("burg", "ols") and not np.all(np.isfinite(arr)):
+        raise ValueError(
+            f"x contains NaN and method={method!r} needs complete data; with nan_policy='omit' use an "
+            f"autocovariance method ('yw', 'ywm', 'ld', 'ldb'), or fill the gaps first"
+        )
+    arr, mask, undefined = _prepare(arr, nan_policy, what="the partial autocorrelation")
+    if not undefined and _constant(arr, mask):
+        _warn_constant("x", "the partial autocorrelation")
+        undefined = True
+    if undefined:
+        out = np.full(nlags + 1, np.nan)
+    elif kind in ("yw", "ywm"):
         # the Yule-Walker system of order k for k = 1..nlags, as statsmodels (one yule_walker per
         # order), but with the autocovariances computed once: they do not depend on the order
         from scipy.linalg import solve_toeplitz
 
-        r = _yw_autocovariances(arr, nlags, "adjusted" if kind == "yw" else "mle")
-        out = np.r_[1.0, [solve_toeplitz(r[:k], r[1 : k + 1])[-1] for k in range(1, nlags + 1)]]
+        if mask is None:
+            r = _yw_autocovariances(arr, nlags, "adjusted" if kind == "yw" else "mle")
+        else:
+            r = acovf(arr, nlags, adjusted=(kind == "yw"), nan_policy="omit")
+        check_no_overflow(r, arr[np.isfinite(arr)], "x", "its autocovariance")
+        try:
+            out = np.r_[1.0, [solve_toeplitz(r[:k], r[1 : k + 1])[-1] for k in range(1, nlags + 1)]]
+        except np.linalg.LinAlgError:
+            raise ValueError(
+                f"the Yule-Walker equations of x are singular up to order {nlags}: x is (close to) a "
+                f"deterministic sequence, e.g. perfectly periodic; use method='burg' or a smaller nlags"
+            ) from None
     elif kind in ("ld", "ldb"):
-        out = levinson_durbin(acovf(arr, nlags, adjusted=(kind == "ld")), nlags).pacf
+        r = acovf(arr, nlags, adjusted=(kind == "ld"), nan_policy="omit" if mask is not None else "raise")
+        out = levinson_durbin(r, nlags).pacf
     elif kind == "burg":
+        check_no_overflow(arr @ arr, arr, "x", "its sum of squares")
         out = burg(arr, nlags).pacf
     else:
+        check_no_overflow(arr @ arr, arr, "x", "its sum of squares")
         out = _pacf_ols(arr, nlags, efficient=(method != "ols-inefficient"), adjusted=(method == "ols-adjusted"))
     if alpha is None:
         return out
-    half = _norm_ppf(1.0 - alpha / 2.0) / np.sqrt(n)
+    nobs = n if mask is None else int(mask.sum())
+    half = _norm_ppf(1.0 - alpha / 2.0) / np.sqrt(nobs)
     ci = np.column_stack([out - half, out + half])
     ci[0] = out[0]
     return out, ci
@@ -197,27 +311,61 @@ def _pacf_ols(x, nlags, efficient, adjusted):
     return out
 
 
-def ccovf(x, y, nlags=None, *, adjusted=True, demean=True):
+def _cross_products(xo, yo, nlags):
+    """sum_t xo[t+k] yo[t] for k = 0..nlags (dot products for few lags, one FFT above)."""
+    n = xo.size
+    if nlags < 64:
+        return np.array([xo[k:] @ yo[: n - k] for k in range(nlags + 1)])
+    nfft = sfft.next_fast_len(2 * n, real=True)
+    return sfft.irfft(sfft.rfft(xo, nfft) * np.conj(sfft.rfft(yo, nfft)), nfft)[: nlags + 1]
+
+
+def _ccovf_clean(xa, ya, nlags, adjusted, demean, mx=None, my=None):
+    """Cross-covariance of clean arrays; ``mx``/``my`` mark observed values (``nan_policy='omit'``)."""
+    n = xa.size
+    if mx is None and my is None:
+        xo = xa - xa.mean() if demean else xa
+        yo = ya - ya.mean() if demean else ya
+        return _cross_products(xo, yo, nlags) / ((n - np.arange(nlags + 1)) if adjusted else n)
+    mx = np.isfinite(xa) if mx is None else mx
+    my = np.isfinite(ya) if my is None else my
+    xo = np.where(mx, xa - (xa[mx].mean() if demean else 0.0), 0.0)
+    yo = np.where(my, ya - (ya[my].mean() if demean else 0.0), 0.0)
+    prod = _cross_products(xo, yo, nlags)
+    if adjusted:  # observed pairs (x[t+k], y[t]) at each lag
+        d = np.rint(_cross_products(mx.astype(np.float64), my.astype(np.float64), nlags))
+        d[d == 0] = 1
+    else:  # observed pairs at lag 0
+        d = max(int(np.sum(mx & my)), 1)
+    return prod / d
+
+
+def ccovf(x, y, nlags=None, *, adjusted=True, demean=True, nan_policy="propagate"):
     """Cross-covariance ``c[k] = mean_t (x[t+k] - xbar)(y[t] - ybar)`` for ``k = 0..nlags``
-    (``statsmodels.tsa.stattools.ccovf``; ``adjusted`` divides by the number of pairs)."""
-    xa = as_float_array(x, "x", ndim=(1,)).astype(np.float64, copy=False)
-    ya = as_float_array(y, "y", ndim=(1,)).astype(np.float64, copy=False)
+    (``statsmodels.tsa.stattools.ccovf``; ``adjusted`` divides by the number of pairs).
+
+    ``nan_policy`` as :func:`ccf`."""
+    xa, mx, px = _prepare(x, nan_policy, "x", "the cross-covariance")
+    ya, my, py = _prepare(y, nan_policy, "y", "the cross-covariance")
     if xa.size != ya.size:
         raise ValueError(f"x and y must have the same length, got {xa.size} and {ya.size}")
     n = xa.size
     nlags = n - 1 if nlags is None else check_int(nlags, "nlags", minimum=0, maximum=n - 1)
-    xo = xa - xa.mean() if demean else xa
-    yo = ya - ya.mean() if demean else ya
-    if nlags < 64:
-        c = np.array([xo[k:] @ yo[: n - k] for k in range(nlags + 1)])
-    else:
-        nfft = sfft.next_fast_len(2 * n, real=True)
-        c = sfft.irfft(sfft.rfft(xo, nfft) * np.conj(sfft.rfft(yo, nfft)), nfft)[: nlags + 1]
-    return c / ((n - np.arange(nlags + 1)) if adjusted else n)
+    if px or py:
+        return np.full(nlags + 1, np.nan)
+    with np.errstate(over="ignore", invalid="ignore"):
+        c = _ccovf_clean(xa, ya, nlags, adjusted, demean, mx, my)
+    check_no_overflow(c, np.r_[xa, ya], "x or y", "their cross-covariance")
+    return c
 
 
-def ccf(x, y, nlags=None, *, two_sided=True, adjusted=True, alpha=None):
+def ccf(x, y, nlags=None, *, two_sided=True, adjusted=True, alpha=None, nan_policy="propagate"):
     """Cross-correlation ``corr(x[t+k], y[t])``, two-sided by default.
+
+    Lag convention (one for the whole library, R's and statsmodels'): the value at lag ``k``
+    estimates ``corr(x[t+k], y[t])``, as R's ``ccf(x, y)``.  If ``y`` is ``x`` delayed by ``d``
+    steps (``y[t] = x[t-d]``, x leads), the peak is at ``k = -d``; a peak at positive ``k`` means
+    ``x`` follows ``y`` by ``k`` steps.  :func:`convts.prewhitened_ccf` uses the same convention.
 
     Parameters
     ----------
@@ -226,11 +374,14 @@ def ccf(x, y, nlags=None, *, two_sided=True, adjusted=True, alpha=None):
     two_sided : bool
         Return lags ``-nlags..nlags`` (default) or ``0..nlags``.  Non-negative lags equal
         ``statsmodels.tsa.stattools.ccf(x, y)``; lag ``-k`` equals ``ccf(y, x)`` at ``k``.
-        A peak at positive ``k`` means ``x`` follows ``y`` by ``k`` steps.
     adjusted : bool
         Divide lag-k sums by ``n - k`` (statsmodels' default) instead of ``n``.
     alpha : float, optional
         Also return the ``+-z / sqrt(n)`` band around each value (Bartlett's white-noise band).
+    nan_policy : {'propagate', 'raise', 'omit'}, default 'propagate'
+        As :func:`acf`.  ``'omit'``: each series is demeaned by the mean of its observed values
+        and scaled by their standard deviation, missing values count as 0 in the lagged sums,
+        and the divisor is the number of observed pairs at that lag (``adjusted``) or at lag 0.
 
     Returns
     -------
@@ -238,6 +389,11 @@ def ccf(x, y, nlags=None, *, two_sided=True, adjusted=True, alpha=None):
         Values at lags ``-nlags..nlags`` (``0..nlags`` when one-sided).
     confint : ndarray, optional
         Shape ``(len(ccf), 2)`` when ``alpha`` is given.
+
+    Notes
+    -----
+    If ``x`` or ``y`` is constant up to rounding the correlation is undefined: NaN with an
+    :class:`UndefinedStatisticWarning` (statsmodels also returns NaN), as :func:`acf`.
 
     Examples
     --------
@@ -253,20 +409,29 @@ def ccf(x, y, nlags=None, *, two_sided=True, adjusted=True, alpha=None):
         raise ValueError(f"x and y must have the same length, got {n} and {ya.size}")
     if n < 2:
         raise ValueError("ccf needs at least 2 observations")
-    for name, arr in (("x", xa), ("y", ya)):
-        if not np.all(np.isfinite(arr)):
-            raise ValueError(f"{name} contains NaN/inf; ccf needs complete data")
     nlags = _default_nlags(n) if nlags is None else check_int(nlags, "nlags", minimum=0, maximum=n - 1)
-    scale = np.std(xa) * np.std(ya)
-    if scale == 0:
-        raise ValueError("x or y is constant: the cross-correlation is undefined")
-    pos = ccovf(xa, ya, nlags, adjusted=adjusted) / scale
-    if two_sided:
-        neg = ccovf(ya, xa, nlags, adjusted=adjusted) / scale
-        out = np.r_[neg[:0:-1], pos]
+    xa, mx, px = _prepare(xa, nan_policy, "x", "the cross-correlation")
+    ya, my, py = _prepare(ya, nan_policy, "y", "the cross-correlation")
+    size = 2 * nlags + 1 if two_sided else nlags + 1
+    undefined = px or py
+    if not undefined:
+        for name, arr, mask in (("x", xa, mx), ("y", ya, my)):
+            if _constant(arr, mask, name):
+                _warn_constant(name, "the cross-correlation")
+                undefined = True
+                break
+    if undefined:
+        out = np.full(size, np.nan)
     else:
-        out = pos
+        sx = np.std(xa if mx is None else xa[mx])
+        sy = np.std(ya if my is None else ya[my])
+        with np.errstate(over="ignore", invalid="ignore"):
+            pos = _ccovf_clean(xa, ya, nlags, adjusted, True, mx, my) / sx / sy
+            neg = _ccovf_clean(ya, xa, nlags, adjusted, True, my, mx) / sx / sy if two_sided else None
+        check_no_overflow(pos if neg is None else np.r_[neg, pos], np.r_[xa, ya], "x or y", "their cross-covariance")
+        out = np.r_[neg[:0:-1], pos] if two_sided else pos
     if alpha is None:
         return out
-    half = _norm_ppf(1.0 - alpha / 2.0) / np.sqrt(n)
+    nobs = n if (mx is None and my is None) else int(np.sum((np.isfinite(xa)) & np.isfinite(ya)))
+    half = _norm_ppf(1.0 - alpha / 2.0) / np.sqrt(nobs)
     return out, np.column_stack([out - half, out + half])
