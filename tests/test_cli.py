@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import re
 import subprocess
 import sys
 
@@ -51,11 +52,15 @@ def test_forecast_on_bundled_airline_data(tmp_path):
     assert "back-transformed with exp" in proc.stdout
     table = _parse(proc.stdout)
     assert table.index.equals(pd.date_range("1961-01-01", periods=6, freq="MS"))
-    assert list(table.columns) == ["mean", "lower", "upper"]
+    assert "model: ARIMA(0,1,1)(0,1,1)12" in proc.stdout
+    # exp(mean of log) is the median of the back-transformed forecast, and is labelled so
+    assert list(table.columns) == ["median", "mean", "lower", "upper"]
     # the numbers: the airline model on log passengers, back-transformed
     y = np.log(convts.datasets.load("airline"))
     ref = convts.ARIMA(y, order=(0, 1, 1), seasonal_order=(0, 1, 1, 12)).fit().get_forecast(6).summary_frame()
-    np.testing.assert_allclose(table["mean"], np.exp(ref["mean"]), rtol=1e-5)
+    np.testing.assert_allclose(table["median"], np.exp(ref["mean"]), rtol=1e-5)
+    # the mean of a lognormal: exp(m + se^2 / 2)
+    np.testing.assert_allclose(table["mean"], np.exp(ref["mean"] + ref["mean_se"] ** 2 / 2), rtol=1e-5)
     np.testing.assert_allclose(table["lower"], np.exp(ref["mean_ci_lower"]), rtol=1e-5)
     np.testing.assert_allclose(table["upper"], np.exp(ref["mean_ci_upper"]), rtol=1e-5)
     if HAS_MPL:
@@ -85,7 +90,7 @@ def test_bad_csv_in_a_subprocess_exits_2_with_one_line(tmp_path):
     path.write_text("date,sales\n2024-01-01,1\n2024-01-02,oops\n2024-01-03,3\n")
     proc = _run("filter", str(path), "--ma", "2")
     assert proc.returncode == 2
-    _one_line_error(proc.stderr, "'sales'", "'oops'", "data row 2")
+    _one_line_error(proc.stderr, f"{path}, row 2 (2024-01-02), column 'sales': 'oops' is not a number")
     assert proc.stdout == ""
 
 
@@ -137,12 +142,14 @@ def test_filter_one_column_and_no_date_column(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("text, args, needles", [
-    ("date,sales\n2024-01-01,1\n2024-13-02,3\n", [], ["'date'", "not a date", "2024-13-02"]),
-    ("when,sales\n1,1\n2,3\n", ["--date", "when"], ["'when'", "not a date"]),
+    ("date,sales\n2024-01-01,1\n2024-13-02,3\n", [], ["row 2, column 'date': '2024-13-02' is not a date"]),
+    ("when,sales\n1,1\n2,3\n", ["--date", "when"], ["row 1, column 'when': '1' is not a date"]),
     ("date,sales\n2024-01-01,1\n", ["--date", "day"], ["--date 'day'", "['date', 'sales']"]),
     ("date,sales\n2024-01-01,1\n2024-01-02,2\n", ["--column", "units"], ["no column 'units'", "'sales'"]),
-    ("date,sales\n2024-01-01,1\n2024-01-01,2\n", [], ["repeats 2024-01-01"]),
-    ("date,sales\n2024-01-02,1\n2024-01-01,2\n", [], ["increasing order"]),
+    ("date,sales\n2024-01-01,1\n2024-01-01,2\n", [], ["row 2, column 'date': 2024-01-01 repeats row 1"]),
+    ("date,sales\n2024-01-02,1\n2024-01-01,2\n", [], ["row 2, column 'date': the dates are not in increasing order",
+                                                        "sort the file"]),
+    ("date,sales\n2024-01-01,1\n,2\n", [], ["row 2, column 'date': the date is empty"]),
     ("date,sales\n", [], ["no data rows"]),
     ("", [], ["empty"]),
 ])
@@ -161,11 +168,13 @@ def test_missing_file_exits_2(tmp_path, capsys):
 
 @pytest.mark.parametrize("text, args, needles", [
     ("date,a,b\n2024-01-01,1,2\n", [], ["several value columns", "--column"]),
-    ("date,a\n2024-01-01,1\n2024-01-02,2\n2024-01-04,3\n2024-01-05,4\n", [], ["irregular"]),
-    ("date,a\n2024-01-01,1\n2024-01-02,\n2024-01-03,3\n", [], ["missing value"]),
-    ("date,a\n2024-01-01,1\n2024-01-02,0\n2024-01-03,3\n", ["--log"], ["--log needs positive values"]),
+    ("date,a\n2024-01-01,1\n2024-01-02,2\n2024-01-04,3\n2024-01-05,4\n", [],
+     ["rows 2-3, column 'date': 2024-01-03 is missing from the daily (D) calendar", "--insert-missing"]),
+    ("date,a\n2024-01-01,1\n2024-01-02,0\n2024-01-03,3\n", ["--log"],
+     ["row 2 (2024-01-02), column 'a': 0 is not positive; --log needs positive values"]),
     ("date,a\n2024-01-01,1\n2024-01-02,2\n2024-01-03,3\n", ["--steps", "0"], ["--steps 0"]),
-    ("date,a\n2024-01-01,1\n2024-01-02,2\n2024-01-03,3\n", ["--alpha", "1.5"], ["--alpha"]),
+    ("date,a\n2024-01-01,1\n2024-01-02,2\n2024-01-03,3\n", ["--alpha", "1.5"], ["--alpha 1.5"]),
+    ("date,a\n2024-01-01,\n2024-01-02,\n", [], ["column 'a': no values"]),
 ])
 def test_forecast_user_errors_exit_2(tmp_path, capsys, text, args, needles):
     assert cli.main(["forecast", _csv(tmp_path, text), *args]) == 2
@@ -211,3 +220,252 @@ def test_unexpected_errors_are_not_swallowed(monkeypatch):
     monkeypatch.setattr(cli, "_cmd_datasets", boom)
     with pytest.raises(RuntimeError, match="a bug"):
         cli.main(["datasets"])
+
+
+# ---------------------------------------------------------------------------------------------
+# the rough edges of issue 11
+# ---------------------------------------------------------------------------------------------
+def _airline_csv(tmp_path, *, drop=(), set_=None, name="air.csv", fmt="%Y-%m-%d", rows=None):
+    """The airline data as a CSV: rows dropped by position, cells set as text ({position: 'inf'})."""
+    air = convts.datasets.load("airline")
+    if rows is not None:
+        air = air.iloc[:rows]
+    text = pd.Series([f"{v:g}" for v in air], index=air.index).astype(object)
+    for pos, value in (set_ or {}).items():
+        text.iloc[pos] = value
+    frame = pd.DataFrame({"month": air.index.strftime(fmt), "passengers": text.to_numpy()})
+    frame = frame.drop(index=list(drop))
+    return _csv(tmp_path, frame.to_csv(index=False), name=name)
+
+
+def test_a_closed_pipe_ends_filter_quietly(tmp_path):
+    """`convts filter big.csv | head -1`: no BrokenPipeError traceback, exit 141 (128 + SIGPIPE)."""
+    import signal
+
+    n = 50_000  # ~1 MB of output: far beyond a pipe's buffer
+    dates = pd.date_range("2000-01-01", periods=n, freq="h").strftime("%Y-%m-%d %H:%M")
+    src = _csv(tmp_path, pd.DataFrame({"t": dates, "x": np.arange(n) % 7}).to_csv(index=False))
+    proc = subprocess.Popen([sys.executable, "-m", "convts", "filter", src, "--ma", "3"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout.readline().startswith(b"t,x_ma3")  # like head -1: read one line and go away
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 128 + signal.SIGPIPE
+    assert err == "", err  # neither "Traceback" nor "Exception ignored ... BrokenPipeError"
+
+
+def test_a_missing_month_is_named_with_the_fix_for_monthly_data(tmp_path, capsys):
+    src = _airline_csv(tmp_path, drop=[5])  # 1949-06-01
+    assert cli.main(["forecast", src]) == 2
+    err = capsys.readouterr().err
+    _one_line_error(err, "rows 5-6, column 'month': 1949-06-01 is missing from the monthly (MS) calendar, "
+                         "between 1949-05-01 and 1949-07-01", "--insert-missing", "asfreq('MS')")
+    assert "resample('D')" not in err and "irregular" not in err
+
+
+def test_several_gaps_are_counted_and_the_first_run_is_spelled_out(tmp_path, capsys):
+    src = _airline_csv(tmp_path, drop=[20, 21, 22, 100])
+    assert cli.main(["forecast", src]) == 2
+    _one_line_error(capsys.readouterr().err, "rows 20-21", "3 dates, 1950-09-01 to 1950-11-01, are missing",
+                    "between 1950-08-01 and 1950-12-01", "(1 more gap(s), 4 missing dates in all)")
+
+
+def test_insert_missing_fits_the_gap_as_a_missing_value(tmp_path, capsys):
+    src = _airline_csv(tmp_path, drop=[30])
+    assert cli.main(["forecast", src, "--insert-missing", "--log", "--steps", "3"]) == 0
+    captured = capsys.readouterr()
+    assert "inserted 1 date(s)" in captured.err and "1 missing value(s) (first 1951-07-01)" in captured.err
+    assert "model: ARIMA(0,1,1)(0,1,1)12" in captured.out
+    y = np.log(convts.datasets.load("airline"))
+    y.iloc[30] = np.nan
+    ref = convts.ARIMA(y, order=(0, 1, 1), seasonal_order=(0, 1, 1, 12)).fit().get_forecast(3).summary_frame()
+    np.testing.assert_allclose(_parse(captured.out)["median"], np.exp(ref["mean"]), rtol=1e-4)
+
+
+def test_a_date_off_the_calendar_is_named(tmp_path, capsys):
+    src = _airline_csv(tmp_path, set_={})
+    text = open(src).read().replace("1950-03-01", "1950-03-15")
+    src = _csv(tmp_path, text, name="off.csv")
+    assert cli.main(["forecast", src]) == 2
+    _one_line_error(capsys.readouterr().err, "row 15, column 'month': 1950-03-15 is off the monthly (MS) calendar",
+                    "resample('MS')")
+
+
+def test_business_days_with_a_holiday_are_not_read_as_days_without_weekends():
+    index = pd.bdate_range("2024-01-01", periods=40).delete(10)
+    assert cli._majority_freq(index).freqstr == "B"
+    assert cli._majority_freq(pd.date_range("2024-01-01", periods=40, freq="W-SUN").delete(5)).freqstr == "W-SUN"
+
+
+def test_day_first_dates_are_called_day_first(tmp_path, capsys):
+    dates = pd.date_range("2015-01-01", periods=20, freq="D").strftime("%d/%m/%Y")
+    src = _csv(tmp_path, pd.DataFrame({"day": dates, "x": np.arange(20.0)}).to_csv(index=False))
+    assert cli.main(["forecast", src]) == 2
+    _one_line_error(capsys.readouterr().err, "row 13, column 'day': '13/01/2015' is a day-first date (13 cannot be "
+                    "a month); rerun with --dayfirst, or write ISO dates")
+
+
+def test_monthly_day_first_dates_that_are_only_regular_read_day_first(tmp_path, capsys):
+    # 01/02/1949 ... read month-first: 1 to 12 January each year, increasing but irregular
+    src = _airline_csv(tmp_path, fmt="%d/%m/%Y", rows=40)
+    assert cli.main(["filter", src, "--ma", "2"]) == 2
+    _one_line_error(capsys.readouterr().err, "row 1, column 'month': the dates read month-first",
+                    "are irregular, but read day-first they are monthly (MS); rerun with --dayfirst")
+    assert cli.main(["filter", src, "--ma", "2", "--dayfirst"]) == 0
+    assert pd.read_csv(io.StringIO(capsys.readouterr().out)).iloc[1, 0] == "1949-02-01"
+
+
+def test_day_first_dates_under_12_that_only_increase_read_day_first(tmp_path, capsys):
+    src = _csv(tmp_path, "date,x\n11/01/2015,1\n12/01/2015,2\n01/02/2015,3\n")
+    assert cli.main(["filter", src, "--diff", "1"]) == 2
+    _one_line_error(capsys.readouterr().err, "row 3, column 'date': the dates are not in increasing order "
+                    "read month-first", "read day-first; rerun with --dayfirst")
+
+
+def test_dayfirst_option_reads_day_first_dates(tmp_path, capsys):
+    src = _csv(tmp_path, "date,x\n30/12/2014,1\n31/12/2014,2\n01/01/2015,4\n02/01/2015,8\n")
+    assert cli.main(["filter", src, "--diff", "1", "--dayfirst"]) == 0
+    out = pd.read_csv(io.StringIO(capsys.readouterr().out), index_col=0, parse_dates=True)
+    assert out.index.equals(pd.date_range("2014-12-30", periods=4, freq="D", name="date"))
+
+
+@pytest.mark.parametrize("text, args, needles", [
+    ("date,x\n13/01/2015,1\n01/14/2015,2\n", [], ["'13/01/2015' and '01/14/2015' (row 2)", "one way"]),
+    ("date,x\n01/13/2015,1\n01/14/2015,2\n", ["--dayfirst"], ["row 1", "'01/13/2015' is not day-first",
+                                                              "drop --dayfirst"]),
+])
+def test_numeric_dates_that_cannot_be_read_one_way(tmp_path, capsys, text, args, needles):
+    assert cli.main(["filter", _csv(tmp_path, text), "--diff", "1", *args]) == 2
+    _one_line_error(capsys.readouterr().err, *needles)
+
+
+def test_ambiguous_numeric_dates_read_month_first_with_a_note(tmp_path, capsys):
+    src = _csv(tmp_path, "date,x\n01/02/2015,1\n01/03/2015,2\n01/04/2015,4\n")
+    assert cli.main(["filter", src, "--diff", "1"]) == 0
+    captured = capsys.readouterr()
+    assert "'01/02/2015' (2015-01-02) are read month-first" in captured.err and "--dayfirst" in captured.err
+    out = pd.read_csv(io.StringIO(captured.out), index_col=0, parse_dates=True)
+    assert out.index[0] == pd.Timestamp("2015-01-02")
+
+
+def test_the_inf_advice_works(tmp_path, capsys):
+    """The error says to leave the cell empty; done so, the forecast runs (the Kalman filter skips it)."""
+    src = _airline_csv(tmp_path, set_={40: "inf"})
+    assert cli.main(["forecast", src, "--steps", "2"]) == 2
+    _one_line_error(capsys.readouterr().err, "row 41 (1952-05-01), column 'passengers': inf is not a finite number",
+                    "leave the cell empty")
+    src = _airline_csv(tmp_path, set_={40: ""}, name="fixed.csv")
+    assert cli.main(["forecast", src, "--steps", "2"]) == 0
+    assert "1 missing value(s) (first 1952-05-01), handled exactly" in capsys.readouterr().err
+
+
+def test_missing_values_at_the_ends_are_dropped_and_whittle_refuses_gaps(tmp_path, capsys):
+    src = _airline_csv(tmp_path, set_={0: "", 142: "", 143: ""})
+    assert cli.main(["forecast", src, "--steps", "1"]) == 0
+    captured = capsys.readouterr()
+    assert "dropped 1 leading and 2 trailing row(s)" in captured.err
+    assert _parse(captured.out).index[0] == pd.Timestamp("1960-11-01")  # after the last value, 1960-10-01
+    src = _airline_csv(tmp_path, set_={50: ""}, name="gap.csv")
+    assert cli.main(["forecast", src, "--method", "whittle"]) == 2
+    _one_line_error(capsys.readouterr().err, "1 missing value(s) (first 1953-03-01)", "--method mle")
+
+
+def test_a_csv_gets_the_seasonal_default_for_its_frequency(tmp_path, capsys):
+    src = _airline_csv(tmp_path)
+    assert cli.main(["forecast", src, "--steps", "3"]) == 0
+    captured = capsys.readouterr()
+    assert "model: ARIMA(0,1,1)(0,1,1)12, the airline model, the default for monthly (MS) data" in captured.out
+    assert captured.err == ""
+    y = convts.datasets.load("airline")
+    ref = convts.ARIMA(y, order=(0, 1, 1), seasonal_order=(0, 1, 1, 12)).fit().get_forecast(3).summary_frame()
+    np.testing.assert_allclose(_parse(captured.out)["mean"], ref["mean"], rtol=1e-4)
+    seasonal = ref["mean"].to_numpy()
+    assert np.ptp(seasonal) > 10  # not the flat forecast of ARIMA(0,1,1)
+
+
+def test_a_short_series_falls_back_to_the_nonseasonal_default_and_says_so(tmp_path, capsys):
+    src = _airline_csv(tmp_path, rows=31)  # 2*12 + 8 = 32 needed
+    assert cli.main(["forecast", src, "--steps", "2"]) == 0
+    captured = capsys.readouterr()
+    assert "model: ARIMA(0,1,1), the default for a short series" in captured.out
+    note = [line for line in captured.err.splitlines() if line.startswith("convts: note:")]
+    assert len(note) == 1 and "31 observations are fewer than the 32" in note[0]
+
+
+def test_quarterly_data_gets_period_4(tmp_path, capsys):
+    dates = pd.date_range("2001-01-01", periods=40, freq="QS")
+    values = 50 + 5 * np.tile([1.0, -2.0, 0.5, 0.5], 10) + np.random.default_rng(1).standard_normal(40)
+    src = _csv(tmp_path, pd.DataFrame({"q": dates.strftime("%Y-%m-%d"), "v": values}).to_csv(index=False))
+    assert cli.main(["forecast", src]) == 0
+    out = capsys.readouterr().out
+    assert "model: ARIMA(0,1,1)(0,1,1)4" in out and "forecast, 8 steps" in out
+
+
+def test_a_bundled_dataset_by_name(tmp_path, capsys):
+    assert cli.main(["forecast", "nile", "--steps", "2"]) == 0
+    captured = capsys.readouterr()
+    assert "data: bundled dataset 'nile', column 'flow', 100 observations" in captured.out
+    assert "model: ARIMA(0,1,1)" in captured.out and "no default seasonal period" in captured.err
+    assert _parse(captured.out).index[0] == pd.Timestamp("1971-01-01")
+    # the airline data by an alias: the airline defaults (log scale, seasonal)
+    assert cli.main(["forecast", "air_passengers", "--steps", "1"]) == 0
+    assert "log scale" in capsys.readouterr().out
+    assert cli.main(["filter", "nile", "--ma", "3"]) == 0
+    assert capsys.readouterr().out.startswith("date,flow_ma3")
+
+
+def test_a_name_that_is_neither_a_file_nor_a_dataset(capsys):
+    assert cli.main(["forecast", "nil"]) == 2
+    _one_line_error(capsys.readouterr().err, "nil: no such file, and no bundled dataset of that name",
+                    ", ".join(convts.datasets.names()))
+
+
+def test_a_file_wins_over_a_dataset_of_the_same_name(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "nile").write_text("a,b\n1,5\n2,6\n")
+    assert cli.main(["filter", "nile", "--diff", "1", "--column", "b"]) == 0
+    assert capsys.readouterr().out.startswith("row,b_diff1")
+
+
+def test_numbers_in_messages_are_plain(tmp_path, capsys, monkeypatch):
+    src = _csv(tmp_path, "date,a\n" + "".join(f"2024-01-{d:02d},4.2\n" for d in range(1, 11)))
+    assert cli.main(["forecast", src]) == 2
+    _one_line_error(capsys.readouterr().err, "column 'a': every value is 4.2")
+
+    def deep(args):  # a message built deeper down, with a numpy scalar's repr
+        raise ValueError(f"r[0]={np.float64(-0.5)!r}: must be > 0")
+
+    monkeypatch.setattr(cli, "_cmd_datasets", deep)
+    assert cli.main(["datasets"]) == 2
+    err = capsys.readouterr().err
+    assert "np." not in err and "r[0]=-0.5: must be > 0" in err
+
+
+def test_warnings_are_one_line(capsys, monkeypatch):
+    import warnings
+
+    def warn(args):
+        warnings.warn(f"x is {np.float64(2.5)!r}\nsecond line", RuntimeWarning)
+        warnings.warn(f"x is {np.float64(2.5)!r}\nsecond line", RuntimeWarning)
+        return 0
+
+    monkeypatch.setattr(cli, "_cmd_datasets", warn)
+    assert cli.main(["datasets"]) == 0
+    assert capsys.readouterr().err == "convts: warning: x is 2.5 second line (RuntimeWarning)\n"
+
+
+@pytest.mark.parametrize("takes_progress", [True, False])
+def test_warmup_command(capsys, monkeypatch, takes_progress):
+    calls = []
+    if takes_progress:
+        def warmup(progress: bool = False):
+            calls.append(progress)
+    else:
+        def warmup():
+            calls.append(None)
+    monkeypatch.setattr(convts, "warmup", warmup)
+    assert cli.main(["warmup"]) == 0
+    assert calls == ([True] if takes_progress else [None])
+    assert re.fullmatch(r"convts warmup: done in \d+\.\d s\n", capsys.readouterr().out)
+    if takes_progress:
+        assert cli.main(["warmup", "--no-progress"]) == 0 and calls[-1] is False

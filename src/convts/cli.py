@@ -1,23 +1,30 @@
-"""The ``convts`` command line: forecast a series, filter a CSV, list the bundled datasets.
+"""The ``convts`` command line: forecast a series, filter a CSV, list the bundled datasets, warm up.
 
 ::
 
     convts forecast                       # airline model on the bundled airline passengers
+    convts forecast nile                  # another bundled dataset, by name
     convts forecast sales.csv --column units --order 1 1 1 --seasonal 0 1 1 12 --steps 12
     convts filter sales.csv --ma 7 --out smoothed.csv
     convts datasets
+    convts warmup                         # compile the numba code once (images, CI)
     convts --version
 
 Reading CSVs: the date column is the one named with ``--date`` or else the first column whose
-text values all parse as dates (none: rows are numbered 0, 1, ...).  A missing column,
-non-numeric values, unparseable dates or an irregular calendar (for ``forecast``) end the
-command with exit code 2 and a one-line message on stderr.
+text values all parse as dates (none: rows are numbered 0, 1, ...).  Numeric dates such as
+``01/02/2015`` are read month-first unless ``--dayfirst`` is given.  A missing column,
+non-numeric values, unparseable dates or a calendar with gaps (for ``forecast``) end the
+command with exit code 2 and one line on stderr naming the file, the row (counted from 1 at the
+first line after the header) and the column, and the fix that works.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
+import warnings
 
 __all__ = ["main", "read_csv", "build_parser"]
 
@@ -25,25 +32,122 @@ EXIT_USAGE = 2
 
 # `convts forecast` with no CSV: the classic airline model on log passengers (Box & Jenkins).
 _AIRLINE_DEFAULTS = dict(order=(0, 1, 1), seasonal=(0, 1, 1, 12), log=True, steps=24)
+# A CSV or another dataset without --order/--seasonal: the airline model (0,1,1)(0,1,1)s when the
+# frequency has a seasonal period s and the series is long enough, else ARIMA(0,1,1).  After one
+# regular and one seasonal difference n - s - 1 observations remain; asking for
+# n >= 2 s + _SEASONAL_MARGIN leaves at least s + 7 of them (a full season and a week's worth more)
+# for the two MA coefficients and sigma2.
+_DEFAULT_ORDER = (0, 1, 1)
+_SEASONAL_MARGIN = 8
+
+_FREQ_WORDS = {"MS": "monthly", "ME": "monthly", "M": "monthly", "BMS": "monthly", "BME": "monthly",
+               "QS": "quarterly", "QE": "quarterly", "Q": "quarterly", "BQS": "quarterly", "BQE": "quarterly",
+               "YS": "yearly", "YE": "yearly", "Y": "yearly", "AS": "yearly", "A": "yearly",
+               "W": "weekly", "D": "daily", "B": "business-day", "h": "hourly", "H": "hourly",
+               "min": "minute", "T": "minute", "s": "second", "S": "second", "SMS": "semi-monthly",
+               "SM": "semi-monthly"}
 
 
 class CLIError(Exception):
     """A user error with a one-line message (exit code 2)."""
 
 
+def _note(message: str) -> None:
+    """One line on stderr that does not stop the command."""
+    print(f"convts: note: {message}", file=sys.stderr)
+
+
+def _num(x) -> str:
+    """A number as a person writes it: ``4.2``, ``112``, ``inf`` (never ``np.float64(4.2)``)."""
+    x = float(x)
+    return str(int(x)) if x.is_integer() and abs(x) < 1e16 else repr(x)
+
+
+def _freq_words(freq) -> str:
+    """``'monthly (MS)'``, ``'weekly (W-SUN)'``, or just the freqstr when no word fits."""
+    base = freq.rule_code.split("-")[0]
+    word = _FREQ_WORDS.get(base)
+    return f"{word} ({freq.freqstr})" if word and freq.n == 1 else f"freq {freq.freqstr}"
+
+
+def _at(source: str, pos: int | None, column, index=None) -> str:
+    """``'sales.csv, row 17 (2011-05-01), column 'units''``: where a problem is, for messages."""
+    import pandas as pd
+
+    parts = [source]
+    if pos is not None:
+        row = f"row {pos + 1}"
+        if index is not None and isinstance(index, pd.DatetimeIndex) and not pd.isna(index[pos]):
+            label = index[pos]
+            row += f" ({label.date() if label == label.normalize() else label})"
+        parts.append(row)
+    if column is not None:
+        parts.append(f"column {column!r}")
+    return ", ".join(parts)
+
+
 # ---------------------------------------------------------------------------------------------
 # reading
 # ---------------------------------------------------------------------------------------------
-def _parse_dates(values):
+# A numeric date whose day and month can swap: 13/01/2015, 01.02.15, 1-2-2015 (time may follow).
+_NUMERIC_DATE = r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](?:\d{4}|\d{2})(?!\d)"
+
+
+def _parse_dates(text, dayfirst: bool):
     import pandas as pd
 
-    text = values.astype("string").str.strip()
-    parsed = pd.to_datetime(text, errors="coerce", format="mixed")
+    parsed = pd.to_datetime(text, errors="coerce", format="mixed", dayfirst=dayfirst)
     bad = parsed.isna() & text.notna() & (text != "")
     return parsed, bad
 
 
-def read_csv(path: str, *, date: str | None = None):
+def _day_month_fields(text):
+    """The first and second numbers of the dates written like ``13/01/2015``, on those rows only."""
+    fields = text.str.extract(_NUMERIC_DATE).dropna()
+    return fields[0].astype(int), fields[1].astype(int)
+
+
+def _check_day_month(text, dayfirst: bool, where) -> None:
+    """Refuse numeric dates that cannot be read in the chosen order, instead of pandas' silent mix.
+
+    ``format='mixed'`` parses each value on its own: month-first, but ``13/01/2015`` (no 13th month)
+    silently day-first, so a day-first file came out shuffled ("not in increasing order").
+    """
+    first, second = _day_month_fields(text)
+    month, day = (second, first) if dayfirst else (first, second)
+    wrong = (month > 12) & (day <= 12)
+    if not wrong.any():
+        return
+    label = wrong.idxmax()
+    pos, value = text.index.get_loc(label), text.loc[label]
+    fine = (day > 12) & (month <= 12)  # rows that can only be read the chosen way
+    if fine.any():
+        other = fine.idxmax()
+        raise ValueError(
+            f"{where(pos)}: {value!r} and {text.loc[other]!r} (row {text.index.get_loc(other) + 1}) put the day "
+            f"first and the month first: write every date one way, ISO dates (YYYY-MM-DD) being the safest"
+        )
+    if dayfirst:
+        raise ValueError(f"{where(pos)}: {value!r} is not day-first ({int(month.loc[label])} cannot be a month); "
+                         f"drop --dayfirst, or write ISO dates (YYYY-MM-DD)")
+    raise ValueError(f"{where(pos)}: {value!r} is a day-first date ({int(month.loc[label])} cannot be a month); "
+                     f"rerun with --dayfirst, or write ISO dates (YYYY-MM-DD)")
+
+
+def _reads_the_other_way(text, dayfirst: bool):
+    """Dates parsed with day and month swapped, when they all parse, increase and differ from ours."""
+    import pandas as pd
+
+    first, second = _day_month_fields(text)
+    if first.size == 0 or (first == second).all():
+        return None
+    swapped, bad = _parse_dates(text, not dayfirst)
+    if bad.any() or swapped.isna().any() or not swapped.is_monotonic_increasing or swapped.duplicated().any():
+        return None
+    return pd.DatetimeIndex(swapped)
+
+
+def read_csv(path: str, *, date: str | None = None, dayfirst: bool = False):
     """Read a CSV into a DataFrame indexed by its dates (a regular freq is set when one fits).
 
     Parameters
@@ -53,12 +157,21 @@ def read_csv(path: str, *, date: str | None = None):
     date : str, optional
         Name of the date column.  Default: the first column whose text values all parse as
         dates; without one the rows keep positions ``0, 1, ...``.
+    dayfirst : bool, default False
+        Read numeric dates such as ``01/02/2015`` day-first (1 February).  ISO dates
+        (``2015-02-01``) read the same either way.
 
     Raises
     ------
     FileNotFoundError, ValueError
         A missing file, a missing ``date`` column, unparseable, missing, duplicated or
-        unsorted dates.
+        unsorted dates, or numeric dates that cannot be read in the chosen day/month order.
+        Messages name the file, the row (1 = the first line after the header) and the column.
+
+    Notes
+    -----
+    When numeric dates read as increasing dates both month-first and day-first (and differ),
+    they are read month-first and one ``convts: note:`` line on stderr says so.
     """
     import pandas as pd
 
@@ -79,30 +192,54 @@ def read_csv(path: str, *, date: str | None = None):
         candidates = [c for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])]
     date_col = None
     for col in candidates:
-        parsed, bad = _parse_dates(frame[col])
+        text = frame[col].astype("string").str.strip()
+        parsed, bad = _parse_dates(text, dayfirst)
         first = frame[col].first_valid_index()
         if date is None and (first is None or bad.loc[first] or parsed.isna().all()):
             continue  # a text column whose first value is not a date: not the date column
         if bad.any():
-            row = int(bad.to_numpy().argmax())
-            raise ValueError(
-                f"{path}: date column {col!r} has a value that is not a date: "
-                f"{frame[col].iloc[row]!r} (data row {row + 1}); fix it or name the date column with --date"
-            )
+            pos = int(bad.to_numpy().argmax())
+            raise ValueError(f"{_at(path, pos, col)}: {text.iloc[pos]!r} is not a date; fix it, or name the date "
+                             f"column with --date")
         date_col = col
         break
     if date_col is None:
         return frame
+
+    def where(pos):
+        return _at(path, pos, date_col)
+
     if parsed.isna().any():
-        row = int(parsed.isna().to_numpy().argmax())
-        raise ValueError(f"{path}: date column {date_col!r} has an empty value (data row {row + 1})")
+        raise ValueError(f"{where(int(parsed.isna().to_numpy().argmax()))}: the date is empty; every row needs one")
+    _check_day_month(text, dayfirst, where)
     index = pd.DatetimeIndex(parsed, name=date_col)
     if index.has_duplicates:
-        raise ValueError(f"{path}: date column {date_col!r} repeats {index[index.duplicated()][0].date()}; "
-                         f"one row per date is needed")
+        pos = int(index.duplicated().argmax())
+        prior = int((index[:pos] == index[pos]).argmax())
+        raise ValueError(f"{where(pos)}: {_day(index[pos])} repeats row {prior + 1}; one row per date is needed "
+                         f"(aggregate the duplicates)")
+    swapped = _reads_the_other_way(text, dayfirst)
+    ours, theirs = ("day", "month") if dayfirst else ("month", "day")
+    fix = "drop --dayfirst" if dayfirst else "rerun with --dayfirst"
     if not index.is_monotonic_increasing:
-        raise ValueError(f"{path}: the dates in {date_col!r} are not in increasing order; sort the file by date")
+        pos = int((index[1:] < index[:-1]).argmax()) + 1
+        if swapped is not None:
+            raise ValueError(f"{where(pos)}: the dates are not in increasing order read {ours}-first "
+                             f"({text.iloc[pos]!r} as {_day(index[pos])}), but they are read {theirs}-first; {fix}, "
+                             f"or write ISO dates (YYYY-MM-DD)")
+        raise ValueError(f"{where(pos)}: the dates are not in increasing order ({_day(index[pos])} comes after "
+                         f"{_day(index[pos - 1])}); sort the file by date")
     freq = infer_offset(index)
+    if swapped is not None:
+        first, second = _day_month_fields(text)
+        label = (first != second).idxmax()
+        example = f"{text.loc[label]!r} ({_day(index[text.index.get_loc(label)])})"
+        if freq is None and infer_offset(swapped) is not None:
+            raise ValueError(f"{where(0)}: the dates read {ours}-first, like {example}, are irregular, but read "
+                             f"{theirs}-first they are {_freq_words(infer_offset(swapped))}; {fix}, or write ISO "
+                             f"dates (YYYY-MM-DD)")
+        if not dayfirst:
+            _note(f"{path}: dates like {example} are read month-first; if they are day-first, rerun with --dayfirst")
     if freq is not None:
         index = pd.DatetimeIndex(index, freq=freq)
     out = frame.drop(columns=[date_col])
@@ -110,14 +247,9 @@ def read_csv(path: str, *, date: str | None = None):
     return out
 
 
-def _where(index, pos: int) -> str:
-    """'data row 3, 2024-01-03' (the date when the index has dates)."""
-    import pandas as pd
-
-    label = index[pos]
-    if isinstance(label, pd.Timestamp):
-        return f"data row {pos + 1}, {label.date() if label == label.normalize() else label}"
-    return f"data row {pos + 1}"
+def _day(stamp) -> str:
+    """``2015-01-13`` for a midnight timestamp, else the full timestamp."""
+    return str(stamp.date()) if stamp == stamp.normalize() else str(stamp)
 
 
 def _numeric(frame, column: str, path: str):
@@ -126,14 +258,13 @@ def _numeric(frame, column: str, path: str):
     values = frame[column]
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         return values.astype(float)
-    num = pd.to_numeric(values.astype("string").str.strip().replace("", None), errors="coerce")
-    bad = num.isna() & values.notna() & (values.astype("string").str.strip() != "")
+    text = values.astype("string").str.strip()
+    num = pd.to_numeric(text.replace("", None), errors="coerce")
+    bad = num.isna() & values.notna() & (text != "")
     if bad.any():
         pos = int(bad.to_numpy().argmax())
-        raise ValueError(
-            f"{path}: column {column!r} has a non-numeric value {values.iloc[pos]!r} "
-            f"({_where(frame.index, pos)}); fix it or leave the cell empty for a missing value"
-        )
+        raise ValueError(f"{_at(path, pos, column, frame.index)}: {text.iloc[pos]!r} is not a number; fix it, "
+                         f"or leave the cell empty for a missing value")
     return num.astype(float)
 
 
@@ -155,77 +286,278 @@ def _select(frame, column: str | None, path: str, *, several: bool):
     return next(iter(cols.values()))
 
 
+def _resolve_dataset(name: str) -> str | None:
+    """The bundled dataset called ``name`` (case-insensitive, aliases accepted), or None."""
+    from . import datasets
+
+    try:
+        return datasets._resolve(name)
+    except (ValueError, TypeError):
+        return None
+
+
+def _load(args, *, several: bool):
+    """(data, source, dataset key or None): a CSV (or stdin), or a bundled dataset named instead of a file."""
+    from . import datasets
+
+    name = args.csv
+    if name is None:
+        name = "airline"
+    elif name == "-" or os.path.exists(name):
+        frame = read_csv(name, date=args.date, dayfirst=args.dayfirst)
+        return _select(frame, args.column, name, several=several), name, None
+    key = _resolve_dataset(name)
+    if key is None:
+        raise CLIError(f"{name}: no such file, and no bundled dataset of that name; "
+                       f"the datasets are {', '.join(datasets.names())}")
+    series = datasets.load(key)
+    if args.column not in (None, series.name):
+        raise ValueError(f"the bundled {key} data has one column, {series.name!r}, not {args.column!r}")
+    if args.date is not None:
+        raise ValueError(f"--date is for CSV files; the bundled {key} data has its dates")
+    source = f"bundled dataset {key!r}" + (" (Box & Jenkins series G)" if key == "airline" else "")
+    return (series.to_frame() if several else series), source, key
+
+
+# ---------------------------------------------------------------------------------------------
+# calendar: the frequency of most steps, and the dates missing from it
+# ---------------------------------------------------------------------------------------------
+def _majority_freq(index):
+    """The frequency of most runs of three consecutive dates (up to 200 runs sampled), or None.
+
+    Steps measured in nanoseconds cannot tell a missing month (59-62 days) from months of 28-31
+    days; pandas' own inference on each run of three dates can.  When no run is regular (a few
+    dates), the most common step, if it occurs twice, is the frequency.
+    """
+    from collections import Counter
+
+    import numpy as np
+    import pandas as pd
+
+    from ._validation import infer_offset
+
+    n = len(index)
+    if n < 3:
+        return None
+    counts = Counter()
+    for i in np.unique(np.linspace(0, n - 3, num=min(n - 2, 200)).astype(int)):
+        offset = infer_offset(pd.DatetimeIndex(index[i:i + 3]))
+        if offset is not None:
+            counts[offset.freqstr] += 1
+    if counts:
+        best = pd.tseries.frequencies.to_offset(counts.most_common(1)[0][0])
+    else:  # a short series where no three dates in a row are regular: the most common fixed step
+        steps, times = np.unique(np.diff(index.asi8), return_counts=True)
+        if times.max() < 2:
+            return None
+        best = pd.tseries.frequencies.to_offset(pd.Timedelta(int(steps[times.argmax()])))
+    if best.freqstr == "D" and (index.dayofweek < 5).all() and index[-1] - index[0] >= pd.Timedelta(days=7):
+        best = pd.tseries.frequencies.to_offset("B")  # business days with holidays, not days without weekends
+    return best
+
+
+def _regular_calendar(series, source: str, *, insert_missing: bool):
+    """``series`` on a regular DatetimeIndex with a freq, or a one-line error that says where the gap is.
+
+    A date missing from the frequency of most steps becomes a missing value with ``insert_missing``
+    (ARIMA's exact likelihood handles it); dates off that calendar cannot be fixed by inserting.
+    """
+    import pandas as pd
+
+    index = series.index
+    if not isinstance(index, pd.DatetimeIndex) or index.freq is not None or len(index) < 3:
+        return series
+    column = series.name
+    freq = _majority_freq(index)
+    if freq is None:
+        raise ValueError(
+            f"{_at(source, None, index.name)}: the dates have no regular spacing (rows 1-3: "
+            f"{', '.join(_day(d) for d in index[:3])}); forecast needs one value per period: aggregate to one row "
+            f"per day, week or month (pandas: s.resample('MS').mean())"
+        )
+    grid = pd.date_range(index[0], index[-1], freq=freq, name=index.name)
+    off = index.difference(grid)
+    words = _freq_words(freq)
+    if len(off):
+        pos = index.get_loc(off[0])
+        before = f" (the row before is {_day(index[pos - 1])})" if pos else ""
+        raise ValueError(
+            f"{_at(source, pos, index.name)}: {_day(off[0])} is off the {words} calendar of the other "
+            f"rows{before}; one row per period is needed: remove it, or aggregate "
+            f"(pandas: s.resample({freq.freqstr!r}).mean())"
+        )
+    missing = grid.difference(index)
+    if insert_missing:
+        _note(f"{source}: inserted {len(missing)} date(s) missing from the {words} calendar as missing values "
+              f"(first {_day(missing[0])})")
+        return series.reindex(grid).rename(column)
+    gaps = (grid.get_indexer(missing)[1:] != grid.get_indexer(missing)[:-1] + 1).sum() + 1
+    first_run = [missing[0]]
+    for d in missing[1:]:
+        if d != first_run[-1] + freq:
+            break
+        first_run.append(d)
+    before, after = first_run[0] - freq, first_run[-1] + freq
+    row = index.get_loc(before) + 1
+    what = (f"{_day(first_run[0])} is missing" if len(first_run) == 1
+            else f"{len(first_run)} dates, {_day(first_run[0])} to {_day(first_run[-1])}, are missing")
+    more = f" ({gaps - 1} more gap(s), {len(missing)} missing dates in all)" if gaps > 1 else ""
+    raise ValueError(
+        f"{source}, rows {row}-{row + 1}, column {index.name!r}: {what} from the {words} calendar, between "
+        f"{_day(before)} and {_day(after)}{more}; rerun with --insert-missing, or add the rows with an empty "
+        f"value: ARIMA treats them as missing values, which its exact likelihood handles "
+        f"(pandas: s.asfreq({freq.freqstr!r}))"
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # commands
 # ---------------------------------------------------------------------------------------------
+def _model_name(order, seasonal) -> str:
+    name = "ARIMA({},{},{})".format(*order)
+    return name + ("({},{},{}){}".format(*seasonal) if seasonal else "")
+
+
+def _choose_model(args, series, freq, airline: bool, source: str):
+    """(order, seasonal or None, why): the user's orders, else the airline model where it fits."""
+    from . import _pandas as P
+
+    if airline and not args.seasonal:
+        return (args.order or _AIRLINE_DEFAULTS["order"]), _AIRLINE_DEFAULTS["seasonal"], (
+            "as given" if args.order else "the airline model, the default for the airline data")
+    if args.order or args.seasonal:
+        return args.order or _DEFAULT_ORDER, args.seasonal, "as given"
+    n = int(series.notna().sum())
+    fallback = (f"using {_model_name(_DEFAULT_ORDER, None)}, whose forecast is flat; "
+                f"choose a model with --order/--seasonal")
+    try:
+        s = P.seasonal_period(series.index, "forecast") if freq is not None else None
+    except ValueError:
+        s = None
+    if s is None:
+        what = _freq_words(freq) if freq is not None else "undated"
+        _note(f"{source}: {what} data has no default seasonal period: {fallback}")
+        return _DEFAULT_ORDER, None, "the default without a seasonal period"
+    if n < 2 * s + _SEASONAL_MARGIN:
+        _note(f"{source}: {n} observations are fewer than the {2 * s + _SEASONAL_MARGIN} (2*{s} + {_SEASONAL_MARGIN}) "
+              f"the seasonal airline model needs: {fallback}")
+        return _DEFAULT_ORDER, None, "the default for a short series"
+    return _DEFAULT_ORDER, (0, 1, 1, s), f"the airline model, the default for {_freq_words(freq)} data"
+
+
+def _check_values(series, source: str, *, log: bool):
+    """One-line errors naming the row for values ARIMA cannot take: inf, non-positive under --log, constant."""
+    import numpy as np
+
+    name = series.name
+    values = series.to_numpy()
+    inf = np.isinf(values)
+    if inf.any():
+        pos = int(inf.argmax())
+        raise ValueError(
+            f"{_at(source, pos, name, series.index)}: {_num(values[pos])} is not a finite number; leave the cell "
+            f"empty for a missing value (ARIMA's exact likelihood, --method mle, handles it) or put a number there"
+        )
+    observed = values[~np.isnan(values)]
+    if observed.size == 0:
+        raise ValueError(f"{_at(source, None, name)}: no values, every cell is empty")
+    if log and (observed <= 0).any():
+        pos = int((values <= 0).argmax())
+        raise ValueError(f"{_at(source, pos, name, series.index)}: {_num(values[pos])} is not positive; --log needs "
+                         f"positive values (drop --log)")
+    if (observed == observed[0]).all():
+        raise ValueError(f"{_at(source, None, name)}: every value is {_num(observed[0])}; a constant series has "
+                         f"nothing to fit")
+
+
+def _label(index, pos: int) -> str:
+    """The date at ``pos`` (``2015-01-13``), or ``row N`` for an undated series."""
+    import pandas as pd
+
+    return _day(index[pos]) if isinstance(index, pd.DatetimeIndex) else f"row {pos + 1}"
+
+
+def _missing_values(series, source: str, method: str):
+    """Drop leading/trailing missing values (a note); interior ones stay for the Kalman filter."""
+    import numpy as np
+
+    observed = np.flatnonzero(series.notna().to_numpy())
+    first, last = int(observed[0]), int(observed[-1])
+    if first > 0 or last < len(series) - 1:
+        _note(f"{source}: dropped {first} leading and {len(series) - 1 - last} trailing row(s) without a value; "
+              f"the data ends at {_label(series.index, last)}")
+        series = series.iloc[first:last + 1]
+    n_missing = int(series.isna().sum())
+    if n_missing:
+        pos = int(series.isna().to_numpy().argmax())
+        what = f"{_at(source, None, series.name)}: {n_missing} missing value(s) (first {_label(series.index, pos)})"
+        if method == "whittle":
+            raise ValueError(f"{what}, and --method whittle needs a complete series; use --method mle (the default), "
+                             f"whose exact likelihood handles missing values")
+        _note(f"{what}, handled exactly by the Kalman filter of the likelihood")
+    return series
+
+
 def _cmd_forecast(args) -> int:
     import numpy as np
     import pandas as pd
 
     from . import _pandas as P
-    from . import datasets
 
-    bundled = args.csv is None
-    order = args.order or (_AIRLINE_DEFAULTS["order"] if bundled else (0, 1, 1))
-    seasonal = args.seasonal or (_AIRLINE_DEFAULTS["seasonal"] if bundled else None)
-    log = args.log if args.log is not None else (_AIRLINE_DEFAULTS["log"] if bundled else False)
-    steps = args.steps
-    if steps is None:
-        steps = _AIRLINE_DEFAULTS["steps"] if bundled else (2 * seasonal[3] if seasonal else 12)
-    if steps < 1:
-        raise ValueError(f"--steps {steps}: give at least 1 step")
+    if args.steps is not None and args.steps < 1:
+        raise ValueError(f"--steps {args.steps}: give at least 1 step")
     if not 0 < args.alpha < 1:
-        raise ValueError(f"--alpha {args.alpha}: alpha must be between 0 and 1 (0.05 gives 95% intervals)")
-    if bundled:
-        series = datasets.load("airline")
-        source = "bundled dataset 'airline' (Box & Jenkins series G)"
-        if args.column not in (None, series.name):
-            raise ValueError(f"the bundled airline data has one column, {series.name!r}, not {args.column!r}")
-    else:
-        frame = read_csv(args.csv, date=args.date)
-        series = _select(frame, args.column, args.csv, several=False)
-        source = args.csv
+        raise ValueError(f"--alpha {_num(args.alpha)}: alpha must be between 0 and 1 (0.05 gives 95% intervals)")
+    series, source, key = _load(args, several=False)
+    airline = key == "airline"
+    log = args.log if args.log is not None else (_AIRLINE_DEFAULTS["log"] if airline else False)
+    _check_values(series, source, log=log)
+    series = _regular_calendar(series, source, insert_missing=args.insert_missing)
+    series = _missing_values(series, source, args.method)
     name = series.name
-    if series.isna().any():
-        raise ValueError(f"{source}: column {name!r} has {int(series.isna().sum())} missing value(s); "
-                         f"ARIMA needs a complete series")
     if log:
-        if (series <= 0).any():
-            raise ValueError(f"--log needs positive values; column {name!r} has {series[series <= 0].iloc[0]} "
-                             f"at {series[series <= 0].index[0]}")
         series = np.log(series)
     freq = P.regular_freq(series.index, "forecast")
     series = P.with_freq(series, freq)
-    seasonal_order = tuple(seasonal) if seasonal else None
-    results = series.conv.arima(order=tuple(order), seasonal_order=seasonal_order, method=args.method)
-    table = pd.DataFrame(results.get_forecast(steps).summary_frame(alpha=args.alpha))
-    table.index = P.future_index(series.index, steps, freq)
-    table.index.name = series.index.name or "date"
+    order, seasonal, why = _choose_model(args, series, freq, airline, source)
+    steps = args.steps
+    if steps is None:
+        steps = _AIRLINE_DEFAULTS["steps"] if airline else (2 * seasonal[3] if seasonal else 12)
+    results = series.conv.arima(order=tuple(order), seasonal_order=tuple(seasonal) if seasonal else None,
+                                method=args.method)
+    frame = pd.DataFrame(results.get_forecast(steps).summary_frame(alpha=args.alpha))
     level = f"{100 * (1 - args.alpha):g}%"
     if log:
-        table = np.exp(table[["mean", "mean_ci_lower", "mean_ci_upper"]])
-        note = (f"forecasts back-transformed with exp from the log scale: 'mean' is exp(log-scale mean), "
-                f"the median forecast; {level} interval")
+        # exp of a Gaussian forecast N(m, se^2) on the log scale: its median is exp(m), its mean
+        # exp(m + se^2 / 2); quantiles (the interval end-points) map through exp one by one.
+        table = pd.DataFrame({"median": np.exp(frame["mean"]),
+                              "mean": np.exp(frame["mean"] + frame["mean_se"] ** 2 / 2),
+                              "lower": np.exp(frame["mean_ci_lower"]), "upper": np.exp(frame["mean_ci_upper"])})
+        note = (f"back-transformed with exp from the log scale: 'median' is exp(log-scale forecast), 'mean' "
+                f"exp(log-scale forecast + se^2/2); {level} interval")
+        point = "median"
     else:
-        note = f"{level} interval"
-    table = table.rename(columns={"mean_ci_lower": "lower", "mean_ci_upper": "upper"})
+        table = frame.rename(columns={"mean_ci_lower": "lower", "mean_ci_upper": "upper"})
+        note, point = f"{level} interval", "mean"
+    table.index = P.future_index(series.index, steps, freq)
+    table.index.name = series.index.name or "date"
 
     print(f"data: {source}, column {name!r}, {len(series)} observations"
           + (f", freq {freq.freqstr}" if freq is not None else "") + (", log scale" if log else ""))
+    print(f"model: {_model_name(order, seasonal)}, {why}")
     print(results.summary())
     print()
     print(f"forecast, {steps} steps ({note}):")
     print(table.to_string(float_format=lambda v: f"{v:.4g}" if abs(v) < 1e-3 else f"{v:.3f}"))
     if args.plot:
         history = np.exp(series) if log else series
-        _plot_forecast(history, table, args.plot, title=f"{name}: ARIMA{tuple(order)}"
-                       + (f"x{tuple(seasonal)}" if seasonal else "") + (" fitted to log values" if log else ""),
-                       level=level)
+        _plot_forecast(history, table, args.plot, point=point, level=level,
+                       title=f"{name}: {_model_name(order, seasonal)}" + (" fitted to log values" if log else ""))
         print(f"plot written to {args.plot}")
     return 0
 
 
-def _plot_forecast(history, table, path: str, *, title: str, level: str) -> None:
+def _plot_forecast(history, table, path: str, *, point: str, title: str, level: str) -> None:
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
@@ -237,7 +569,7 @@ def _plot_forecast(history, table, path: str, *, title: str, level: str) -> None
     ax.plot(history.index, history.to_numpy(), color="0.2", lw=1.2, label="observed")
     ax.fill_between(table.index, table["lower"].to_numpy(), table["upper"].to_numpy(), color="C0", alpha=0.25,
                     label=f"{level} interval")
-    ax.plot(table.index, table["mean"].to_numpy(), color="C0", lw=1.6, label="forecast")
+    ax.plot(table.index, table[point].to_numpy(), color="C0", lw=1.6, label=f"forecast ({point})")
     ax.set_title(title)
     ax.set_ylabel(str(history.name))
     ax.legend(loc="upper left")
@@ -246,8 +578,7 @@ def _plot_forecast(history, table, path: str, *, title: str, level: str) -> None
 
 
 def _cmd_filter(args) -> int:
-    frame = read_csv(args.csv, date=args.date)
-    data = _select(frame, args.column, args.csv, several=True)
+    data, source, _ = _load(args, several=True)
     if args.ma is not None:
         out = data.conv.ma(args.ma, center=args.center)
     elif args.ewma is not None:
@@ -262,7 +593,7 @@ def _cmd_filter(args) -> int:
         out = data.conv.comb(_as_int(delay, "--comb DELAY"), gain)
     else:
         out = data.conv.diff(args.diff)
-    if out.index.name is None and frame.index.name is None:
+    if out.index.name is None and data.index.name is None:
         out.index.name = "row"
     target = sys.stdout if args.out == "-" else args.out
     out.to_csv(target, float_format="%.10g")
@@ -273,7 +604,7 @@ def _cmd_filter(args) -> int:
 
 def _as_int(value: float, what: str) -> int:
     if float(value) != int(value):
-        raise ValueError(f"{what}={value}: give a whole number of steps")
+        raise ValueError(f"{what}={_num(value)}: give a whole number of steps")
     return int(value)
 
 
@@ -282,7 +613,28 @@ def _cmd_datasets(args) -> int:
 
     table = datasets.info()[["length", "freq", "start", "end", "units"]]
     print(table.to_string())
-    print("\nload one with convts.datasets.load(name); forecast the airline data with `convts forecast`")
+    print("\nload one with convts.datasets.load(name); forecast one with `convts forecast NAME` "
+          "(`convts forecast` alone: the airline data)")
+    return 0
+
+
+def _cmd_warmup(args) -> int:
+    """Compile (or load from numba's cache) every kernel now: for images and CI, before the first real call."""
+    import inspect
+    import time
+
+    import convts
+
+    start = time.perf_counter()
+    try:
+        takes_progress = "progress" in inspect.signature(convts.warmup).parameters
+    except (TypeError, ValueError):  # no signature to read
+        takes_progress = False
+    if takes_progress:
+        convts.warmup(progress=args.progress)
+    else:
+        convts.warmup()
+    print(f"convts warmup: done in {time.perf_counter() - start:.1f} s")
     return 0
 
 
@@ -297,23 +649,33 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"convts {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
+    source_help = ("CSV file ('-' for stdin) or the name of a bundled dataset (`convts datasets`)")
 
     fc = sub.add_parser(
         "forecast", help="fit a (seasonal) ARIMA model and print its summary and forecasts",
-        description=("Fit ARIMA to one column of a CSV (or, with no CSV, the bundled airline passengers with "
-                     "the airline model ARIMA(0,1,1)(0,1,1)12 on log values, 24 steps) and print the model "
-                     "summary and a forecast table with dates and intervals."),
+        description=("Fit ARIMA to one column of a CSV or a bundled dataset (with neither, the bundled airline "
+                     "passengers with the airline model ARIMA(0,1,1)(0,1,1)12 on log values, 24 steps) and print "
+                     "the model summary and a forecast table with dates and intervals.  Without --order and "
+                     "--seasonal the model is the airline model (0,1,1)(0,1,1)s with s from the frequency "
+                     "(12 monthly, 4 quarterly, 52 weekly, 7 daily, 5 business-daily, 24 hourly) when the series "
+                     "has at least 2s + 8 values, else ARIMA(0,1,1)."),
     )
-    fc.add_argument("csv", nargs="?", help="CSV file ('-' for stdin); default: the bundled airline data")
+    fc.add_argument("csv", nargs="?", metavar="CSV|DATASET",
+                    help=source_help + "; default: the bundled airline data")
     fc.add_argument("--column", help="value column (needed when the CSV has several)")
     fc.add_argument("--date", help="date column (default: the first column that parses as dates)")
+    fc.add_argument("--dayfirst", action="store_true", help="read numeric dates day-first (13/01/2015)")
+    fc.add_argument("--insert-missing", action="store_true",
+                    help="insert the dates missing from the calendar as missing values (the exact likelihood "
+                         "handles them)")
     fc.add_argument("--order", nargs=3, type=int, metavar=("p", "d", "q"),
                     help="non-seasonal order (default 0 1 1)")
     fc.add_argument("--seasonal", nargs=4, type=int, metavar=("P", "D", "Q", "s"),
-                    help="seasonal order (default: none for a CSV, 0 1 1 12 for the airline data)")
+                    help="seasonal order (default: 0 1 1 s from the frequency, when the series is long enough "
+                         "and --order is not given)")
     fc.add_argument("--log", action=argparse.BooleanOptionalAction, default=None,
-                    help="model log values and back-transform forecasts with exp (default: on for the "
-                         "airline data, off for a CSV)")
+                    help="model log values and back-transform forecasts with exp: the table gives the median "
+                         "and the mean (default: on for the airline data, off otherwise)")
     fc.add_argument("--steps", type=int, help="forecast horizon (default 24 for the airline data, else 2 "
                                               "seasons or 12)")
     fc.add_argument("--alpha", type=float, default=0.05, help="1 - interval level (default 0.05: 95%%)")
@@ -327,7 +689,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Apply one filter to every value column (or --column) and write the results as CSV; "
                     "columns are named after the filter (sales -> sales_ma7).",
     )
-    fl.add_argument("csv", help="CSV file ('-' for stdin)")
+    fl.add_argument("csv", metavar="CSV|DATASET", help=source_help)
     how = fl.add_mutually_exclusive_group(required=True)
     how.add_argument("--ma", type=int, metavar="WINDOW", help="moving average (as pandas rolling(WINDOW).mean())")
     how.add_argument("--ewma", type=float, metavar="ALPHA", help="exponential smoothing (ewm(alpha, adjust=False))")
@@ -338,19 +700,64 @@ def build_parser() -> argparse.ArgumentParser:
     fl.add_argument("--center", action="store_true", help="with --ma: centre the window")
     fl.add_argument("--column", help="filter only this column")
     fl.add_argument("--date", help="date column (default: the first column that parses as dates)")
+    fl.add_argument("--dayfirst", action="store_true", help="read numeric dates day-first (13/01/2015)")
     fl.add_argument("--out", default="-", metavar="FILE", help="output CSV ('-', the default, is stdout)")
     fl.set_defaults(func=_cmd_filter)
 
     ds = sub.add_parser("datasets", help="list the bundled datasets (length, freq, range)")
     ds.set_defaults(func=_cmd_datasets)
+
+    wu = sub.add_parser("warmup", help="compile the numba code now (for images and CI) and print the time taken",
+                        description="Run convts.warmup(): compile, or load from numba's on-disk cache, the "
+                                    "compiled code ahead of the first real call, and print the elapsed time.")
+    wu.add_argument("--progress", action=argparse.BooleanOptionalAction, default=True,
+                    help="show progress while compiling (default: on)")
+    wu.set_defaults(func=_cmd_warmup)
     return parser
+
+
+# numpy scalars in messages from deeper layers: np.float64(4.2) -> 4.2
+_NUMPY_REPR = re.compile(r"\bnp\.(?:float|int|uint|complex|bool|str)_?\d*\(([^()]*)\)")
+
+
+def _one_line_warning(seen: set):
+    """``warnings.showwarning`` for the command: ``convts: warning: ...`` once per message, no source line."""
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        text = _NUMPY_REPR.sub(r"\1", " ".join(str(message).split()))
+        if text not in seen:
+            seen.add(text)
+            print(f"convts: warning: {text} ({category.__name__})", file=sys.stderr)
+
+    return show
+
+
+def _broken_pipe() -> int:
+    """Stop quietly when the reader of stdout has gone (``convts filter big.csv | head``).
+
+    Python's recipe (signal module docs, "Note on SIGPIPE"): point stdout at /dev/null so the flush
+    at exit cannot raise a second time.  The exit status is 141 = 128 + SIGPIPE, what the shell
+    reports for ``cat`` or ``seq`` stopped by the closed pipe: a ``set -o pipefail`` script sees
+    convts as it sees them, and a truncated output is never reported as a success.  Restoring
+    SIGPIPE's default action instead would change the signal handling of any program that calls
+    ``main()``.
+    """
+    import signal
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # stdout without a file descriptor (tests, IDEs)
+        pass
+    return 128 + signal.SIGPIPE if hasattr(signal, "SIGPIPE") else 1
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the ``convts`` command; return the exit status (0 ok, 2 for a usage or data error).
 
     User errors (a missing file or column, bad values, unparseable dates, invalid options)
-    print one line ``convts: error: ...`` on stderr; anything unexpected raises.
+    print one line ``convts: error: ...`` on stderr; anything unexpected raises.  A closed
+    stdout (``convts filter x.csv | head``) ends the command quietly with status 141.
 
     Examples
     --------
@@ -360,11 +767,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return args.func(args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _one_line_warning(set())
+            status = args.func(args)
+        sys.stdout.flush()  # a closed pipe shows up here rather than at exit
+        return status
+    except BrokenPipeError:
+        return _broken_pipe()
     except (CLIError, ValueError, TypeError, FileNotFoundError, IsADirectoryError, PermissionError) as exc:
         message = " ".join(str(exc).split()) or type(exc).__name__
         if isinstance(exc, OSError) and exc.filename is not None:
             message = f"{exc.strerror}: {exc.filename}"
+        message = _NUMPY_REPR.sub(r"\1", message)
         print(f"convts: error: {message}", file=sys.stderr)
         return EXIT_USAGE
 
