@@ -346,8 +346,8 @@ def test_prewhitened_ccf_finds_the_delay(seed):
     df = prewhitened_ccf(x, y, nlags=15, alpha=0.001)
     assert df["lag"].tolist() == list(range(-15, 16))
     sig = df.loc[df["significant"], "lag"].tolist()
-    assert sig == [7]
-    assert int(df.loc[df["ccf"].abs().idxmax(), "lag"]) == 7
+    assert sig == [-7]  # y follows x by 7: lag -7, R's ccf(x, y) convention
+    assert int(df.loc[df["ccf"].abs().idxmax(), "lag"]) == -7
     m = df.attrs["nobs"]
     half = stats.norm.ppf(1 - 0.001 / 2) / np.sqrt(m)
     np.testing.assert_allclose(df["upper"], half)
@@ -357,7 +357,7 @@ def test_prewhitened_ccf_finds_the_delay(seed):
     assert np.sum(np.abs(raw) > stats.norm.ppf(1 - 0.001 / 2) / np.sqrt(len(x))) >= 8
     # swapping the roles flips the sign of the lag
     back = prewhitened_ccf(y, x, nlags=15, alpha=0.001)
-    assert int(back.loc[back["ccf"].abs().idxmax(), "lag"]) == -7
+    assert int(back.loc[back["ccf"].abs().idxmax(), "lag"]) == 7
 
 
 def test_prewhitened_ccf_equals_statsmodels_on_the_same_prewhitened_series():
@@ -372,8 +372,23 @@ def test_prewhitened_ccf_equals_statsmodels_on_the_same_prewhitened_series():
     assert df.attrs["nobs"] == len(xw) == 800 - p
     pos = df.loc[df["lag"] >= 0, "ccf"].to_numpy()
     neg = df.loc[df["lag"] <= 0, "ccf"].to_numpy()[::-1]
-    np.testing.assert_allclose(pos, sm_stattools.ccf(yw, xw, adjusted=True)[:13], atol=1e-10)
-    np.testing.assert_allclose(neg, sm_stattools.ccf(xw, yw, adjusted=True)[:13], atol=1e-10)
+    np.testing.assert_allclose(pos, sm_stattools.ccf(xw, yw, adjusted=True)[:13], atol=1e-10)
+    np.testing.assert_allclose(neg, sm_stattools.ccf(yw, xw, adjusted=True)[:13], atol=1e-10)
+
+
+def test_prewhitened_ccf_lag_convention_is_r_ccf_and_convts_ccf():
+    # R: ccf(x, y) at lag k estimates cor(x[t+k], y[t]); TSA::prewhiten(x, y) calls ccf on the
+    # filtered pair.  y = x delayed by 3 -> the peak is at k = -3 for both functions.
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal(600)
+    y = np.r_[np.zeros(3), x[:-3]] + 0.2 * rng.standard_normal(600)
+    pw = prewhitened_ccf(x, y, nlags=6, order=0)
+    raw = convts.ccf(x, y, 6)
+    assert int(pw.loc[pw["ccf"].idxmax(), "lag"]) == -3 == int(np.arange(-6, 7)[np.argmax(raw)])
+    # with order 0 the prewhitening filter is the identity: the same numbers as ccf(x, y)
+    np.testing.assert_allclose(pw["ccf"].to_numpy(), raw, rtol=1e-12)
+    # statsmodels' one-sided ccf(y, x) at lag 3 is our lag -3
+    np.testing.assert_allclose(pw.loc[pw["lag"] == -3, "ccf"].item(), sm_stattools.ccf(y, x, nlags=4)[3], rtol=1e-12)
 
 
 def test_prewhitened_ccf_pandas_alignment_and_errors():

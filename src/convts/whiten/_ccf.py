@@ -48,7 +48,7 @@ def prewhitened_ccf(x, y, nlags, alpha=0.05, order=None, **prewhitener_kwargs):
     computes the two-sided cross-correlation of the filtered series with :func:`convts.ccf`.
     Prewhitening removes the autocorrelation that smears the raw CCF of two persistent series
     over many lags; a transfer ``y_t = sum_k v_k x_{t-k} + noise`` then shows as spikes at the
-    lags ``k`` of ``v_k`` (Box, Jenkins & Reinsel, *Time Series Analysis*, ch. 12; R's
+    lags ``-k`` of ``v_k`` (see the lag convention in Notes) (Box, Jenkins & Reinsel, *Time Series Analysis*, ch. 12; R's
     ``TSA::prewhiten``).
 
     Parameters
@@ -75,10 +75,12 @@ def prewhitened_ccf(x, y, nlags, alpha=0.05, order=None, **prewhitener_kwargs):
 
     Notes
     -----
-    Lag convention: the value at lag ``k`` is ``corr(y_w[t + k], x_w[t])``, so a peak at a
-    **positive lag k means y follows x by k steps** (x leads).  Non-negative lags equal
-    ``statsmodels.tsa.stattools.ccf(y_w, x_w)`` (statsmodels' ccf is one-sided); lag ``-k``
-    equals ``ccf(x_w, y_w)`` at ``k``.  The correlations use divisor ``m - |k|`` (statsmodels'
+    Lag convention: the one of :func:`convts.ccf`, R's ``ccf(x, y)`` and R TSA's
+    ``prewhiten(x, y)``: the value at lag ``k`` is ``corr(x_w[t + k], y_w[t])``, so when ``y``
+    follows ``x`` by ``d`` steps (``y[t] = v x[t - d] + noise``, x leads) the peak is at
+    **lag -d**; a peak at a positive lag means ``x`` follows ``y``.  Non-negative lags equal
+    ``statsmodels.tsa.stattools.ccf(x_w, y_w)`` (statsmodels' ccf is one-sided); lag ``-k``
+    equals ``ccf(y_w, x_w)`` at ``k``.  The correlations use divisor ``m - |k|`` (statsmodels'
     ``adjusted=True``) and the standard deviations of the whole filtered series.
 
     Examples
@@ -88,8 +90,8 @@ def prewhitened_ccf(x, y, nlags, alpha=0.05, order=None, **prewhitener_kwargs):
     >>> x = convts.kernels.arma(ar=[0.8])(rng.standard_normal(1000))
     >>> y = np.r_[np.zeros(3), x[:-3]] + rng.standard_normal(1000)
     >>> df = convts.prewhitened_ccf(x, y, nlags=5, order=1)
-    >>> int(df.loc[df["ccf"].idxmax(), "lag"])
-    3
+    >>> int(df.loc[df["ccf"].idxmax(), "lag"])   # y follows x by 3 steps: lag -3, as R's ccf(x, y)
+    -3
     """
     xa, ya = _pair(x, y)
     for key in prewhitener_kwargs:
@@ -105,7 +107,7 @@ def prewhitened_ccf(x, y, nlags, alpha=0.05, order=None, **prewhitener_kwargs):
     nlags = check_int(nlags, "nlags", minimum=0)
     if nlags > m - 2:
         raise ValueError(f"nlags={nlags} is too large for {m} prewhitened samples; use nlags <= {m - 2}")
-    values = ccf(yw, xw, nlags)
+    values = ccf(xw, yw, nlags)  # corr(x_w[t+k], y_w[t]): R's ccf(x, y) and convts.ccf(x, y)
     from scipy.special import ndtri  # scipy.stats would cost 0.25 s at import
 
     half = ndtri(1.0 - float(alpha) / 2.0) / np.sqrt(m)
