@@ -800,3 +800,80 @@ def test_bad_min_weight(mw):
 def test_ragged_input_gives_a_clear_error():
     with pytest.raises(ValueError, match="x could not be made into an array.*same length"):
         convts.convolve([[1.0, 2.0], [3.0]], [1.0])
+
+
+# ---------------------------------------------------------------------------------------------
+# issue 17 item 1: running sums must not lose small values after a huge one leaves the window
+# ---------------------------------------------------------------------------------------------
+
+
+def _fsum_window_mean(x, window):
+    """Causal trailing mean with zero history, each window summed exactly (math.fsum)."""
+    import math
+
+    return np.array([math.fsum(x[max(0, t - window + 1) : t + 1]) / window for t in range(len(x))])
+
+
+@pytest.mark.parametrize("method", ["auto", "direct"])
+def test_moving_average_after_a_huge_value(backend, xp, method):
+    k = K.moving_average(5)
+    y = to_np(convts.convolve(xp.asarray(np.r_[1e16, np.ones(50)]), k, method=method, backend=backend))
+    assert y[-1] == 1.0
+    for T in (60, 20_000):  # the edge loop and the blocked interior (several blocks)
+        x = np.ones(T)
+        x[[3, T // 3, T // 2]] = [1e16, -9e33, 3e300]
+        x[T - 40 :] = 0.0  # exact zeros stay exact zeros
+        y = to_np(convts.convolve(xp.asarray(x), k, method=method, backend=backend))
+        ref = _fsum_window_mean(x, 5)
+        far = np.ones(T, bool)
+        for j in (3, T // 3, T // 2):
+            far[j : j + 5] = False
+        np.testing.assert_allclose(y[far], ref[far], rtol=1e-12, atol=0)
+        assert np.all(y[T - 35 :] == 0.0)
+        X = np.stack([x, x[::-1]])  # a batch, along either axis
+        np.testing.assert_allclose(to_np(convts.convolve(xp.asarray(X.T), k, axis=0, method=method, backend=backend))[far, 0], ref[far], rtol=1e-12)
+
+
+def test_moving_average_issue_series():
+    s = pd.Series(np.arange(10.0))
+    s.iloc[2] = -9e33
+    np.testing.assert_array_equal(s.conv.ma(5).to_numpy()[-3:], [5.0, 6.0, 7.0])
+    np.testing.assert_array_equal(s.rolling(5).mean().to_numpy()[-3:], [5.0, 6.0, 7.0])  # the peer agrees
+
+
+@pytest.mark.parametrize("method", ["auto", "direct"])  # an FFT spreads 1e16 * eps over every output
+def test_omit_after_a_huge_value(backend, xp, method):
+    """The omit numerator and denominator share the running sum: the small values after a huge one
+    keep their masked mean (oracle: masked_mean_loop, which sums each window afresh)."""
+    x = np.r_[np.arange(1.0, 9.0), 1e16, np.arange(1.0, 40.0)]
+    x[[3, 20, 21]] = np.nan
+    k = K.moving_average(4)
+    y = to_np(convts.convolve(xp.asarray(x), k, nan_policy="omit", method=method, backend=backend))
+    ref = masked_mean_loop(x, k.ma_lags, k.ma_coefs)
+    ok = np.ones(x.size, bool)
+    ok[8:12] = False  # windows holding 1e16
+    np.testing.assert_allclose(y[ok], ref[ok], rtol=1e-12)
+
+
+magnitude = st.sampled_from([1e-300, 1e-150, 1e-8, 1.0, 1e8, 1e16, 1e33, 1e150, 1e300])
+
+
+@given(size=st.integers(1, 9000), window=st.integers(2, 40),
+       spikes=st.lists(st.tuples(st.integers(0, 8999), magnitude, st.sampled_from([-1.0, 1.0])), max_size=6),
+       base=magnitude, zeros=st.booleans())
+def test_uniform_running_sum_extreme_magnitudes(backend, size, window, spikes, base, zeros):
+    """Mixed magnitudes 1e-300..1e300: every trailing mean is within 1e-12 of the window's
+    exactly summed value, relative to the window's sum of |x| (the direct sum's own bound)."""
+    import math
+
+    rng = np.random.default_rng(size)
+    x = base * rng.uniform(0.5, 1.5, size)
+    if zeros:
+        x[size // 2 :] = 0.0
+    for pos, mag, sign in spikes:
+        if pos < size:
+            x[pos] = sign * mag
+    y = convts.convolve(x, K.moving_average(window), method="direct", backend=backend)
+    ref = _fsum_window_mean(x, window)
+    scale = np.array([math.fsum(np.abs(x[max(0, t - window + 1) : t + 1])) / window for t in range(size)])
+    assert np.all(np.abs(y - ref) <= 1e-12 * scale)

@@ -125,14 +125,44 @@ def _fir_direct(x, lags, coefs, start, out):
         _fir_block(x, lags, coefs, start, out, r, t0, t1)
 
 
+# Running sums restart (a fresh sum of the window) when |sum| falls below _RHO times the largest
+# |sum| since the last restart: the rounding error of a running sum is ~eps * steps * that peak, so
+# a huge value that leaves the window (or a long decay) would otherwise swamp the small sums after
+# it (1e16 followed by ones gave 0.0, not 1.0).  Relative error of every output <~ steps*eps/_RHO.
+_RHO = 2.0**-12
+
+
+def _window_sum(xr, first, last):
+    """sum(xr[first..last]) over the indices inside the row, four partial sums."""
+    lo = max(first, 0)
+    hi = min(last, xr.size - 1) + 1
+    s0 = 0.0
+    s1 = 0.0
+    s2 = 0.0
+    s3 = 0.0
+    j = lo
+    while j + 4 <= hi:
+        s0 += xr[j]
+        s1 += xr[j + 1]
+        s2 += xr[j + 2]
+        s3 += xr[j + 3]
+        j += 4
+    while j < hi:
+        s0 += xr[j]
+        j += 1
+    return (s0 + s1) + (s2 + s3)
+
+
 def _uniform_block(x, lo, hi, weight, start, out, r, t0, t1):
     # out[i] = weight * sum_{lag=lo..hi} x[start + i - lag]: a running window sum, restarted
-    # exactly (a fresh sum of the window) at every block and segment, so rounding errors
-    # cannot accumulate.  Outputs whose window crosses an end of the row take the edge loop.
+    # exactly (a fresh sum of the window) at every block and segment, and whenever the sum has
+    # dropped far below its peak (_RHO), so rounding errors cannot accumulate or be exposed.
+    # Outputs whose window crosses an end of the row take the edge loop.
     # Returns the sum of the final running sums: every input of every window of the block
-    # enters some running sum, and an add or subtract with a NaN/inf operand never gives a
-    # finite result, so the return is non-finite whenever the block met a NaN/inf (or, rarely,
-    # overflowed); the caller then recomputes the block exactly.
+    # enters some running sum, an add or subtract with a NaN/inf operand never gives a finite
+    # result, and a non-finite sum is never restarted (NaN/inf fail the restart test, compiled
+    # without fastmath), so the return is non-finite whenever the block met a NaN/inf (or,
+    # rarely, overflowed); the caller then recomputes the block exactly.
     T = x.shape[1]
     xr = x[r]
     orow = out[r]
@@ -150,25 +180,18 @@ def _uniform_block(x, lo, hi, weight, start, out, r, t0, t1):
 
 def _uniform_interior(xr, orow, a, b, m, weight, t0, t1):
     # Four segments restarted exactly and run interleaved: four independent add chains hide
-    # the latency of the running sum (one chain measured ~2x slower).
+    # the latency of the running sum (one chain measured ~2x slower).  Then two vectorised
+    # passes test whether the data's scale dropped far below the rounding error carried (a huge
+    # value left the window): if so the range is redone by the restarting loop.
     L = (t1 - t0) // 4
     s0 = t0
     s1 = t0 + L
     s2 = t0 + 2 * L
     s3 = t0 + 3 * L
-    acc0 = 0.0
-    acc1 = 0.0
-    acc2 = 0.0
-    acc3 = 0.0
-    w0 = xr[s0 + b : s0 + a + 1]
-    w1 = xr[s1 + b : s1 + a + 1]
-    w2 = xr[s2 + b : s2 + a + 1]
-    w3 = xr[s3 + b : s3 + a + 1]
-    for j in range(m):
-        acc0 += w0[j]
-        acc1 += w1[j]
-        acc2 += w2[j]
-        acc3 += w3[j]
+    acc0 = _window_sum(xr, s0 + b, s0 + a)
+    acc1 = _window_sum(xr, s1 + b, s1 + a)
+    acc2 = _window_sum(xr, s2 + b, s2 + a)
+    acc3 = _window_sum(xr, s3 + b, s3 + a)
     n3 = t1 - s3  # the last segment takes the remainder
     i0 = xr[s0 + a : s0 + a + L]
     i1 = xr[s1 + a : s1 + a + L]
@@ -198,26 +221,59 @@ def _uniform_interior(xr, orow, a, b, m, weight, t0, t1):
     for i in range(max(L, 1), n3):
         acc3 += i3[i] - d3[i]
         o3[i] = weight * acc3
+    if _scale_dropped(xr, orow, a, abs(weight), t0, t1):
+        # output i's newest input is x[i + a]: the window lags 0..m-1 from start a
+        _uniform_careful(xr, orow, 0, m - 1, weight, a, t0, t1)
     return (acc0 + acc1) + (acc2 + acc3)
 
 
+def _scale_dropped(xr, orow, a, w, t0, t1):
+    # True when some output and the value entering its window are both below _RHO times the
+    # mean |output| of the range: the running sums' rounding error is at most ~eps * (sum of
+    # |sums| over the steps), so such an output may carry an error that is not small against
+    # the data around it.  Plain sums and a count of compares: vectorised loops.
+    os = orow[t0:t1]
+    xs = xr[t0 + a : t1 + a]
+    total = 0.0
+    for i in range(t1 - t0):
+        total += abs(os[i])
+    th = _RHO * total / max(t1 - t0, 1)
+    low = 0
+    for i in range(t1 - t0):
+        low += (abs(os[i]) < th) & (w * abs(xs[i]) < th)
+    return low > 0
+
+
 def _uniform_edge(xr, orow, lo, hi, weight, start, t0, t1):
+    return _uniform_careful(xr, orow, lo, hi, weight, start, t0, t1)
+
+
+def _uniform_careful(xr, orow, lo, hi, weight, start, t0, t1):
+    # One running sum over outputs t0..t1-1 (windows may cross the row's ends), restarted with a
+    # fresh window sum whenever the sum and the value entering fall below _RHO times the sum's
+    # peak since the last restart.  A NaN/inf sum never restarts (IEEE compare: compiled without
+    # fastmath), so the returned sum stays non-finite once the loop met a NaN/inf.
     if t1 <= t0:
         return 0.0
     T = xr.size
-    acc = 0.0
-    first = start + t0 - hi
-    last = start + t0 - lo
-    for j in range(max(first, 0), min(last, T - 1) + 1):
-        acc += xr[j]
+    acc = _window_sum(xr, start + t0 - hi, start + t0 - lo)
+    th = _RHO * abs(acc)
     orow[t0] = weight * acc
     for i in range(t0 + 1, t1):
         j_in = start + i - lo
         j_out = start + i - hi - 1
+        v_in = 0.0
         if 0 <= j_in < T:
-            acc += xr[j_in]
+            v_in = xr[j_in]
+            acc += v_in
         if 0 <= j_out < T:
             acc -= xr[j_out]
+        v = abs(acc)
+        if v < th and abs(v_in) < th:
+            acc = _window_sum(xr, j_out + 1, j_in)
+            th = _RHO * abs(acc)
+        elif _RHO * v > th:
+            th = _RHO * v
         orow[i] = weight * acc
     return acc
 
@@ -392,6 +448,12 @@ def _lag_chunk(x, nlags, part, c0, c1):
 _FLAGS = _flags()
 _fir_tap = nb.njit(**_FLAGS)(_fir_tap)
 _fir_block = nb.njit(**_FLAGS)(_fir_block)
+# The restarting loop is compiled without fastmath: its restart test must see NaN/inf as IEEE
+# does (never below the threshold).
+_STRICT = dict(_FLAGS, fastmath=False)
+_window_sum = nb.njit(**_STRICT)(_window_sum)
+_uniform_careful = nb.njit(**_STRICT)(_uniform_careful)
+_scale_dropped = nb.njit(**_FLAGS)(_scale_dropped)
 _uniform_edge = nb.njit(**_FLAGS)(_uniform_edge)
 _uniform_interior = nb.njit(**_FLAGS)(_uniform_interior)
 _uniform_block = nb.njit(**_FLAGS)(_uniform_block)
