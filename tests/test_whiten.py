@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import pickle
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,7 @@ from convts.whiten import (
     ARPrewhitener,
     NotFittedError,
     PCAWhitener,
+    RankDeficientWarning,
     Standardizer,
     ZCAWhitener,
     prewhitened_ccf,
@@ -147,9 +149,60 @@ def test_standardizer_matches_references():
 
 def test_standardizer_constant_column_scale_one():
     X = np.column_stack([np.arange(10.0), np.full(10, 3.0)])
-    s = Standardizer().fit(X)
+    with pytest.warns(RankDeficientWarning, match=r"column\(s\) \[1\].*constant"):
+        s = Standardizer().fit(X)
     assert s.scale_[1] == 1.0
     np.testing.assert_array_equal(s.transform(X)[:, 1], 0.0)
+
+
+@pytest.mark.parametrize("value", [0.1, 1e-7, 3.3e5])
+def test_standardizer_constant_up_to_rounding_is_constant_as_sklearn(value):
+    # np.full(50, 0.1).std() is 2.8e-17, not 0: scikit-learn's StandardScaler sets scale 1 there
+    X = np.column_stack([np.full(50, value), np.linspace(0.0, 1.0, 50)])
+    assert X[:, 0].std() > 0 or value != 0.1
+    with pytest.warns(RankDeficientWarning, match=r"\[0\]"):
+        s = Standardizer().fit(X)
+    ref = sk().preprocessing.StandardScaler().fit(X)
+    np.testing.assert_array_equal(s.scale_, ref.scale_)
+    np.testing.assert_allclose(s.transform(X), ref.transform(X), atol=1e-12)
+    assert np.abs(s.transform(X)[:, 0]).max() < 1e-12
+
+
+@pytest.mark.parametrize("cls", [PCAWhitener, ZCAWhitener])
+@pytest.mark.parametrize("scale", [1e-5, 1e-150, 1e120])
+def test_eps_is_relative_so_any_scale_whitens_to_identity(cls, scale):
+    # oracle: whitening is scale-invariant (Z of c X equals Z of X), and the output covariance
+    # is the identity to eps (closed form l / (l + eps l_max))
+    X = correlated(2000, seed=3)
+    Z1 = cls().fit_transform(X)
+    Zs = cls().fit_transform(X * scale)
+    lam = np.linalg.eigvalsh(np.cov(X, rowvar=False))
+    bound = 1e-8 * lam.max() / lam.min() * 1.01  # 1 - l / (l + eps l_max) <= eps cond
+    np.testing.assert_allclose(np.cov(Zs, rowvar=False), np.eye(4), atol=bound)  # was 0.0097..0.0101 for 1e-5
+    np.testing.assert_allclose(Zs, Z1, rtol=1e-6, atol=1e-6)
+    assert cls().fit(X * scale).eps_ == pytest.approx(1e-8 * np.linalg.eigvalsh(np.cov(X * scale, rowvar=False)).max())
+
+
+@pytest.mark.parametrize("cls", [PCAWhitener, ZCAWhitener])
+def test_collinear_channels_warn_rank_deficient(cls):
+    X = correlated(500, seed=4)
+    Xc = np.column_stack([X, X[:, 0] - 2.0 * X[:, 2]])  # channel 4 is a combination of 0 and 2
+    with pytest.warns(RankDeficientWarning, match="rank 4 but 5"):
+        w = cls().fit(Xc)
+    assert w.rank_ == np.linalg.matrix_rank(Xc - Xc.mean(0)) == 4
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RankDeficientWarning)
+        assert cls().fit(X).rank_ == 4  # full rank: no warning
+        if cls is PCAWhitener:
+            PCAWhitener(n_components=4).fit(Xc)  # the zero-variance direction is not kept: no warning
+
+
+@pytest.mark.parametrize("est", [Standardizer(), PCAWhitener(), ZCAWhitener(), ARPrewhitener(order=1)])
+def test_overflowing_variance_names_the_input_and_says_rescale(est):
+    X = correlated(200, seed=5)
+    X[10, 1] = 1e300  # ZCAWhitener().fit returned an all-NaN matrix
+    with pytest.raises(ValueError, match=r"X.*too large.*1e\+300.*rescale"):
+        est.fit(X if not isinstance(est, ARPrewhitener) else X[:, 1])
 
 
 def test_pandas_in_pandas_out():

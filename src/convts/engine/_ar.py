@@ -9,7 +9,7 @@ import numpy as np
 from .._validation import as_float_array, check_int, check_no_overflow
 from ..kernels._levinson import levinson_durbin
 
-__all__ = ["ARFit", "yule_walker", "burg"]
+__all__ = ["ARFit", "yule_walker", "burg", "burg_path", "step_up"]
 
 
 class ARFit(NamedTuple):
@@ -80,39 +80,55 @@ def yule_walker(x, order: int, method: str = "adjusted", demean: bool = True) ->
     return ARFit(phi, sigma2, pacf)
 
 
+def step_up(refl) -> np.ndarray:
+    """Reflection coefficients ``k_1..k_p`` -> AR coefficients ``phi_1..phi_p`` (Levinson step-up)."""
+    phi = np.zeros(0)
+    for k in np.asarray(refl, dtype=np.float64):
+        phi = np.r_[phi - k * phi[::-1], k]
+    return phi
+
+
+def burg_path(xc: np.ndarray, max_order: int) -> tuple[np.ndarray, np.ndarray]:
+    """Burg's recursion on demeaned rows ``xc`` (n_series, n) sharing one set of reflection coefficients.
+
+    Returns ``refl`` (``refl[0] = 1``, ``refl[k]`` the order-k reflection coefficient) and
+    ``sigma2[k]``, the innovation variance of the order-k fit (statsmodels' formula
+    ``(1 - k_p**2) d_p / (2 (n - p))``), for ``k = 0..max_order``.  With one row this is
+    statsmodels' ``burg`` at every order at once; with several rows numerators and denominators
+    are summed over the rows (the multi-segment Burg estimator), fitting one AR model to all.
+    The one implementation of Burg's method in convts (:func:`burg`, ``ARPrewhitener``).
+    """
+    C, n = xc.shape
+    refl = np.zeros(max_order + 1)
+    d = np.zeros(max_order + 1)
+    d[0] = 2 * np.sum(xc * xc)
+    if max_order:
+        u = xc[:, ::-1].copy()
+        v = xc[:, ::-1].copy()
+        d[1] = np.sum(u[:, :-1] ** 2) + np.sum(v[:, 1:] ** 2)
+        refl[1] = 2 / d[1] * np.sum(v[:, 1:] * u[:, :-1])
+        for i in range(1, max_order):
+            last_u, last_v = u.copy(), v.copy()
+            u[:, 1:] = last_u[:, :-1] - refl[i] * last_v[:, 1:]
+            v[:, 1:] = last_v[:, 1:] - refl[i] * last_u[:, :-1]
+            d[i + 1] = (1 - refl[i] ** 2) * d[i] - np.sum(v[:, i] ** 2) - np.sum(u[:, -1] ** 2)
+            refl[i + 1] = 2 / d[i + 1] * np.sum(v[:, i + 1 :] * u[:, i:-1])
+    sigma2 = (1 - refl**2) * d / (2.0 * C * (n - np.arange(max_order + 1)))
+    refl[0] = 1.0
+    return refl, sigma2
+
+
 def burg(x, order: int, demean: bool = True) -> ARFit:
     """Burg's AR estimator, equal to ``statsmodels.regression.linear_model.burg``.
 
     Always returns a stationary AR polynomial (all reflection coefficients below 1 in modulus).
-    ``sigma2`` follows statsmodels: ``(1 - k_p**2) d_p / (2 (n - p))``.
+    ``sigma2`` follows statsmodels: ``(1 - k_p**2) d_p / (2 (n - p))``.  One row of :func:`burg_path`.
     """
     arr, order = _clean_1d(x, order)
     if demean:
         arr = arr - arr.mean()
     n = arr.size
-    if order == 0:
-        return ARFit(np.zeros(0), float(arr @ arr / n), np.ones(1))
     if order > n - 1:
         raise ValueError(f"order={order} must be smaller than the number of observations minus one ({n - 1})")
-    refl = np.zeros(order + 1)
-    d = np.zeros(order + 1)
-    d[0] = 2 * arr @ arr
-    u = arr[::-1].copy()
-    v = arr[::-1].copy()
-    d[1] = u[:-1] @ u[:-1] + v[1:] @ v[1:]
-    refl[1] = 2 / d[1] * (v[1:] @ u[:-1])
-    for i in range(1, order):
-        last_u = u.copy()
-        last_v = v.copy()
-        u[1:] = last_u[:-1] - refl[i] * last_v[1:]
-        v[1:] = last_v[1:] - refl[i] * last_u[:-1]
-        d[i + 1] = (1 - refl[i] ** 2) * d[i] - v[i] ** 2 - u[-1] ** 2
-        refl[i + 1] = 2 / d[i + 1] * (v[i + 1 :] @ u[i:-1])
-    sigma2 = (1 - refl**2) * d / (2.0 * (n - np.arange(order + 1)))
-    # reflection coefficients -> AR coefficients (Levinson step-up)
-    phi = np.zeros(0)
-    for k in range(1, order + 1):
-        phi = np.r_[phi - refl[k] * phi[::-1], refl[k]]
-    pacf = refl.copy()
-    pacf[0] = 1.0
-    return ARFit(phi, float(sigma2[-1]), pacf)
+    refl, sigma2 = burg_path(arr[None, :], order)
+    return ARFit(step_up(refl[1:]), float(sigma2[-1]), refl)

@@ -19,10 +19,10 @@ when used); nothing below imports this package.
 
 from ._base import NotFittedError
 from ._ccf import prewhitened_ccf, whiten
-from ._channels import PCAWhitener, Standardizer, ZCAWhitener
+from ._channels import PCAWhitener, RankDeficientWarning, Standardizer, ZCAWhitener
 from ._temporal import ARPrewhitener, default_max_order
 
 __all__ = [
     "Standardizer", "PCAWhitener", "ZCAWhitener", "ARPrewhitener",
-    "prewhitened_ccf", "whiten", "NotFittedError", "default_max_order",
+    "prewhitened_ccf", "whiten", "NotFittedError", "default_max_order", "RankDeficientWarning",
 ]

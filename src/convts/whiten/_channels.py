@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 
+from .._validation import check_no_overflow, is_constant
 from ._base import _BaseEstimator, as_input, check_finite_rows, check_n_features, wrap_output
 
-__all__ = ["Standardizer", "PCAWhitener", "ZCAWhitener"]
+__all__ = ["Standardizer", "PCAWhitener", "ZCAWhitener", "RankDeficientWarning"]
+
+
+class RankDeficientWarning(RuntimeWarning):
+    """The data do not span all their channels: a constant channel (Standardizer) or collinear
+    channels (PCA/ZCA whitening, covariance eigenvalues zero up to rounding)."""
+
+
+def _names(idx, meta) -> list:
+    return idx.tolist() if meta.columns is None else [str(meta.columns[i]) for i in idx]
 
 
 class Standardizer(_BaseEstimator):
@@ -28,8 +39,11 @@ class Standardizer(_BaseEstimator):
     center_ : ndarray, shape (n_channels,)
         The mean (or the median when ``robust``).
     scale_ : ndarray, shape (n_channels,)
-        The standard deviation (or ``1.4826 * MAD``).  A channel with zero scale (constant) gets
-        ``scale_ = 1``, as in scikit-learn, so it is centred to 0 instead of divided by 0.
+        The standard deviation (or ``1.4826 * MAD``).  A constant channel gets ``scale_ = 1``, as
+        in scikit-learn, so it is centred to 0 instead of divided by 0, with a
+        :class:`RankDeficientWarning` naming it.  "Constant" is scikit-learn's rule: a variance
+        below its rounding error ``n eps var + (n eps mean)**2`` (a column of 0.1 has a computed
+        standard deviation of 2.8e-17, not 0); for ``robust`` a MAD of 0.
     n_features_in_ : int
 
     Notes
@@ -65,10 +79,20 @@ class Standardizer(_BaseEstimator):
                 raise ValueError(f"ddof={ddof!r}: ddof must be a non-negative integer")
             if a2.shape[0] <= ddof:
                 raise ValueError(f"ddof={ddof} needs more than {ddof} rows, X has {a2.shape[0]}")
-            center = a2.mean(axis=0)
-            scale = a2.std(axis=0, ddof=ddof)
+            with np.errstate(over="ignore", invalid="ignore"):
+                center = a2.mean(axis=0)
+                var = np.mean((a2 - center) ** 2, axis=0)
+                scale = a2.std(axis=0, ddof=ddof)
+            check_no_overflow(np.r_[center, var, scale], a2, "X", "its variance")
+        constant = ~(scale > 0) if self.robust else is_constant(var, center, a2.shape[0]) | ~(scale > 0)
+        if constant.any():
+            warnings.warn(
+                f"column(s) {_names(np.flatnonzero(constant), meta)} of X are constant (zero variance up to "
+                f"rounding): their scale_ is set to 1, so they are centred to 0 instead of divided by ~0",
+                RankDeficientWarning, stacklevel=2,
+            )
         self.center_ = center
-        self.scale_ = np.where(scale > 0, scale, 1.0)
+        self.scale_ = np.where(constant, 1.0, scale)
         self.n_features_in_ = a2.shape[1]
         self._fitted_1d = arr.ndim == 1
         return self
@@ -109,22 +133,27 @@ class _EigenWhitener(_BaseEstimator):
         eps = float(self.eps)
         if not eps >= 0:
             raise ValueError(f"eps={self.eps!r}: eps must be a non-negative number")
-        constant = np.flatnonzero(np.ptp(arr, axis=0) == 0)
+        with np.errstate(over="ignore", invalid="ignore"):
+            mean = arr.mean(axis=0)
+            xc = arr - mean
+            cov = xc.T @ xc / (n - 1)
+        check_no_overflow(np.r_[mean, cov.ravel()], arr, "X", "its covariance")
+        constant = np.flatnonzero(is_constant(np.diag(cov) * (n - 1) / n, mean, n))
         if constant.size:
-            names = constant.tolist() if meta.columns is None else [str(meta.columns[i]) for i in constant]
             raise ValueError(
-                f"column(s) {names} of X are constant (zero variance): whitening would scale them by 1/sqrt(eps). "
-                f"Drop them before whitening"
+                f"column(s) {_names(constant, meta)} of X are constant (zero variance up to rounding): whitening "
+                f"would scale them by 1/sqrt(eps). Drop them before whitening"
             )
-        mean = arr.mean(axis=0)
-        xc = arr - mean
-        cov = xc.T @ xc / (n - 1)
         values, vectors = np.linalg.eigh(cov)
         values, vectors = values[::-1], vectors[:, ::-1]
         # deterministic signs (scikit-learn's svd_flip on components): largest |entry| positive
         big = np.argmax(np.abs(vectors), axis=0)
         vectors = vectors * np.sign(vectors[big, np.arange(c)])
         values = np.clip(values, 0.0, None)  # round-off can make a zero eigenvalue slightly negative
+        # eigenvalues below the rounding level of eigh on the computed covariance are zero: the
+        # channels are collinear (numpy.linalg.matrix_rank's rule, max(n, c) eps times the largest)
+        self.rank_ = int(np.sum(values > values[0] * max(n, c) * np.finfo(np.float64).eps))
+        self.eps_ = eps * float(values[0])  # eps is relative to the largest eigenvalue
         self.mean_ = mean
         self.n_features_in_ = c
         self.n_samples_seen_ = n
@@ -132,6 +161,16 @@ class _EigenWhitener(_BaseEstimator):
         if meta.kind == "frame":
             self.feature_names_in_ = np.asarray([str(v) for v in meta.columns], dtype=object)
         return values, vectors
+
+    def _warn_rank(self, kept: int) -> None:
+        if self.rank_ < kept:
+            warnings.warn(
+                f"X has rank {self.rank_} but {kept} channel directions are whitened: some channels are collinear "
+                f"(a linear combination of the others), so {kept - self.rank_} direction(s) of zero variance are "
+                f"scaled by 1/sqrt(eps * largest eigenvalue) = {1 / np.sqrt(self.eps_) if self.eps_ > 0 else np.inf:.3g}. "
+                f"Drop the redundant channels, or use PCAWhitener(n_components={self.rank_})",
+                RankDeficientWarning, stacklevel=3,
+            )
 
     def _prepare(self, X):
         self._check_fitted()
@@ -154,9 +193,12 @@ class PCAWhitener(_EigenWhitener):
         Number of components kept (default all); a float in ``(0, 1)`` keeps the fewest
         components that explain at least that share of the variance.
     eps : float, default 1e-8
-        Added to every eigenvalue before the inverse square root: it bounds the gain of
-        near-degenerate directions (collinear channels).  The output covariance is
-        ``l / (l + eps)``, i.e. the identity to ``eps / l``.
+        Relative regularisation: ``eps * l_max`` (``l_max`` the largest eigenvalue, stored as
+        ``eps_``) is added to every eigenvalue before the inverse square root.  It bounds the gain
+        of near-degenerate directions (collinear channels) and, being relative, does not depend
+        on the units of ``X``: the output covariance is ``l / (l + eps l_max)``, the identity to
+        ``eps l_max / l``, for data of any scale (an absolute ``eps`` made data with standard
+        deviation 1e-5 whiten to variances of 0.0097..0.0101).
 
     Attributes
     ----------
@@ -169,12 +211,19 @@ class PCAWhitener(_EigenWhitener):
     whitening_matrix_ : ndarray (n_channels, n_components)
         ``Z = (X - mean_) @ whitening_matrix_``.
     n_components_ : int
+    rank_ : int
+        Number of eigenvalues above ``max(n, c) eps l_max`` (numpy's ``matrix_rank`` rule).  When
+        fewer than the kept components, the channels are collinear and ``fit`` warns with a
+        :class:`RankDeficientWarning`.
+    eps_ : float
+        The absolute regularisation ``eps * l_max`` added to the eigenvalues.
     n_features_in_ : int
 
     Notes
     -----
-    Input: 2-D ``(n_samples, n_channels)`` with more rows than columns, finite values and no
-    constant column (each raises ``ValueError`` saying what to do).  pandas input comes back as a
+    Input: 2-D ``(n_samples, n_channels)`` with more rows than columns, finite values, no
+    constant column (zero variance up to rounding) and no covariance that overflows float64
+    (each raises ``ValueError`` saying what to do).  pandas input comes back as a
     DataFrame with the input's index and columns ``pc1, pc2, ...``.
     ``inverse_transform`` is exact when all components are kept, and otherwise projects on the
     kept components (as scikit-learn).
@@ -213,7 +262,8 @@ class PCAWhitener(_EigenWhitener):
         self.explained_variance_ = values[:k]
         self.explained_variance_ratio_ = ratio[:k]
         self.n_components_ = k
-        self.whitening_matrix_ = vectors[:, :k] / np.sqrt(values[:k] + float(self.eps))
+        self._warn_rank(k)
+        self.whitening_matrix_ = vectors[:, :k] / np.sqrt(values[:k] + self.eps_)
         return self
 
     def get_feature_names_out(self, input_features=None):
@@ -232,7 +282,7 @@ class PCAWhitener(_EigenWhitener):
         arr, meta = as_input(Z, "Z", allow_1d=False, what="PCAWhitener.inverse_transform")
         if arr.shape[1] != self.n_components_:
             raise ValueError(f"Z has {arr.shape[1]} columns; this PCAWhitener has {self.n_components_} components")
-        back = (self.components_ * np.sqrt(self.explained_variance_ + float(self.eps))[:, None])
+        back = (self.components_ * np.sqrt(self.explained_variance_ + self.eps_)[:, None])
         cols = self.feature_names_in_ if hasattr(self, "feature_names_in_") else None
         return wrap_output(arr @ back + self.mean_, meta, columns=cols)
 
@@ -248,8 +298,9 @@ class ZCAWhitener(_EigenWhitener):
     Parameters
     ----------
     eps : float, default 1e-8
-        Added to every eigenvalue of the covariance (divisor ``n - 1``) before the inverse square
-        root; it bounds the gain of near-degenerate (collinear) directions.
+        Relative regularisation, as :class:`PCAWhitener`: ``eps * l_max`` (``eps_``) is added to
+        every eigenvalue of the covariance (divisor ``n - 1``) before the inverse square root; it
+        bounds the gain of near-degenerate (collinear) directions whatever the units of ``X``.
 
     Attributes
     ----------
@@ -259,6 +310,9 @@ class ZCAWhitener(_EigenWhitener):
     explained_variance_, explained_variance_ratio_ : ndarray (n_channels,)
     whitening_matrix_ : ndarray (n_channels, n_channels)
         Symmetric; ``Z = (X - mean_) @ whitening_matrix_``.
+    rank_, eps_ : int, float
+        As :class:`PCAWhitener`; ``fit`` warns (:class:`RankDeficientWarning`) when
+        ``rank_ < n_channels`` (collinear channels).
     n_features_in_ : int
 
     Notes
@@ -285,8 +339,9 @@ class ZCAWhitener(_EigenWhitener):
         self.components_ = np.ascontiguousarray(vectors.T)
         self.explained_variance_ = values
         self.explained_variance_ratio_ = values / values.sum()
-        self.whitening_matrix_ = (vectors / np.sqrt(values + float(self.eps))) @ vectors.T
-        self._coloring_matrix = (vectors * np.sqrt(values + float(self.eps))) @ vectors.T
+        self._warn_rank(values.size)
+        self.whitening_matrix_ = (vectors / np.sqrt(values + self.eps_)) @ vectors.T
+        self._coloring_matrix = (vectors * np.sqrt(values + self.eps_)) @ vectors.T
         return self
 
     def get_feature_names_out(self, input_features=None):

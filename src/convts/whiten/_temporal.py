@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_int
-from ..engine import burg, convolve, yule_walker
+from .._validation import check_int, check_no_overflow, is_constant
+from ..engine import convolve
+from ..engine._ar import burg, burg_path, step_up, yule_walker
 from ..kernels import Kernel
+from ..kernels._levinson import levinson_durbin
 from ._base import _BaseEstimator, as_input, check_finite_rows, check_n_features, wrap_output
 
 __all__ = ["ARPrewhitener", "default_max_order"]
@@ -15,47 +17,15 @@ _METHODS = ("burg", "yule_walker", "mle")
 _CRITERIA = ("aic", "bic")
 _EDGES = ("nan", "drop", "zero")
 
+# Burg's recursion and the Levinson step-up live in the engine (one implementation each); the
+# pooled (multi-row) Burg estimator is engine.burg_path on several rows.
+_step_up = step_up
+pooled_burg = burg_path
+
 
 def default_max_order(n: int) -> int:
     """Largest AR order tried by default: ``min(10 log10(n), n // 2 - 1)`` (statsmodels' pacf default), >= 0."""
     return max(0, min(int(10 * np.log10(n)), n // 2 - 1))
-
-
-def _step_up(refl: np.ndarray) -> np.ndarray:
-    """Reflection coefficients ``k_1..k_p`` -> AR coefficients ``phi_1..phi_p`` (Levinson step-up)."""
-    phi = np.zeros(0)
-    for k in refl:
-        phi = np.r_[phi - k * phi[::-1], k]
-    return phi
-
-
-def pooled_burg(xc: np.ndarray, max_order: int) -> tuple[np.ndarray, np.ndarray]:
-    """Burg's recursion on demeaned rows ``xc`` (n_series, n) sharing one set of reflection coefficients.
-
-    Returns ``refl`` (``refl[0] = 1``, ``refl[k]`` the order-k reflection coefficient) and
-    ``sigma2[k]``, the innovation variance of the order-k fit, for ``k = 0..max_order``.  With one
-    row this is exactly :func:`convts.engine.burg` (statsmodels' ``burg``) at every order at once;
-    with several rows numerators and denominators are summed over the rows (the multi-segment Burg
-    estimator), so a common AR model is fitted to all of them.
-    """
-    C, n = xc.shape
-    refl = np.zeros(max_order + 1)
-    d = np.zeros(max_order + 1)
-    d[0] = 2 * np.sum(xc * xc)
-    if max_order:
-        u = xc[:, ::-1].copy()
-        v = xc[:, ::-1].copy()
-        d[1] = np.sum(u[:, :-1] ** 2) + np.sum(v[:, 1:] ** 2)
-        refl[1] = 2 / d[1] * np.sum(v[:, 1:] * u[:, :-1])
-        for i in range(1, max_order):
-            last_u, last_v = u.copy(), v.copy()
-            u[:, 1:] = last_u[:, :-1] - refl[i] * last_v[:, 1:]
-            v[:, 1:] = last_v[:, 1:] - refl[i] * last_u[:, :-1]
-            d[i + 1] = (1 - refl[i] ** 2) * d[i] - np.sum(v[:, i] ** 2) - np.sum(u[:, -1] ** 2)
-            refl[i + 1] = 2 / d[i + 1] * np.sum(v[:, i + 1 :] * u[:, i:-1])
-    sigma2 = (1 - refl**2) * d / (2.0 * C * (n - np.arange(max_order + 1)))
-    refl[0] = 1.0
-    return refl, sigma2
 
 
 def pooled_acovf(xc: np.ndarray, max_order: int) -> np.ndarray:
@@ -65,19 +35,10 @@ def pooled_acovf(xc: np.ndarray, max_order: int) -> np.ndarray:
 
 
 def _yw_path(r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Durbin recursion: reflection coefficients and innovation variances at every order of ``r``."""
+    """Reflection coefficients and innovation variances at every order of ``r`` (kernels' Levinson-Durbin)."""
     p = r.size - 1
-    phi = np.zeros(p)
-    refl = np.ones(p + 1)
-    sigma2 = np.empty(p + 1)
-    sigma2[0] = r[0]
-    for k in range(1, p + 1):
-        acc = r[k] - phi[: k - 1] @ r[k - 1 : 0 : -1]
-        refl[k] = acc / sigma2[k - 1]
-        prev = phi[: k - 1].copy()
-        phi[: k - 1] = prev - refl[k] * prev[::-1]
-        phi[k - 1] = refl[k]
-        sigma2[k] = sigma2[k - 1] * (1.0 - refl[k] ** 2)
+    refl = levinson_durbin(r, p).pacf
+    sigma2 = r[0] * np.r_[1.0, np.cumprod(1.0 - refl[1:] ** 2)]
     return refl, sigma2
 
 
@@ -204,11 +165,14 @@ class ARPrewhitener(_BaseEstimator):
         order, max_order = self._check_params(n)
         check_finite_rows(arr, meta)
         a2 = arr.reshape(n, -1)
-        constant = np.flatnonzero(np.ptp(a2, axis=0) == 0)
+        with np.errstate(over="ignore", invalid="ignore"):
+            means = a2.mean(axis=0)
+            var = np.mean((a2 - means) ** 2, axis=0)
+        check_no_overflow(np.r_[means, var], a2, "X", "its variance")
+        constant = np.flatnonzero(is_constant(var, means, n))  # zero variance up to rounding
         if constant.size:
             names = constant.tolist() if meta.columns is None else [str(meta.columns[i]) for i in constant]
             raise ValueError(f"column(s) {names} are constant: an AR model needs a varying series; drop them")
-        means = a2.mean(axis=0)
         xc = (a2 - means).T  # (n_channels, n)
         one_model = arr.ndim == 1 or bool(self.shared)
         if self.method == "mle" and arr.ndim == 2 and self.shared:
@@ -248,17 +212,12 @@ class ARPrewhitener(_BaseEstimator):
         return _step_up(refl[1:]), float(s2[-1]), order, values, None
 
     def _fit_mle(self, raw, order, max_order):
-        import convts
+        from ..models import ARIMA  # a sibling layer, imported when used (not the package root)
 
-        if not hasattr(convts, "ARIMA"):
-            raise ValueError(
-                "method='mle' fits through convts.ARIMA, which this installation does not provide; "
-                "use method='burg' or 'yule_walker'"
-            )
         candidates = [order] if order is not None else range(max_order + 1)
         best, values = None, np.full(max_order + 1, np.nan) if order is None else None
         for p in candidates:
-            res = convts.ARIMA(raw, order=(p, 0, 0), trend="c").fit(method="mle")
+            res = ARIMA(raw, order=(p, 0, 0), trend="c").fit(method="mle")
             ic = float(res.aic if self.criterion == "aic" else res.bic)
             if values is not None:
                 values[p] = ic
