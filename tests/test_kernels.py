@@ -253,6 +253,7 @@ def test_difference_integrate_echo():
 @pytest.mark.parametrize("call, word", [
     (lambda: K.moving_average(0), "window"),
     (lambda: K.moving_average(3, weights=[1, 1]), "weights"),
+    (lambda: K.moving_average(3, weights=[0.1, 0.2, -0.3]), "zero up to rounding"),  # sum is 5.6e-17
     (lambda: K.gaussian(-1), "sigma"),
     (lambda: K.ewma(alpha=1.5), "alpha"),
     (lambda: K.ewma(alpha=0.5, span=3), "exactly one"),

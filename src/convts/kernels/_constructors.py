@@ -7,7 +7,7 @@ import numbers
 import numpy as np
 
 from .._validation import check_finite_taps, check_int
-from ._kernel import Kernel
+from ._kernel import Kernel, sum_is_zero
 
 __all__ = ["moving_average", "gaussian", "ewma", "difference", "integrate", "echo", "comb", "arma"]
 
@@ -40,8 +40,10 @@ def moving_average(window: int, weights=None, center: bool = False) -> Kernel:
         if w.size != window:
             raise ValueError(f"weights has {w.size} values but window={window}; give one weight per observation")
         total = w.sum()
-        if total == 0:
-            raise ValueError("weights sum to 0; a weighted mean needs weights with a non-zero sum")
+        if sum_is_zero(w):  # [0.1, 0.2, -0.3] sums to 5.6e-17, not 0: zero up to rounding
+            raise ValueError(
+                f"weights sum to {total:.3g}, zero up to rounding; a weighted mean needs weights with a non-zero sum"
+            )
         w = w / total
     # taps[k] multiplies x[t-k]: the newest observation gets the last weight
     taps = w[::-1]
