@@ -387,6 +387,8 @@ def _regular_calendar(series, source: str, *, insert_missing: bool):
             f"(pandas: s.resample({freq.freqstr!r}).mean())"
         )
     missing = grid.difference(index)
+    if not len(missing):  # regular after all (pandas' inference on the whole index gave up)
+        return series.set_axis(grid)
     if insert_missing:
         _note(f"{source}: inserted {len(missing)} date(s) missing from the {words} calendar as missing values "
               f"(first {_day(missing[0])})")
