@@ -74,10 +74,6 @@ def _sorted_forecast(frame):
 
 
 # ---------------------------------------------------------------------------- long frames
-needs_fit_many = pytest.mark.skipif(not hasattr(convts, "fit_many"), reason="convts.fit_many is not available")
-
-
-@needs_fit_many
 def test_long_unsorted_split_across_partitions_equals_in_memory(client):
     _, long = _panel()
     ddf = dd.from_pandas(long, npartitions=6, sort=False)
@@ -93,7 +89,6 @@ def test_long_unsorted_split_across_partitions_equals_in_memory(client):
     pd.testing.assert_series_equal(res.dtypes, want.table.dtypes)  # the lazy schema (meta) too
 
 
-@needs_fit_many
 @pytest.mark.parametrize("ids", ["int", "str"])
 def test_series_on_different_time_grids_match_in_memory(client, ids):
     """In memory a time seen in other series but missing in one is a gap of that one; same on Dask."""
@@ -114,7 +109,6 @@ def test_series_on_different_time_grids_match_in_memory(client, ids):
     pd.testing.assert_frame_equal(_sorted_forecast(got_fc), want.forecast(2), check_exact=False, rtol=1e-10)
 
 
-@needs_fit_many
 def test_more_partitions_than_series(client):
     _, long = _panel(n=5, seed=8)
     ddf = dd.from_pandas(long, npartitions=2, sort=False)
@@ -125,7 +119,6 @@ def test_more_partitions_than_series(client):
     pd.testing.assert_frame_equal(_sorted_forecast(got_fc), want.forecast(2), check_exact=False, rtol=1e-10)
 
 
-@needs_fit_many
 def test_indexed_by_id_needs_no_shuffle_and_keeps_divisions(client):
     _, long = _panel(n=80, seed=1)
     ddf = dd.from_pandas(long.set_index("sid").sort_index(), npartitions=4)
@@ -137,7 +130,6 @@ def test_indexed_by_id_needs_no_shuffle_and_keeps_divisions(client):
     _assert_tables_equal(res.compute(), want.table)
 
 
-@needs_fit_many
 def test_string_ids_and_datetime_times(client):
     Y, _ = _panel(n=30, seed=2)
     times = pd.date_range("2020-01-01", periods=T, freq="MS")
@@ -154,7 +146,6 @@ def test_string_ids_and_datetime_times(client):
     assert "time" in got_fc.columns and got_fc["time"].min() == times[-1] + times.freq
 
 
-@needs_fit_many
 def test_bad_series_mark_only_their_rows(client):
     _, long = _panel(n=50, seed=4)
     long.loc[long["sid"] == 3, "y"] = 7.0                 # constant
@@ -181,7 +172,6 @@ def _kill_worker_once(part, marker):
     os._exit(1)
 
 
-@needs_fit_many
 @pytest.mark.parametrize("shuffle_method", ["tasks", "p2p"])
 def test_worker_killed_mid_computation_gives_the_same_result(client, tmp_path, shuffle_method):
     _, long = _panel(n=120, seed=5)
@@ -198,7 +188,6 @@ def test_worker_killed_mid_computation_gives_the_same_result(client, tmp_path, s
 
 
 # ---------------------------------------------------------------------------- Dask arrays
-@needs_fit_many
 def test_array_chunked_along_both_axes_equals_in_memory(client):
     Y, _ = _panel(n=50, seed=6)
     x = da.from_array(Y, chunks=(15, 20))  # the time axis is rechunked into one chunk
@@ -226,7 +215,6 @@ def test_fit_many_input_errors():
         cdask.fit_many(long, ORDER, id_col="i", time_col="t", value_col="y", shuffle="yes")
 
 
-@needs_fit_many
 def test_forecast_many_needs_fit_many_frame():
     x = da.from_array(np.random.default_rng(0).standard_normal((4, 40)), chunks=(2, 40))
     res = cdask.fit_many(x, ORDER)
@@ -325,7 +313,6 @@ def test_accessor_seasonal_diff_needs_period(frames):
         ddf.conv.diff(0, 1)
 
 
-@needs_fit_many
 def test_accessor_arima_on_long_panel_forwards_to_fit_many():
     _, long = _panel(n=6, seed=7)
     ddf = dd.from_pandas(long, npartitions=2, sort=False)

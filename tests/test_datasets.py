@@ -146,21 +146,27 @@ def test_airline_matches_pmdarima_listing():
 
 
 def test_nile_matches_statsmodels():
-    sm_nile = pytest.importorskip("statsmodels.datasets.nile").load_pandas().data
+    from statsmodels.datasets import nile
+
+    sm_nile = nile.load_pandas().data
     s = datasets.load("nile")
     np.testing.assert_array_equal(s.index.year, sm_nile["year"].astype(int).to_numpy())
     np.testing.assert_array_equal(s.to_numpy(), sm_nile["volume"].to_numpy(dtype=float))
 
 
 def test_sunspots_match_statsmodels():
-    sm_sun = pytest.importorskip("statsmodels.datasets.sunspots").load_pandas().data
+    from statsmodels.datasets import sunspots
+
+    sm_sun = sunspots.load_pandas().data
     s = datasets.load("sunspots")
     np.testing.assert_array_equal(s.index.year, sm_sun["YEAR"].astype(int).to_numpy())
     np.testing.assert_allclose(s.to_numpy(), sm_sun["SUNACTIVITY"].to_numpy(dtype=float))
 
 
 def test_co2_is_monthly_mean_of_statsmodels_weekly():
-    weekly = pytest.importorskip("statsmodels.datasets.co2").load_pandas().data["co2"]
+    from statsmodels.datasets import co2
+
+    weekly = co2.load_pandas().data["co2"]
     monthly = weekly.resample("MS").mean()
     missing = monthly.index[monthly.isna()]
     assert [d.strftime("%Y-%m") for d in missing] == [
