@@ -624,3 +624,17 @@ def test_whiten_names_a_non_numeric_column():
         convts.whiten.whiten(df)
     with pytest.raises(ValueError, match="no columns"):
         convts.whiten.whiten(pd.DataFrame(index=range(5)))
+
+
+def test_column_differing_by_ulps_is_constant_for_every_estimator():
+    # values 0.1 .. 0.1 + 1e-16 differ in their last bits (ptp > 0) but their variance, 1e-33, is far
+    # below the rounding bound (n eps mean)^2 ~ 1e-27: constant, as scikit-learn's StandardScaler says
+    col = np.linspace(0.1, 0.1 + 1e-16, 60)
+    assert np.ptp(col) > 0
+    X = np.column_stack([np.random.default_rng(8).standard_normal(60), col])
+    ref = sk().preprocessing.StandardScaler().fit(X)
+    with pytest.warns(RankDeficientWarning, match=r"\[1\]"):
+        np.testing.assert_array_equal(Standardizer().fit(X).scale_, ref.scale_)
+    for est in (PCAWhitener(), ZCAWhitener(), ARPrewhitener(order=1)):
+        with pytest.raises(ValueError, match=r"\[1\].*constant"):
+            est.fit(X)
