@@ -461,16 +461,28 @@ _ar_row = nb.njit(**_FLAGS)(_ar_row)
 
 
 class _Lazy:
-    """A parallel kernel compiled (or loaded from numba's cache) for its explicit signatures on
-    its first call, so that a process loads only the kernels it uses (start-up time)."""
+    """A parallel kernel compiled (or loaded from numba's cache) on its first call for the data
+    dtype of that call only (its explicit signature for float64 or float32), so that a process
+    compiles and loads only the kernels and dtypes it uses (start-up time); ``compile_all``
+    compiles every signature (``warmup``)."""
 
     def __init__(self, fn, sigs):
-        self.fn, self.sigs, self.disp = fn, sigs, None
+        self.fn, self.sigs, self.disp = fn, sigs, {}
+
+    def _for(self, dtype):  # dtype: a NumPy dtype
+        d = self.disp.get(dtype)
+        if d is None:
+            sig = [s for s in self.sigs if s.args[0].dtype == nb.from_dtype(dtype)]
+            d = self.disp[dtype] = nb.njit(sig, parallel=True, **_FLAGS)(self.fn)
+        return d
 
     def __call__(self, *args):
-        if self.disp is None:
-            self.disp = nb.njit(self.sigs, parallel=True, **_FLAGS)(self.fn)
-        return self.disp(*args)
+        d = self.disp.get(args[0].dtype)
+        return (d or self._for(args[0].dtype))(*args)
+
+    def compile_all(self):
+        for s in self.sigs:
+            self._for(np.dtype(str(s.args[0].dtype)))
 
 
 _fir_direct = _Lazy(_fir_direct, _FIR_SIG)
@@ -608,12 +620,31 @@ def oa_full(x, b):
     return out[:, : T + m - 1]
 
 
-def warmup() -> None:
-    """Compile (or load from cache) every kernel for float64 and float32."""
+def warmup(progress=None) -> None:
+    """Compile (or load from cache) every kernel for float64 and float32.
+
+    ``progress``, if given, is called with a short label before each group is compiled.
+    """
+    x64 = np.ones((1, 64))
+    groups = [
+        ("engine: direct FIR", lambda: _fir_direct.compile_all()),
+        ("engine: moving sums", lambda: _fir_uniform.compile_all()),
+        ("engine: AR recursion", lambda: _ar_recursion_impl.compile_all()),
+        ("engine: acf lag products", lambda: _lag_dots_impl.compile_all()),
+        ("engine: helpers", lambda: _warm_helpers(x64)),
+    ]
+    for label, fn in groups:
+        if progress is not None:
+            progress(label)
+        fn()
+
+
+def _warm_helpers(x):
+    # run each kernel once per dtype so that every call path (restart loop included) is loaded
     for dtype in (np.float64, np.float32):
-        x = np.ones((1, 8), dtype=dtype)
-        out = np.empty_like(x)
-        fir_direct(x, np.array([0, 1], dtype=np.int64), np.array([0.5, 0.5]), 0, out)
-        fir_uniform(x, 0, 1, 0.5, 0, out)
-        ar_recursion(x, np.array([1], dtype=np.int64), np.array([-0.5]), None, out)
+        xx = x.astype(dtype)
+        out = np.empty_like(xx)
+        fir_direct(xx, np.array([0, 1], dtype=np.int64), np.array([0.5, 0.5]), 0, out)
+        fir_uniform(xx, 0, 1, 0.5, 0, out)
+        ar_recursion(xx, np.array([1], dtype=np.int64), np.array([-0.5]), None, out)
     lag_dots(np.ones(8), 2)
