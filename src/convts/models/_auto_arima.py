@@ -92,7 +92,8 @@ class _Search:
                 warnings.simplefilter("ignore")
                 res = ARIMA(self.y, exog=self.exog, order=(p, d, q), seasonal_order=seasonal,
                             trend=trend).fit(method=method)
-                ic, status = self._ic(res, method, p + P, q + Q)
+                # R passes no offset to the refits (it matters only for a user's method='css')
+                ic, status = self._ic(res, method, p + P, q + Q, 0.0 if stage == "refit" else self.offset)
         except Exception as exc:  # R's try(): a failing candidate gets IC = inf, the search goes on
             res, status = None, f"error: {type(exc).__name__}: {exc}"
         cand = _Candidate(key, res, ic, status, method)
@@ -103,13 +104,13 @@ class _Search:
             print(f" {_label(p, d, q, P, D, Q, m, constant)} : {ic}")
         return cand
 
-    def _ic(self, res, method, n_ar, n_ma):
+    def _ic(self, res, method, n_ar, n_ma, offset):
         """R's ``myarima``: the information criterion of a fit, or inf with the reason."""
         nstar = self.n_obs - self.d - self.D * self.m
         npar = res.df_model  # free coefficients + sigma2, as R's length(coef[mask]) + 1
         if method == "css":
             sigma2 = res.sigma2
-            aic = self.offset + nstar * math.log(sigma2) if sigma2 > 0 else -math.inf
+            aic = offset + nstar * math.log(sigma2) if sigma2 > 0 else -math.inf
             aic += 2 * npar
         else:
             aic = -2.0 * res.llf + 2 * npar
@@ -281,7 +282,7 @@ def auto_arima(y, m=None, *, d=None, D=None, max_p=5, max_q=5, max_P=2, max_Q=2,
     observed = np.flatnonzero(~np.isnan(values))
     if observed.size == 0:
         raise ValueError("y is all missing (NaN): there is nothing to fit")
-    first, last = int(observed[0]), int(observed[-1])
+    first = int(observed[0])
     n_obs = int(observed.size)  # R's serieslength: non-missing values between the first and last
     if isinstance(y, pd.Series):
         y = y.iloc[first:]
@@ -299,7 +300,6 @@ def auto_arima(y, m=None, *, d=None, D=None, max_p=5, max_q=5, max_P=2, max_Q=2,
             f"y is constant (every value {x[0]!r}): R's auto.arima returns ARIMA(0,0,0) with the mean fixed "
             f"at that value and zero variance, which convts.ARIMA does not represent; the forecast is {x[0]!r}"
         )
-    ic_name = ic
 
     # ---- seasonal period and caps
     m_freq = 1 if m is None else m
