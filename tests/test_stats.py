@@ -328,3 +328,14 @@ def test_ccf_lag_convention_is_r_and_statsmodels():
     assert lags[np.argmax(r)] == -3
     np.testing.assert_allclose(r[6 - 3], sm.ccf(y, x, nlags=4)[3], rtol=1e-12)
     np.testing.assert_allclose(r[6:], sm.ccf(x, y, nlags=7), rtol=1e-12)
+
+
+def test_acovf_omit_lags_without_observed_pairs_on_the_fft_path():
+    # observed only at both ends: lags 10..2970 have no observed pair.  The pair counts came from
+    # an FFT with rounding noise (1e-13 instead of 0) and the value at lag 1448 was -7.7e15
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=3000)
+    x[10:-10] = np.nan
+    got = acovf(x, 2000, adjusted=True, nan_policy="omit")
+    ref = sm.acovf(x, adjusted=True, nlag=2000, missing="conservative", fft=False)
+    np.testing.assert_allclose(got, ref, rtol=1e-10, atol=1e-12)

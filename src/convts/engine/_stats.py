@@ -131,8 +131,10 @@ def acovf(x, nlags=None, *, adjusted=False, demean=True, nan_policy="propagate")
             xo = np.where(mask, arr - (arr[mask].mean() if demean else 0.0), 0.0)
             prod = _lag_products(xo, nlags)
             if adjusted:
-                d = _lag_products(m, nlags)
-                d[d == 0] = 1  # counts of observed pairs: integers, exact
+                # counts of observed pairs are integers; the FFT path gives them with rounding
+                # noise (1e-13 where there is no pair), so round before testing for zero
+                d = np.rint(_lag_products(m, nlags))
+                d[d == 0] = 1
             else:
                 d = m.sum()
     check_no_overflow(prod, arr if mask is None else arr[mask], "x", "its autocovariance")
