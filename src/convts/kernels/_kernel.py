@@ -105,8 +105,8 @@ def _canonical(lags: np.ndarray, coefs: np.ndarray, keep_ends: bool = False,
     """Sum duplicated lags, sort, drop zeros (keeping one term if all vanish).
 
     A summed coefficient is zero when it is below ``ZERO_RTOL`` times the sum of the magnitudes
-    of its terms (``magnitude``, default ``|coefs|``): in ``(1 - 0.3 L)(1 + 0.3 L)`` the
-    coefficient of ``L`` cancels to rounding and is not stored.  A coefficient given alone is
+    of its terms (``magnitude``, default ``|coefs|``): in ``(1 - 0.1 L)(1 - 0.2 L)(1 + 0.3 L)`` the
+    coefficient of ``L`` is ``-5.6e-17`` in floats (``0.1 + 0.2 != 0.3``) and is not stored.  A coefficient given alone is
     kept however small (its own magnitude is the scale).
     ``keep_ends`` keeps the first and last lag even when zero: a numerator's extent is part of
     its meaning for the ``full``/``same``/``valid`` modes (``[0.5, 1, 0]`` spans three lags).
