@@ -7,7 +7,8 @@ Oracles, each independent of convts:
   ``nsdiffs`` of non-seasonal data is an error.
 - R's printed output (the forecast documentation and many independent reproductions):
   ``auto.arima(WWWusage)`` is ARIMA(1,1,1), ar1 0.6504, ma1 0.5256, loglik -254.15, AICc 514.55,
-  sigma^2 9.995; ``auto.arima(AirPassengers)`` is ARIMA(2,1,1)(0,1,0)[12], ar1 0.5960,
+  sigma^2 9.995; ``auto.arima(Nile)`` is ARIMA(1,1,1), ar1 0.2544, ma1 -0.8741, loglik -630.63,
+  AICc 1267.51, sigma^2 20177; ``auto.arima(AirPassengers)`` is ARIMA(2,1,1)(0,1,0)[12], ar1 0.5960,
   ar2 0.2143, ma1 -0.9819, loglik -504.92, AICc 1018.17, sigma^2 132.3;
   ``ocsb.test(AirPassengers)``: statistic 1.5188, 5% critical value -1.803.
 - statsmodels' ``kpss(regression="c", nlags=l)`` for the KPSS statistic.
@@ -138,6 +139,16 @@ def test_airpassengers_matches_r_output(air):
     assert res.auto_arima_info["d"] == 1 and res.auto_arima_info["D"] == 1
     assert res.search_trace["order"].iloc[0] == (2, 1, 2)
     assert res.search_trace["seasonal_order"].iloc[0] == (1, 1, 1, 12)
+
+
+def test_nile_matches_r_output():
+    # R (printed output of auto.arima(Nile)): ARIMA(1,1,1), ar1 0.2544, ma1 -0.8741,
+    # sigma^2 20177, log likelihood -630.63, AICc 1267.51
+    res = convts.auto_arima(convts.datasets.load("nile"))
+    assert res.model.order == (1, 1, 1) and res.model.trend == "n"
+    np.testing.assert_allclose(res.params[["ar.L1", "ma.L1"]], [0.2544, -0.8741], atol=6e-4)
+    assert res.llf == pytest.approx(-630.63, abs=0.006) and res.aicc == pytest.approx(1267.51, abs=0.006)
+    assert res.auto_arima_info["sigma2_r"] == pytest.approx(20177, abs=0.6)
 
 
 # ------------------------------------------------------------------ the approximation
