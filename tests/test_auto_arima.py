@@ -151,6 +151,20 @@ def test_nile_matches_r_output():
     assert res.auto_arima_info["sigma2_r"] == pytest.approx(20177, abs=0.6)
 
 
+def test_usaccdeaths_and_lake_huron_match_r_output():
+    # R (printed output): auto.arima(USAccDeaths) is ARIMA(0,1,1)(0,1,1)[12], ma1 -0.4303,
+    # sma1 -0.5528, log likelihood -425.44, AICc 857.32; auto.arima(LakeHuron) is ARIMA(0,1,0),
+    # log likelihood -109.11, AICc 220.26.  (R's sigma^2 there, 102860 and 0.5588, also holds the
+    # first d + Dm residuals of its diffuse prior, x^2/1e6 each: see docs/auto_arima.md.)
+    res = convts.auto_arima(convts.datasets.load("us_accidental_deaths"))
+    assert res.model.order == (0, 1, 1) and res.model.seasonal_order == (0, 1, 1, 12)
+    np.testing.assert_allclose(res.params[["ma.L1", "ma.S.L12"]], [-0.4303, -0.5528], atol=6e-4)
+    assert res.llf == pytest.approx(-425.44, abs=0.006) and res.aicc == pytest.approx(857.32, abs=0.006)
+    res = convts.auto_arima(convts.datasets.load("lake_huron"))
+    assert res.model.order == (0, 1, 0) and res.model.trend == "n"
+    assert res.llf == pytest.approx(-109.11, abs=0.006) and res.aicc == pytest.approx(220.26, abs=0.006)
+
+
 # ------------------------------------------------------------------ the approximation
 def test_approximation_selects_on_css_then_refits_by_ml_in_ic_order():
     rng = np.random.default_rng(7)
