@@ -419,7 +419,7 @@ NB03 = [
     y = 0.5 * np.r_[np.zeros(lead), x[:-lead]] + noise
 
     nlags = 20
-    raw, raw_band = convts.ccf(y, x, nlags, alpha=0.05)        # lag k: corr(y[t+k], x[t]); k > 0: y follows x
+    raw, raw_band = convts.ccf(x, y, nlags, alpha=0.05)        # lag k: corr(x[t+k], y[t]) (R's ccf); k < 0: y follows x
     raw = pd.DataFrame({"lag": np.arange(-nlags, nlags + 1), "ccf": raw})
     band = 1.96 / np.sqrt(n)
     print("raw CCF: lags outside ±1.96/sqrt(n):", raw.loc[raw["ccf"].abs() > band, "lag"].tolist())
@@ -440,25 +440,25 @@ NB03 = [
     """),
     md("""
     One clean spike at the true lead. (The band is a 5 % test at each of 41 lags, so about two
-    chance exceedances are expected under no relation at all; a small one appears at lag 14.)
+    chance exceedances are expected under no relation at all; a small one appears at lag -14.)
     """),
     py("""
     fig, ax = plt.subplots(1, 2, figsize=(12, 3.2), sharey=True)
     ax[0].vlines(raw["lag"], 0, raw["ccf"], lw=2)
     ax[0].axhspan(-band, band, color="C1", alpha=0.25, lw=0, label="±1.96/√n")
-    ax[0].set_title("raw CCF: corr(y[t+k], x[t])")
+    ax[0].set_title("raw CCF: corr(x[t+k], y[t])")
     ax[1].vlines(pccf["lag"], 0, pccf["ccf"], lw=2, color=np.where(pccf["significant"], "C3", "C0"))
     ax[1].axhspan(pccf["lower"].iloc[0], pccf["upper"].iloc[0], color="C1", alpha=0.25, lw=0, label="95% band")
     ax[1].set_title("prewhitened CCF")
     for a in ax:
-        a.axhline(0, color="k", lw=0.5); a.axvline(lead, color="k", ls=":", lw=0.8); a.set_xlabel("lag k"); a.legend(fontsize=8)
+        a.axhline(0, color="k", lw=0.5); a.axvline(-lead, color="k", ls=":", lw=0.8); a.set_xlabel("lag k"); a.legend(fontsize=8)
     fig.tight_layout()
     """),
     md("""
     **Takeaway.** Whitening is a convolution too: across channels a matrix ($\\Sigma^{-1/2}$, ZCA keeps
     the channels recognisable), in time the FIR kernel $1 - \\phi(L)$ of a fitted AR model. Filtering both
     series with the *input's* kernel turns the smeared raw cross-correlation into a clean spike at the
-    true lead (lag 7 here) — Box–Jenkins transfer-function identification in one call,
+    true lead (lag -7 here: y follows x by 7 steps, R's `ccf(x, y)` convention) — Box–Jenkins transfer-function identification in one call,
     `convts.prewhitened_ccf(x, y, nlags)`.
     """),
 ]
