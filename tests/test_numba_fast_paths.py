@@ -161,7 +161,7 @@ def test_uniform_check_is_nonfinite_exactly_when_a_block_meets_nan_inf(lo, hi, s
                 x[0, p] = bad
                 idx = {p}
             check = np.full(len(spans), 0.5)
-            nbk._fir_uniform(nbk._ro(x), np.int64(lo), np.int64(hi), 0.25, np.int64(start), np.empty((1, n_out)), check)
+            nbk._fir_uniform(nbk._ro(x), np.int64(lo), np.int64(hi), 0.25, np.int64(start), np.empty((1, n_out)), check, 0, check.size)
             expect = [any(a <= i <= b for i in idx) for a, b in spans]
             assert (~np.isfinite(check)).tolist() == expect, (p, bad)
 
@@ -247,3 +247,27 @@ def test_fft_paths_still_check(monkeypatch):
         calls.clear()
         np.testing.assert_allclose(convts.convolve(x, b, method=method), ref, rtol=1e-9, atol=1e-9 * np.abs(b).sum())
         assert calls, method
+
+
+@pytest.mark.parametrize("n_threads", [2, 3])
+def test_tasks_shared_over_threads_equal_serial(monkeypatch, n_threads):
+    """The kernels are serial loops over task ranges; _run_tasks splits the tasks over a thread
+    pool.  Forced on small inputs (no work threshold, 2-3 threads): every kernel gives the
+    NumPy reference's numbers (scipy.signal.lfilter for the recursion) at every chunk edge."""
+    monkeypatch.setattr(nbk, "PARALLEL_MIN_WORK", 0)
+    monkeypatch.setattr(nbk, "_n_threads", lambda: n_threads)
+    monkeypatch.setattr(nbk, "_POOL", None)
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((5, 3 * nbk._UBLOCK + 17))
+    lags, coefs = np.array([0, 1, 3, 7]), np.array([0.5, -0.25, 0.125, 1.0])
+    with convts.set_options(numba_parallel=True):
+        got = nbk.fir_direct(x, lags, coefs, 0, np.empty_like(x))
+        np.testing.assert_allclose(got, npk.fir_direct(x, lags, coefs, 0, np.empty_like(x)), rtol=1e-12, atol=1e-12)
+        got = nbk.fir_uniform(x, 0, 15, 1 / 16, 0, np.empty_like(x))
+        np.testing.assert_allclose(got, npk.fir_uniform(x, 0, 15, 1 / 16, 0, np.empty_like(x)), rtol=1e-12, atol=1e-12)
+        got = nbk.ar_recursion(x, np.array([1, 2]), np.array([-0.5, 0.2]), None, np.empty_like(x))
+        np.testing.assert_allclose(got, ss.lfilter([1.0], [1.0, -0.5, 0.2], x, axis=-1), rtol=1e-12, atol=1e-12)
+        v = rng.standard_normal(40 * nbk._TIME_BLOCK)
+        ref = np.array([v[: v.size - k] @ v[k:] for k in range(6)])
+        np.testing.assert_allclose(nbk.lag_dots(v, 5), ref, rtol=1e-12)
+    nbk._POOL.shutdown()

@@ -11,9 +11,14 @@ scipy.fft on the same block transforms: 0.6x the time at N = 4096, 1.25-1.3x at 
 262144, even at 2**21 (docs/engine_performance.md), and a rocket-fft kernel adds compile and
 cache-load time at start-up, so scipy.fft stays.  Kernels are compiled with explicit float64
 and float32 signatures (read-only inputs), ``cache=True`` and the flags in ``convts._config``,
-each on its first call (``_Lazy``); the output is always allocated by the caller (allocating
-inside njit measured ~2x slower).  Never call ``numba.get_num_threads`` inside a parallel
-kernel: it makes the kernel uncacheable.
+each on its first call for the dtype of that call (``_Lazy``); the output is always allocated
+by the caller (allocating inside njit measured ~2x slower).
+
+Threads: every kernel is a serial loop over a range of tasks (``task0, task1``), compiled
+without ``parallel=True`` (parfor lowering cost about half of the engine's cold compile time:
+17.8 -> 9.8 CPU-s for ``warmup()`` from an empty cache); ``_run_tasks`` shares the tasks of a
+large call out in contiguous chunks over a thread pool of ``NUMBA_NUM_THREADS`` threads (the
+kernels are ``nogil``), the calling thread taking the first chunk.
 """
 
 from __future__ import annotations
@@ -45,12 +50,13 @@ def _signatures(kind):
         out = _arr(f, 2)
         lags = _arr(nb.int64, 1, readonly=True)
         coefs = _arr(nb.float64, 1, readonly=True)
+        i = nb.int64
         if kind == "fir":
-            sigs.append(nb.void(x, lags, coefs, nb.int64, out))
+            sigs.append(nb.void(x, lags, coefs, i, out, i, i))
         elif kind == "uniform":
-            sigs.append(nb.void(x, nb.int64, nb.int64, nb.float64, nb.int64, out, _arr(nb.float64, 1)))
+            sigs.append(nb.void(x, i, i, nb.float64, i, out, _arr(nb.float64, 1), i, i))
         else:
-            sigs.append(nb.void(x, lags, coefs, x, out))
+            sigs.append(nb.void(x, lags, coefs, x, out, i, i))
     return sigs
 
 
@@ -114,10 +120,11 @@ def _fir_block(x, lags, coefs, start, out, r, t0, t1):
         k += 1
 
 
-def _fir_direct(x, lags, coefs, start, out):
-    n_series, n_out = out.shape
+def _fir_direct(x, lags, coefs, start, out, task0, task1):
+    # tasks (row, block of _BLOCK outputs) task0..task1-1; see _run_tasks
+    n_out = out.shape[1]
     n_blocks = (n_out + _BLOCK - 1) // _BLOCK
-    for task in nb.prange(n_series * n_blocks):
+    for task in range(task0, task1):
         r = task // n_blocks
         b = task - r * n_blocks
         t0 = b * _BLOCK
@@ -278,13 +285,13 @@ def _uniform_careful(xr, orow, lo, hi, weight, start, t0, t1):
     return acc
 
 
-def _fir_uniform(x, lo, hi, weight, start, out, check):
+def _fir_uniform(x, lo, hi, weight, start, out, check, task0, task1):
     # check[task]: the block's running sums at its end, non-finite when it met a NaN/inf.  The
     # caller tests it: a test inside the kernel could be folded away under fastmath (which
     # lets the compiler assume no NaN/inf), a stored value cannot.
-    n_series, n_out = out.shape
+    n_out = out.shape[1]
     n_blocks = (n_out + _UBLOCK - 1) // _UBLOCK
-    for task in nb.prange(n_series * n_blocks):
+    for task in range(task0, task1):
         r = task // n_blocks
         b = task - r * n_blocks
         t0 = b * _UBLOCK
@@ -388,19 +395,19 @@ def _ar_row(u, lags, coefs, zi, out, r):
         yr[t] = (ur[t] - acc) - c0 * yr[t - l0]
 
 
-def _ar_recursion_impl(u, lags, coefs, zi, out):
-    for r in nb.prange(u.shape[0]):
+def _ar_recursion_impl(u, lags, coefs, zi, out, row0, row1):
+    for r in range(row0, row1):
         _ar_row(u, lags, coefs, zi, out, r)
 
 
-def _lag_dots_impl(x, nlags, part):
+def _lag_dots_impl(x, nlags, part, chunk0, chunk1):
     # part[k] = sum over the times t of chunk c of x[t] x[t + k].  Within a chunk, each time
     # block of x (in L1) meets every lag before the next block is read, so x streams from
     # memory once; four lags share each load.  Chunks run in parallel; the caller sums ``part``.
     n = x.size
     n_chunks = part.shape[0]
     per = (n + n_chunks - 1) // n_chunks
-    for c in nb.prange(n_chunks):
+    for c in range(chunk0, chunk1):
         _lag_chunk(x, nlags, part[c], c * per, min(n, c * per + per))
 
 
@@ -461,60 +468,82 @@ _ar_row = nb.njit(**_FLAGS)(_ar_row)
 
 
 class _Lazy:
-    """A parallel kernel compiled (or loaded from numba's cache) on its first call for the data
-    dtype of that call only (its explicit signature for float64 or float32), so that a process
-    compiles and loads only the kernels and dtypes it uses (start-up time); ``compile_all``
-    compiles every signature (``warmup``)."""
+    """A kernel compiled (or loaded from numba's cache) on its first call for the data dtype of
+    that call only (its explicit signature for float64 or float32), so that a process compiles
+    and loads only the kernels and dtypes it uses (start-up time); ``compile_all`` compiles
+    every signature (``warmup``).  Kernels are serial loops over a range of tasks (no
+    ``parallel=True``: parfor lowering doubled the compile time); ``_run_tasks`` shares the
+    tasks out over threads (the kernels release the GIL)."""
 
     def __init__(self, fn, sigs):
         self.fn, self.sigs, self.disp = fn, sigs, {}
 
-    def _for(self, dtype):  # dtype: a NumPy dtype
+    def dispatcher(self, dtype):  # dtype: a NumPy dtype
         d = self.disp.get(dtype)
         if d is None:
             sig = [s for s in self.sigs if s.args[0].dtype == nb.from_dtype(dtype)]
-            d = self.disp[dtype] = nb.njit(sig, parallel=True, **_FLAGS)(self.fn)
+            d = self.disp[dtype] = nb.njit(sig, **_FLAGS)(self.fn)
         return d
 
     def __call__(self, *args):
         d = self.disp.get(args[0].dtype)
-        return (d or self._for(args[0].dtype))(*args)
+        return (d or self.dispatcher(args[0].dtype))(*args)
 
     def compile_all(self):
         for s in self.sigs:
-            self._for(np.dtype(str(s.args[0].dtype)))
+            self.dispatcher(np.dtype(str(s.args[0].dtype)))
 
 
 _fir_direct = _Lazy(_fir_direct, _FIR_SIG)
 _fir_uniform = _Lazy(_fir_uniform, _UNI_SIG)
 _ar_recursion_impl = _Lazy(_ar_recursion_impl, _AR_SIG)
 _lag_chunk = nb.njit(**_FLAGS)(_lag_chunk)
-_lag_dots_impl = _Lazy(_lag_dots_impl, [nb.void(_arr(nb.float64, 1, readonly=True), nb.int64, _arr(nb.float64, 2))])
+_lag_dots_impl = _Lazy(_lag_dots_impl, [nb.void(_arr(nb.float64, 1, readonly=True), nb.int64, _arr(nb.float64, 2), nb.int64, nb.int64)])
 
 
-# Below this many multiply-adds a call runs on the calling thread only: waking numba's pool
+# Below this many multiply-adds a call runs on the calling thread only: waking a thread pool
 # costs ~20 us on an idle machine and several ms when other processes hold the cores
 # (measured: a 4-tap FIR on 65,536 samples took 8 ms parallel vs 0.08 ms serial on a busy
 # 2-core machine), while 4M multiply-adds take ~0.3 ms serially.
 PARALLEL_MIN_WORK = 1 << 22
 
+_POOL = None
 
-class _threads:
-    """Use one numba thread when the option ``numba_parallel`` is off, when the call has a
-    single task to share out, or when its work is too small to pay for waking the pool."""
 
-    def __init__(self, work: float = np.inf, tasks: int = 2):
-        self.serial = tasks < 2 or work < PARALLEL_MIN_WORK
+def _n_threads() -> int:
+    """Threads to share a call over: numba's thread count setting (NUMBA_NUM_THREADS), which
+    is read without starting numba's own pool."""
+    return max(1, int(nb.config.NUMBA_NUM_THREADS))
 
-    def __enter__(self):
-        self.old = None
-        if self.serial or not get_option("numba_parallel"):
-            self.old = nb.get_num_threads()
-            nb.set_num_threads(1)
 
-    def __exit__(self, *exc):
-        if self.old is not None:
-            nb.set_num_threads(self.old)
+def _pool():
+    global _POOL
+    if _POOL is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _POOL = ThreadPoolExecutor(max_workers=max(1, _n_threads() - 1), thread_name_prefix="convts-numba")
+    return _POOL
+
+
+def _parallel(work: float = np.inf, tasks: int = 2) -> bool:
+    """Share a call out over threads only when the option ``numba_parallel`` is on, the call has
+    at least two tasks, and its work pays for waking the pool."""
+    return tasks >= 2 and work >= PARALLEL_MIN_WORK and bool(get_option("numba_parallel")) and _n_threads() > 1
+
+
+def _run_tasks(kernel, args, n_tasks: int, parallel: bool) -> None:
+    """``kernel(*args, task0, task1)`` over tasks ``0..n_tasks-1``: on the calling thread, or in
+    contiguous chunks, one per thread (the calling thread takes the first)."""
+    fn = kernel.dispatcher(args[0].dtype)  # compiled here, not concurrently in the workers
+    n = min(_n_threads(), n_tasks) if parallel else 1
+    if n <= 1:
+        fn(*args, 0, n_tasks)
+        return
+    bounds = [n_tasks * i // n for i in range(n + 1)]
+    futures = [_pool().submit(fn, *args, bounds[i], bounds[i + 1]) for i in range(1, n)]
+    fn(*args, bounds[0], bounds[1])
+    for f in futures:
+        f.result()
 
 
 def _ro(a, dtype=None):
@@ -527,8 +556,9 @@ def _ro(a, dtype=None):
 
 
 def fir_direct(x, lags, coefs, start, out):
-    with _threads(work=out.size * max(len(lags), 1)):
-        _fir_direct(_ro(x), _ro(lags, np.int64), _ro(coefs, np.float64), np.int64(start), out)
+    n_tasks = out.shape[0] * ((out.shape[1] + _BLOCK - 1) // _BLOCK)
+    _run_tasks(_fir_direct, (_ro(x), _ro(lags, np.int64), _ro(coefs, np.float64), np.int64(start), out), n_tasks,
+               _parallel(work=out.size * max(len(lags), 1), tasks=n_tasks))
     return out
 
 
@@ -540,8 +570,8 @@ def fir_uniform(x, lo, hi, weight, start, out):
     n_series, n_out = out.shape
     n_blocks = (n_out + _UBLOCK - 1) // _UBLOCK
     check = np.empty(n_series * n_blocks)
-    with _threads(work=4 * out.size):
-        _fir_uniform(x, np.int64(lo), np.int64(hi), float(weight), np.int64(start), out, check)
+    _run_tasks(_fir_uniform, (x, np.int64(lo), np.int64(hi), float(weight), np.int64(start), out, check), check.size,
+               _parallel(work=4 * out.size, tasks=check.size))
     bad = np.flatnonzero(~np.isfinite(check))
     if bad.size:
         _redo_direct(x, int(lo), int(hi), float(weight), int(start), out, bad, n_blocks)
@@ -575,18 +605,17 @@ def _redo_direct(x, lo, hi, weight, start, out, tasks, n_blocks):
 def ar_recursion(u, lags, coefs, zi, out):
     if zi is None:
         zi = np.zeros((u.shape[0], 0), dtype=u.dtype)
-    with _threads(work=u.size * max(len(lags), 1), tasks=u.shape[0]):
-        _ar_recursion_impl(_ro(u), _ro(lags, np.int64), _ro(coefs, np.float64), _ro(zi, u.dtype), out)
+    _run_tasks(_ar_recursion_impl, (_ro(u), _ro(lags, np.int64), _ro(coefs, np.float64), _ro(zi, u.dtype), out),
+               u.shape[0], _parallel(work=u.size * max(len(lags), 1), tasks=u.shape[0]))
     return out
 
 
 def lag_dots(x, nlags):
     """``sum_t x[t] x[t + k]`` for ``k = 0..nlags`` of a 1-D float64 series (the ACF's numerators)."""
     x = _ro(x, np.float64)
-    n_chunks = 1 if not get_option("numba_parallel") else max(1, min(nb.get_num_threads(), x.size // (16 * _TIME_BLOCK)))
+    n_chunks = 1 if not get_option("numba_parallel") else max(1, min(_n_threads(), x.size // (16 * _TIME_BLOCK)))
     part = np.empty((n_chunks, int(nlags) + 1))
-    with _threads():
-        _lag_dots_impl(x, np.int64(nlags), part)
+    _run_tasks(_lag_dots_impl, (x, np.int64(nlags), part), n_chunks, n_chunks > 1)
     return part.sum(axis=0)
 
 
