@@ -877,3 +877,19 @@ def test_uniform_running_sum_extreme_magnitudes(backend, size, window, spikes, b
     ref = _fsum_window_mean(x, window)
     scale = np.array([math.fsum(np.abs(x[max(0, t - window + 1) : t + 1])) / window for t in range(size)])
     assert np.all(np.abs(y - ref) <= 1e-12 * scale)
+
+
+def test_accessor_zi_is_per_column_state():
+    """The accessor keeps its documented (n_columns, state) zi for a DataFrame (a Series takes
+    (state,)); convolve itself uses lfilter's layout along axis 0.  Oracle: scipy.signal.lfilter."""
+    rng = np.random.default_rng(8)
+    df = pd.DataFrame(rng.normal(size=(30, 3)), columns=list("abc"))
+    k = K.arma([0.5, -0.3], [0.4])
+    zi = rng.normal(size=(3, 2))
+    got = df.conv.convolve(k, zi=zi)
+    for j, c in enumerate(df.columns):
+        ref, _ = signal.lfilter(k.b, k.a, df[c].to_numpy(), zi=zi[j])
+        np.testing.assert_allclose(got.iloc[:, j].to_numpy(), ref, rtol=1e-12, atol=1e-14)
+    ref, _ = signal.lfilter(k.b, k.a, df["a"].to_numpy(), zi=zi[0])
+    np.testing.assert_allclose(df["a"].conv.convolve(k, zi=zi[0]).to_numpy(), ref, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(df.conv.ewma(0.3).to_numpy(), df.ewm(alpha=0.3, adjust=False).mean().to_numpy(), rtol=1e-12)
