@@ -472,3 +472,47 @@ def test_future_exog_frame_is_matched_by_column_name_and_date():
     with pytest.raises(ValueError, match="forecast dates are 2008-05-01"):
         res.forecast(3, exog=Xf.set_axis(future + pd.offsets.MonthBegin(1)))
     np.testing.assert_allclose(res.forecast(3, exog=Xf.to_numpy()), want, rtol=1e-10)  # arrays: by position
+
+
+# ----------------------------------------------------------------------------- optimum quality, bounded fits
+def test_scipy_path_multi_start_reaches_statsmodels_optimum():
+    """Issue 17 item 7 (scipy path: exog): the seed-28 ARMA(2, 2) design from the CSS start alone
+    stops at a worse local optimum (llf -286.26); with the Hannan-Rissanen and zero starts the fit
+    reaches statsmodels' SARIMAX optimum (-280.77)."""
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+    x = convts.kernels.arma(ar=[0.5])(np.random.default_rng(28).normal(size=400))[200:]
+    z = np.random.default_rng(1028).standard_normal(200)
+    y = x + 0.5 * z
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sm = SARIMAX(y, exog=z, order=(2, 0, 2), trend="c").fit(disp=0)
+    res = convts.ARIMA(y, exog=z, order=(2, 0, 2)).fit()
+    assert res.llf >= sm.llf - 1e-6
+    one = convts.ARIMA(y, exog=z, order=(2, 0, 2)).fit(method_kwargs={"multi_start": False})
+    assert one.llf < sm.llf - 1.0  # the single CSS start is the fault the extra starts fix
+
+
+def test_orders_the_data_cannot_support_are_refused_promptly():
+    """Issue 11: ARIMA(60, 0, 0) on 100 points ran > 13 min; the rule (>= 3 observations per
+    coefficient after differencing, auto.arima's p, q <= n/3) refuses it and (40, 0, 0) at once."""
+    import time
+
+    y = convts.kernels.arma(ar=[0.5])(np.random.default_rng(0).standard_normal(100))
+    for p in (60, 40):
+        t0 = time.perf_counter()
+        with pytest.raises(ValueError, match=r"too few observations.*at least 3 observations per"):
+            convts.ARIMA(y, order=(p, 0, 0))
+        assert time.perf_counter() - t0 < 1.0
+    batch = convts.fit_many(y[None, :], order=(40, 0, 0))
+    assert "too few observations" in batch.table.loc[0, "status"]
+
+
+def test_max_seconds_ends_in_a_convergence_warning():
+    y = convts.kernels.arma(ar=[0.5], ma=[0.3])(np.random.default_rng(1).standard_normal(300))
+    with pytest.warns(ConvergenceWarning, match="wall-clock limit of 1e-06 s"):
+        res = convts.ARIMA(y, order=(2, 0, 2)).fit(method_kwargs={"max_seconds": 1e-6})
+    assert not res.converged and np.all(np.isfinite(res.params))
+    with pytest.warns(ConvergenceWarning, match="wall-clock"):
+        res = convts.ARIMA(y, order=(2, 0, 2)).fit(method="css", method_kwargs={"max_seconds": 1e-6})
+    assert not res.converged

@@ -120,7 +120,8 @@ def estimate_css(model, fixed: dict, kw: dict, start_params=None):
     def fg(x):
         return css_value_grad(np.asarray(x, dtype=np.float64), *args)
 
-    opt = minimize(f, x0, maxiter=kw.get("maxiter", 500), gtol=kw.get("gtol", 1e-8), fg=fg)
+    opt = minimize(f, x0, maxiter=kw.get("maxiter", 500), gtol=kw.get("gtol", 1e-8), fg=fg,
+                   max_seconds=kw.get("max_seconds"))
     params = free.full(opt.x)
     ssq, nu, _ = css_ssq(model, params, lags)
     sigma2 = fixed.get("sigma2", ssq / nu)
@@ -136,7 +137,8 @@ def fit_css(model, fixed: dict, kw: dict, start_params=None):
     sigma2 = params[-1]
     n_used = css_n_used(model)
     llf = css_llf(ssq, nu, n_used, sigma2)
-    converged = bool(opt.success) or (opt.jac.size == 0 or np.max(np.abs(opt.jac)) < 1e-5)
+    converged = (bool(opt.success) or (opt.jac.size == 0 or np.max(np.abs(opt.jac)) < 1e-5)) \
+        and "wall-clock" not in str(opt.message)
     if converged and not (np.isfinite(ssq) and ssq > 0):
         converged = False
     if not converged:

@@ -342,7 +342,9 @@ def _screen(batch: _Batch, model, k_diff):
     starts = batch.first.astype(np.int64)
     stops = np.maximum(batch.stop.astype(np.int64) - m, starts)
     p, d, q, P, D, Q, s = model.order_tuple
-    need = max(model.ncond + 1, model.k_exog + p + q + P + Q + 2)
+    from ._spec import MIN_OBS_PER_COEF
+
+    need = max(model.ncond + 1, model.k_exog + p + q + P + Q + 2, MIN_OBS_PER_COEF * (model.k_exog + p + q + P + Q))
     obs = np.concatenate([np.zeros((n, 1), dtype=np.int64), np.cumsum(~np.isnan(DY), axis=1)], axis=1)
     rows = np.arange(n)
     n_obs = obs[rows, stops] - obs[rows, starts]

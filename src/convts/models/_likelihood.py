@@ -154,10 +154,16 @@ class FreeParams:
         return bad
 
 
-def minimize(f, x0, maxiter=500, gtol=1e-7, step=1e-6, fg=None):
+class _OutOfTime(Exception):
+    pass
+
+
+def minimize(f, x0, maxiter=500, gtol=1e-7, step=1e-6, fg=None, max_seconds=None):
     """L-BFGS-B on ``f`` with a central-difference gradient; returns scipy's OptimizeResult.
 
     ``fg``, when given, returns ``(f(x), gradient)`` in one call (the fused numba objectives).
+    ``max_seconds`` (wall clock) stops the optimiser at its best point so far with
+    ``success=False`` and a message saying so (the caller warns).
     """
     from scipy.optimize import minimize as _minimize
 
@@ -177,8 +183,37 @@ def minimize(f, x0, maxiter=500, gtol=1e-7, step=1e-6, fg=None):
         from scipy.optimize import OptimizeResult
 
         return OptimizeResult(x=x0, fun=f(x0), success=True, nit=0, message="nothing to optimise", jac=np.zeros(0))
-    return _minimize(fg if fg is not None else fg_py, x0, jac=True, method="L-BFGS-B",
-                     options=dict(maxiter=maxiter, gtol=gtol, ftol=1e-14, maxcor=20))
+    fun = fg if fg is not None else fg_py
+    if max_seconds is None:
+        return _minimize(fun, x0, jac=True, method="L-BFGS-B",
+                         options=dict(maxiter=maxiter, gtol=gtol, ftol=1e-14, maxcor=20))
+    import time
+
+    from scipy.optimize import OptimizeResult
+
+    max_seconds = float(max_seconds)
+    if not max_seconds > 0:
+        raise ValueError(f"max_seconds={max_seconds}: give a positive number of seconds")
+    deadline = time.monotonic() + max_seconds
+    best = {"x": np.array(x0, dtype=np.float64), "f": np.inf, "g": np.zeros(x0.size), "n": 0}
+
+    def guarded(x):
+        if time.monotonic() > deadline:
+            raise _OutOfTime
+        fx, g = fun(x)
+        best["n"] += 1
+        if np.isfinite(fx) and fx < best["f"]:
+            best.update(x=np.array(x, dtype=np.float64), f=float(fx), g=np.array(g, dtype=np.float64))
+        return fx, g
+
+    try:
+        return _minimize(guarded, x0, jac=True, method="L-BFGS-B",
+                         options=dict(maxiter=maxiter, gtol=gtol, ftol=1e-14, maxcor=20))
+    except _OutOfTime:
+        f_best = best["f"] if np.isfinite(best["f"]) else fun(best["x"])[0]
+        return OptimizeResult(x=best["x"], fun=f_best, jac=best["g"], nit=best["n"], success=False,
+                              message=f"wall-clock limit of {max_seconds:g} s reached (method_kwargs "
+                                      f"'max_seconds'); the best point so far is returned")
 
 
 def approx_hessian(f, x):

@@ -20,6 +20,9 @@ from ._warnings import ConvergenceWarning
 __all__ = ["ARIMA", "ConvergenceWarning"]
 
 _TRENDS = {"n": (), "c": (0,), "t": (1,), "ct": (0, 1)}
+#: Orders the data cannot support are refused: after differencing, the non-missing values must be at
+#: least this many times the number of AR, MA, trend and exog coefficients (auto.arima caps p, q at n/3).
+MIN_OBS_PER_COEF = 3
 METHODS = ("mle", "css", "css-mle", "whittle", "yule_walker", "burg", "hannan_rissanen")
 
 
@@ -213,12 +216,14 @@ class ARIMA:
         self.ncond = p + P * s
         n_w_obs = int(np.sum(~np.isnan(self._dy)))
         n_free = k + p + q + P + Q + 1
-        need = max(self.ncond + 1, n_free + 1)
+        need = max(self.ncond + 1, n_free + 1, MIN_OBS_PER_COEF * (n_free - 1))
         if n_w_obs < need:
             raise ValueError(
                 f"too few observations for ARIMA{self.order}x{self.seasonal_order}: {n_w_obs} non-missing values "
                 f"remain after differencing, the model needs at least {need} "
-                f"({n_free} parameters, conditioning on {self.ncond} values); use a smaller order or more data"
+                f"({n_free - 1} coefficients + sigma2, conditioning on {self.ncond} values; rule: at least "
+                f"{MIN_OBS_PER_COEF} observations per AR, MA, trend and exog coefficient, as auto.arima's cap "
+                f"p, q <= n/3); use a smaller order or more data"
             )
 
     # ------------------------------------------------------------------ helpers
