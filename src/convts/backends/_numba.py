@@ -182,10 +182,10 @@ def _uniform_block(x, lo, hi, weight, start, out, r, t0, t1):
     h = min(t1, max(t0, 1 - b))  # from h on, x[i + b - 1] exists
     e = max(h, min(t1, T - a))  # before e, x[i + a] exists
     if (e - h) // 4 >= 4 * m:
-        s = _uniform_edge(xr, orow, lo, hi, weight, start, t0, h)
+        s = _uniform_careful(xr, orow, lo, hi, weight, start, t0, h)
         s += _uniform_interior(xr, orow, a, b, m, weight, h, e)
-        return s + _uniform_edge(xr, orow, lo, hi, weight, start, e, t1)
-    return _uniform_edge(xr, orow, lo, hi, weight, start, t0, t1)
+        return s + _uniform_careful(xr, orow, lo, hi, weight, start, e, t1)
+    return _uniform_careful(xr, orow, lo, hi, weight, start, t0, t1)
 
 
 def _uniform_interior(xr, orow, a, b, m, weight, t0, t1):
@@ -252,10 +252,6 @@ def _scale_dropped(xr, orow, a, w, t0, t1):
     for i in range(t1 - t0):
         low += (abs(os[i]) < th) & (w * abs(xs[i]) < th)
     return low > 0
-
-
-def _uniform_edge(xr, orow, lo, hi, weight, start, t0, t1):
-    return _uniform_careful(xr, orow, lo, hi, weight, start, t0, t1)
 
 
 def _uniform_careful(xr, orow, lo, hi, weight, start, t0, t1):
@@ -464,7 +460,6 @@ _STRICT = dict(_FLAGS, fastmath=False)
 _window_sum = nb.njit(**_STRICT)(_window_sum)
 _uniform_careful = nb.njit(**_STRICT)(_uniform_careful)
 _scale_dropped = nb.njit(**_FLAGS)(_scale_dropped)
-_uniform_edge = nb.njit(**_FLAGS)(_uniform_edge)
 _uniform_interior = nb.njit(**_FLAGS)(_uniform_interior)
 _uniform_block = nb.njit(**_FLAGS)(_uniform_block)
 _ar_row = nb.njit(**_FLAGS)(_ar_row)
