@@ -516,3 +516,83 @@ def test_max_seconds_ends_in_a_convergence_warning():
     with pytest.warns(ConvergenceWarning, match="wall-clock"):
         res = convts.ARIMA(y, order=(2, 0, 2)).fit(method="css", method_kwargs={"max_seconds": 1e-6})
     assert not res.converged
+
+
+# ----------------------------------------------------------------------------- honest flags and messages
+def _explosive(n=200, phi=1.05, seed=0):
+    e = np.random.default_rng(seed).standard_normal(n)
+    y = np.zeros(n)
+    for t in range(1, n):
+        y[t] = phi * y[t - 1] + e[t]
+    return y
+
+
+@pytest.mark.parametrize("kw", [{}, {"method_kwargs": {"multi_start": False, "max_seconds": 60}}])  # compiled, scipy
+def test_explosive_series_warns_and_is_not_converged(kw):
+    """y_t = 1.05 y_{t-1} + e_t has no stationary AR(1) maximum: the estimate runs to the boundary
+    (root modulus 1/0.99975 < 1.001).  It must warn, suggest d=1, and say converged=False."""
+    with pytest.warns(ConvergenceWarning, match=r"stationarity boundary.*ar\.L1.*integrated or explosive.*d=1"):
+        res = convts.ARIMA(_explosive(), order=(1, 0, 0)).fit(**kw)
+    assert not res.converged
+    assert 1.0 / abs(res.params["ar.L1"]) < 1.001
+    batch = convts.fit_many(_explosive()[None, :], order=(1, 0, 0))
+    assert not batch.table.loc[0, "converged"] and "stationarity boundary" in batch.table.loc[0, "status"]
+
+
+def test_all_arma_coefficients_fixed_outside_the_region_names_the_root():
+    y = convts.kernels.arma(ar=[0.5])(np.random.default_rng(0).standard_normal(200))
+    # 1 - 1.05 L has its root at 1 / 1.05 = 0.952381
+    with pytest.raises(ValueError, match=r"AR polynomial \(ar\.L1\) is not stationary.*modulus 0\.952381"):
+        convts.ARIMA(y, order=(1, 0, 0)).fit(fixed={"const": 0.0, "ar.L1": 1.05})
+    # 1 + 0.5 L + 2 L^2 (MA): roots of modulus 1/sqrt(2) = 0.707107
+    with pytest.raises(ValueError, match=r"MA polynomial \(ma\.L1, ma\.L2\) is not invertible.*modulus 0\.707107"):
+        convts.ARIMA(y, order=(0, 0, 2)).fit(fixed={"ma.L1": 0.5, "ma.L2": 2.0})
+
+
+def test_hqic_follows_statsmodels_for_tiny_nobs():
+    from statsmodels.tools.eval_measures import hqic
+
+    res = convts.ARIMA(convts.datasets.load("lake_huron"), order=(1, 0, 0)).fit()
+    assert res.hqic == pytest.approx(hqic(res.llf, res.nobs, res.df_model), rel=1e-12)
+    for n in (1, 0):
+        res.nobs = n
+        with np.errstate(divide="ignore", invalid="ignore"):
+            want = hqic(res.llf, n, res.df_model)
+        np.testing.assert_equal(res.hqic, want)  # -inf for nobs == 1, nan for nobs == 0
+
+
+def test_hessian_not_negative_definite_warns():
+    """At sigma2 = 3 SSR/n the log-likelihood is convex in sigma2 (d2l/dsigma2^2 = n/(2 s^4) - SSR/s^6 > 0):
+    the standard error of sigma2 is NaN and a warning says why."""
+    from convts.models._fit_many import _rebuild
+
+    y = convts.kernels.arma(ar=[0.5])(np.random.default_rng(3).standard_normal(300))
+    model = convts.ARIMA(y, order=(1, 0, 0))
+    fit = model.fit()
+    params = fit.params.to_numpy().copy()
+    params[-1] *= 3.0
+    res = _rebuild(model, params, "mle", True, 1e-10)
+    with pytest.warns(ConvergenceWarning, match=r"not negative definite.*\['sigma2'\]"):
+        bse = res.bse
+    assert np.isnan(bse["sigma2"]) and np.isfinite(bse["ar.L1"])
+
+
+def test_whittle_non_convergence_is_reported_with_convts_warning_and_status(monkeypatch):
+    """The Whittle path warned with statsmodels' ConvergenceWarning and hard-coded converged=True,
+    so fit_many's status said 'ok'.  Force BFGS to stop after one iteration."""
+    import scipy.optimize
+
+    real = scipy.optimize.minimize
+
+    def one_step(*args, **kwargs):
+        kwargs["options"] = {**kwargs.get("options", {}), "maxiter": 1}
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(scipy.optimize, "minimize", one_step)
+    y = convts.kernels.arma(ar=[0.5], ma=[0.4])(np.random.default_rng(2).standard_normal(400))
+    with pytest.warns(ConvergenceWarning, match="Whittle optimisation did not converge"):
+        res = convts.ARIMA(y, order=(2, 0, 2)).fit(method="whittle")
+    assert not res.converged
+    batch = convts.fit_many(np.stack([y, y]), order=(2, 0, 2), method="whittle")
+    assert not batch.table["converged"].any()
+    assert batch.table["status"].str.contains("did not converge").all()

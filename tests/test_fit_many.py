@@ -415,3 +415,31 @@ def test_wide_and_long_frames_with_date_gaps_are_reindexed():
     off.index = off.index + pd.to_timedelta(np.arange(95) % 7, "h")
     with pytest.raises(ValueError, match="irregular DatetimeIndex"):
         convts.fit_many(off, (1, 0, 0))
+
+
+def test_n_jobs_on_the_python_path_warns():
+    Y = _panel(3, 150, seed=22)
+    with pytest.warns(UserWarning, match=r"n_jobs=2 is ignored: method='whittle'"):
+        convts.fit_many(Y, (1, 0, 0), method="whittle", n_jobs=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        convts.fit_many(Y, (1, 0, 0), method="whittle")  # default n_jobs: no warning
+        convts.fit_many(Y, (1, 0, 0), n_jobs=2)  # compiled path: honoured
+
+
+def test_cupy_css_degenerate_row_gets_a_status_not_an_abort(monkeypatch):
+    """A series fitted exactly (an impulse: CSS residuals -phi, 0, 0, ... vanish at phi = 0) has
+    sigma2 == 0: log(0) aborted the whole batch.  Now that row gets a status and the others equal
+    the single fits (R's CSS llf with n_used)."""
+    monkeypatch.setattr(_fit_many, "_cupy_module", lambda: np)
+    Y = _panel(4, 200, ar=(0.5,), ma=(), mean=0.0, seed=23)
+    Y[2] = np.r_[1.0, np.zeros(199)]
+    res = convts.fit_many(Y, (1, 0, 0), trend="n", method="css", backend="cupy")
+    assert "degenerate" in res.table.loc[2, "status"] and res.params.loc[2].isna().all()
+    for i in (0, 1, 3):
+        assert res.table.loc[i, "status"] == "ok"
+        single = _single(Y[i], (1, 0, 0), trend="n", method="css")
+        n_used = 200
+        assert res.table.loc[i, "llf"] == pytest.approx(-0.5 * n_used * (np.log(2 * np.pi * single.sigma2) + 1),
+                                                        rel=1e-9)
+        assert res.table.loc[i, "nobs"] == n_used == single.nobs

@@ -579,7 +579,9 @@ def fit_many(data, order, seasonal_order=None, trend=None, method="css-mle", bac
         on the CPU also uses the mean).  Not verified on a GPU yet (tested with NumPy as the
         array module).
     n_jobs : int, optional
-        Threads (default: every core).
+        Threads of the compiled path (default: every core).  The per-series Python path
+        (other methods, ``fixed``, ``backend='numpy'``) runs one series at a time and warns
+        when ``n_jobs`` other than None or 1 is given.
     id_col, time_col, value_col : str, optional
         Columns of a long DataFrame.
     progress : bool, optional
@@ -670,6 +672,14 @@ def fit_many(data, order, seasonal_order=None, trend=None, method="css-mle", bac
             if method == "css":
                 _css_r_convention(batch, model, rows, params, llf, nobs)
         else:
+            if n_jobs not in (None, 1) and rows.size > 1:
+                why = ("backend='numpy'" if backend == "numpy" else
+                       f"method={method!r}" + (" with fixed parameters" if fixed else "")
+                       + " is not covered by the compiled path")
+                warnings.warn(
+                    f"n_jobs={n_jobs!r} is ignored: {why}, so the series are fitted one after the other by "
+                    f"ARIMA(...).fit() in Python (the compiled path covers 'css-mle', 'mle' and 'css' with at most "
+                    f"one constant trend term and no fixed parameters)", UserWarning, stacklevel=2)
             results, st = _run_python(batch, rows, order, seasonal_order, trend, method, fixed, bar)
             status.update(st)
             for i, res in results.items():
@@ -679,6 +689,20 @@ def fit_many(data, order, seasonal_order=None, trend=None, method="css-mle", bac
         if bar is not None:
             bar.close()
 
+    if method in ("mle", "css-mle"):  # every path: an AR root at the stationarity boundary (the single fit warns)
+        from ._likelihood import root_problem
+        from ._mle import BOUNDARY_MARGIN
+
+        free_ar = [g for g in ("ar", "sar") if not any(model.param_names[j] in (fixed or {}) for j in
+                                                       range(model._slices[g].start, model._slices[g].stop))]
+        for i in rows:
+            i = int(i)
+            if i not in status and np.all(np.isfinite(params[i])):
+                problem = root_problem(model, params[i], margin=BOUNDARY_MARGIN, groups=free_ar)
+                if problem is not None:
+                    conv[i] = False
+                    status[i] = (f"at the stationarity boundary ({problem}): the series looks integrated or "
+                                 f"explosive; difference it (d=1 or D=1)")
     if method == "css":  # every path: a CSS estimate outside the region gets a status (the single fit warns)
         from ._likelihood import root_problem
 

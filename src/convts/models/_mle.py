@@ -37,12 +37,33 @@ def fit_mle(model, fixed: dict, kw: dict, start_params=None, method: str = "mle"
                       enforce_stationarity=kw.get("enforce_stationarity", True),
                       enforce_invertibility=kw.get("enforce_invertibility", True))
     sigma2_fixed = fixed.get("sigma2")
+    _check_fixed_region(model, free, fixed, kw)
     cx = _compiled_covers(model, fixed, kw, start_params, path) if USE_COMPILED else None
     if cx is not None:
         opt = _fit_compiled(model, cx, tol, kw)
     else:
         opt = _fit_scipy(model, free, fixed, kw, start_params, path, tol)
     return _finish(model, free, opt, method, path, tol, sigma2_fixed)
+
+
+def _check_fixed_region(model, free, fixed, kw):
+    """A polynomial whose coefficients are all fixed outside the stationary (invertible) region: raise
+    naming the parameters and the root, rather than a Kalman-filter breakdown at the end."""
+    from ._likelihood import root_problem
+
+    names = model.param_names
+    groups = [g for g in ("ar", "sar", "ma", "sma")
+              if model._slices[g].stop > model._slices[g].start
+              and all(names[i] in fixed for i in range(model._slices[g].start, model._slices[g].stop))]
+    if not kw.get("enforce_invertibility", True):
+        groups = [g for g in groups if g in ("ar", "sar")]
+    problem = root_problem(model, free.full(np.zeros(free.free_idx.size)), groups=groups) if groups else None
+    if problem is not None:
+        raise ValueError(
+            f"the fixed parameters are outside the model's region: {problem}; the exact likelihood needs a "
+            f"stationary AR part (and an invertible MA part); fix other values, or use method='css', which "
+            f"conditions on the first observations"
+        )
 
 
 def _fit_scipy(model, free, fixed, kw, start_params, path, tol):
@@ -131,6 +152,7 @@ def _fit_scipy(model, free, fixed, kw, start_params, path, tol):
     return best
 
 
+BOUNDARY_MARGIN = 1e-3  # a root of modulus < 1 + this (in L) is on the stationarity/invertibility boundary
 MULTI_START_MAX_COEFS = 10  # exact ML on the scipy path tries extra starts up to this many ARMA coefficients
 
 
@@ -224,9 +246,13 @@ def _finish(model, free, opt, method, path, tol, sigma2_fixed):
     params = free.full(free.constrain(opt.x))
     parts = loglike_parts(model, params, tol, keep=True, path=path)
     if parts["nobs"] <= 0 or not np.isfinite(parts["ssq"]):
+        from ._likelihood import root_problem
+
+        problem = root_problem(model, params)
         raise RuntimeError(
-            "the exact likelihood could not be evaluated at the optimum (the Kalman filter broke down); "
-            "try method='css', different start_params, or a smaller order"
+            "the exact likelihood could not be evaluated at the optimum"
+            + (f": {problem}" if problem else " (the Kalman filter broke down)")
+            + "; try method='css', different start_params or fixed values, or a smaller order"
         )
     sigma2 = parts["ssq"] / parts["nobs"] if sigma2_fixed is None else sigma2_fixed
     params[model._slices["sigma2"]] = sigma2
@@ -246,12 +272,29 @@ def _finish(model, free, opt, method, path, tol, sigma2_fixed):
             f"or check the order (over-parameterised or near-cancelling AR and MA terms)",
             ConvergenceWarning, stacklevel=4,
         )
-    elif free.tgroups and _near_boundary(model, params):
-        warnings.warn(
-            "the MA (or AR) polynomial at the optimum has a root within 1e-3 of the unit circle; "
-            "standard errors are unreliable (over-differencing? try a lower d or D)",
-            ConvergenceWarning, stacklevel=4,
-        )
+    elif free.tgroups:
+        from ._likelihood import root_problem
+
+        tgroups = [g for g, _pos in free.tgroups]
+        ar_problem = root_problem(model, params, margin=BOUNDARY_MARGIN, groups=[g for g in tgroups if g in ("ar", "sar")])
+        ma_problem = root_problem(model, params, margin=BOUNDARY_MARGIN, groups=[g for g in tgroups if g in ("ma", "sma")])
+        if ar_problem is not None:
+            # the likelihood increases towards the boundary: no interior maximum, the optimiser
+            # stopped only because the transform flattens there (unconstrained values -> infinity)
+            converged = False
+            seasonal = "seasonal AR" in ar_problem
+            warnings.warn(
+                f"the estimate is at the stationarity boundary: {ar_problem}. The series looks integrated or "
+                f"explosive (sigma2 = {sigma2:.3g}); a stationary ARMA does not fit it: difference it "
+                f"({'D=1' if seasonal else 'd=1'} in the order) or transform it (e.g. log)",
+                ConvergenceWarning, stacklevel=4,
+            )
+        elif ma_problem is not None:
+            warnings.warn(
+                f"{ma_problem} at the optimum; standard errors are unreliable (over-differencing? try a lower "
+                f"d or D)",
+                ConvergenceWarning, stacklevel=4,
+            )
 
     def loglike(y):
         full = free.full(y[: free.free_idx.size])
@@ -268,20 +311,3 @@ def _only(y0, pos):
     out = np.zeros_like(y0)
     out[pos] = y0[pos]
     return out
-
-
-def _near_boundary(model, params) -> bool:
-    """True when a factor polynomial has a root (in L) within 1e-3 of the unit circle.
-
-    Checked per factor (regular and seasonal), so a period of 365 costs a degree-P root
-    finding, not the roots of the expanded degree-365 polynomial.
-    """
-    sl = model._slices
-    s = max(model.seasonal_order[3], 1)
-    for group, sign, step in (("ar", -1.0, 1), ("ma", 1.0, 1), ("sar", -1.0, s), ("sma", 1.0, s)):
-        coefs = params[sl[group]]
-        if coefs.size and np.any(coefs):
-            roots = np.roots(np.r_[1.0, sign * coefs][::-1])
-            if roots.size and np.min(np.abs(roots)) ** (1.0 / step) < 1.0 + 1e-3:
-                return True
-    return False

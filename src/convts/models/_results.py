@@ -101,7 +101,10 @@ class ARIMAResults:
 
     @property
     def hqic(self) -> float:
-        return -2.0 * self.llf + 2.0 * self.df_model * math.log(math.log(self.nobs))
+        """``-2 llf + 2 k log(log(nobs))``, statsmodels' formula and values: ``-inf`` for
+        ``nobs == 1`` (``log(log(1)) = -inf``), NaN for ``nobs == 0``."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return float(-2.0 * self.llf + 2.0 * self.df_model * np.log(np.log(float(self.nobs))))
 
     @cached_property
     def _cov_free(self):
@@ -111,15 +114,26 @@ class ARIMAResults:
             y = np.r_[y, self._params[-1]]
         if y.size == 0:
             return np.zeros((0, 0))
+        import warnings
+
         H = approx_hessian(self._loglike, y)
         try:
-            return np.linalg.inv(-H)
+            cov = np.linalg.inv(-H)
         except np.linalg.LinAlgError:
-            import warnings
-
-            warnings.warn("the Hessian of the log-likelihood is singular; standard errors are NaN",
+            warnings.warn("the Hessian of the log-likelihood is singular; standard errors are NaN "
+                          "(an over-parameterised model, or parameters on a boundary)",
                           ConvergenceWarning, stacklevel=3)
             return np.full(H.shape, np.nan)
+        names = [self.model.param_names[i] for i in free.free_idx] + ([] if free.sigma2_fixed else ["sigma2"])
+        bad = [nm for nm, v in zip(names, np.diag(cov)) if not v > 0]
+        sym = 0.5 * (H + H.T)
+        if bad or not np.all(np.isfinite(sym)) or np.max(np.linalg.eigvalsh(sym)) >= 0:
+            warnings.warn(
+                f"the Hessian of the log-likelihood is not negative definite at the estimates (not a strict "
+                f"maximum: a boundary, a flat direction, or a fit that did not converge); the covariance matrix is "
+                f"unreliable" + (f" and the standard errors of {bad} are NaN" if bad else ""),
+                ConvergenceWarning, stacklevel=3)
+        return cov
 
     def cov_params(self):
         """Covariance of the estimates: inverse of the observed information (numerical Hessian).
