@@ -71,6 +71,19 @@ def fit_other(model, method: str, fixed: dict, kw: dict):
     path = choose_path(model)
     parts = loglike_parts(model, params, keep=True, path=path)
     llf = full_llf(parts, sigma2) if parts["nobs"] > 0 else -np.inf
+    if parts["nobs"] <= 0:
+        import warnings
+
+        from ._likelihood import root_problem
+        from ._warnings import ConvergenceWarning
+
+        problem = root_problem(model, params) or "the exact likelihood is undefined there"
+        converged = False
+        warnings.warn(
+            f"the {method} estimate is outside the stationary/invertible region ({problem}); its llf is -inf "
+            f"and it cannot forecast: use method='mle', which keeps the estimates in the region",
+            ConvergenceWarning, stacklevel=3,
+        )
 
     def loglike(y):
         return full_llf(loglike_parts(model, free.full(y[:-1]), path=path), y[-1])

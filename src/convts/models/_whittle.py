@@ -387,7 +387,7 @@ def fit_whittle(y, order, seasonal_order=(0, 0, 0, 0), demean: bool = True, star
         warnings.warn(
             "the Whittle estimates with non-consecutive lags are not stationary/invertible; the spectral "
             "likelihood cannot tell a root from its reciprocal: use consecutive orders or method='mle'",
-            RuntimeWarning,
+            ConvergenceWarning,
             stacklevel=2,
         )
     return result
