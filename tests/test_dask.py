@@ -2,13 +2,17 @@
 
 Oracles: the in-memory ``convts.fit_many`` / ``FitManyResult.forecast`` on the same data, and
 the pandas ``.conv`` accessor on the computed frame.  The cluster (2 worker processes, one
-thread each) is started once per module; its workers load the numba kernels once (warm-up).
+thread each) is started once per session (``dask_cluster`` in tests/conftest.py); its workers
+load the numba kernels once (warm-up).  Every wait is bounded: a computation that does not
+finish in ``COMPUTE_TIMEOUT`` seconds fails with the scheduler's task states and the workers
+are restarted, instead of the run stalling.
 """
 
 from __future__ import annotations
 
-import logging
+import collections
 import os
+import pickle
 import subprocess
 import sys
 
@@ -31,6 +35,9 @@ cloudpickle.register_pickle_by_value(sys.modules[__name__])
 
 ORDER = (1, 0, 1)
 N_SERIES, T = 240, 48
+# seconds; a computation here takes < 60 s on a loaded 2-core machine, and this stays below the
+# per-test pytest-timeout (pyproject.toml) so that this test's own message comes first
+COMPUTE_TIMEOUT = 300
 
 
 def _warm():
@@ -40,17 +47,56 @@ def _warm():
 
 
 @pytest.fixture(scope="module")
-def client():
-    cluster = distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0",
-                                       silence_logs=logging.CRITICAL)
-    c = distributed.Client(cluster)
+def _warm_workers(dask_cluster):
+    _warm()  # compile (or load) here first, so that the workers load the on-disk cache, not compile twice
+    workers = list(dask_cluster.scheduler_info()["workers"])
+    futures = [dask_cluster.submit(_warm, pure=False, workers=[w], allow_other_workers=False) for w in workers]
+    with dask_cluster.as_current():  # distributed.wait finds the client as the current one
+        distributed.wait(futures, timeout=COMPUTE_TIMEOUT)
+    assert all(f.result() for f in futures)
+
+
+@pytest.fixture
+def client(dask_cluster, _warm_workers):
+    """The session's cluster, current for this test only (Dask collections compute on it)."""
+    dask_cluster.wait_for_workers(2, timeout=COMPUTE_TIMEOUT)  # a test may have killed one
+    with dask_cluster.as_current():
+        yield dask_cluster
+
+
+def _scheduler_state(client) -> str:
+    """Task states and what each worker is processing, read from the in-process scheduler (no RPC)."""
     try:
-        _warm()  # compile (or load) here first, so that the workers load the on-disk cache, not compile twice
-        c.run(_warm)
-        yield c
-    finally:
-        c.close()
-        cluster.close()
+        s = client.cluster.scheduler
+        tasks = collections.Counter(ts.state for ts in list(s.tasks.values()))
+        workers = {ws.address: (ws.status.name, sorted(str(ts.key) for ts in list(ws.processing))[:3])
+                   for ws in list(s.workers.values())}
+        shuffles = list(getattr(s.plugins.get("shuffle"), "active_shuffles", {}))
+        return f"task states {dict(tasks)}; workers (status, processing) {workers}; active P2P shuffles {shuffles}"
+    except Exception as exc:  # diagnostics only
+        return f"(could not read the scheduler's state: {exc!r})"
+
+
+def _compute(client, *collections_, timeout=COMPUTE_TIMEOUT):
+    """``dask.compute(*collections_)`` on ``client`` with a bounded wait.
+
+    On timeout the test fails with the scheduler's state, and the workers are restarted so that
+    the next test starts clean.
+    """
+    futures = client.compute(list(collections_))
+    try:
+        with client.as_current():
+            distributed.wait(futures, timeout=timeout)
+    except TimeoutError:
+        state = _scheduler_state(client)
+        client.cancel(futures)
+        try:
+            client.restart(timeout=COMPUTE_TIMEOUT)
+        except Exception as exc:  # the failure below is the news; say that the restart failed too
+            state += f"; restarting the workers failed: {exc!r}"
+        pytest.fail(f"a Dask computation did not finish within {timeout} s: {state}", pytrace=False)
+    out = client.gather(futures)
+    return out[0] if len(collections_) == 1 else tuple(out)
 
 
 def _panel(n=N_SERIES, T=T, seed=0):
@@ -78,11 +124,11 @@ def test_long_unsorted_split_across_partitions_equals_in_memory(client):
     _, long = _panel()
     ddf = dd.from_pandas(long, npartitions=6, sort=False)
     # the rows of one series really are spread over several input partitions
-    spread = ddf.map_partitions(lambda p: p[["sid"]].drop_duplicates()).compute()["sid"].value_counts()
+    spread = _compute(client, ddf.map_partitions(lambda p: p[["sid"]].drop_duplicates()))["sid"].value_counts()
     assert spread.max() > 1
     want = convts.fit_many(long, ORDER, id_col="sid", time_col="t", value_col="y")
     res = cdask.fit_many(ddf, ORDER, id_col="sid", time_col="t", value_col="y")
-    got = res.compute()
+    got = _compute(client, res)
     assert got.index.is_unique and len(got) == N_SERIES
     _assert_tables_equal(got.sort_index(), want.table)
     assert (got["status"] == "ok").all()
@@ -104,7 +150,7 @@ def test_series_on_different_time_grids_match_in_memory(client, ids):
         ddf = dd.from_pandas(long, npartitions=4, sort=False)
     want = convts.fit_many(long, ORDER, id_col="sid", time_col="t", value_col="y")
     res = cdask.fit_many(ddf, ORDER, id_col="sid", time_col="t", value_col="y", npartitions=5)
-    got, got_fc = dask.compute(res, cdask.forecast_many(res, 2))
+    got, got_fc = _compute(client, res, cdask.forecast_many(res, 2))
     _assert_tables_equal(got.sort_index(), want.table)
     pd.testing.assert_frame_equal(_sorted_forecast(got_fc), want.forecast(2), check_exact=False, rtol=1e-10)
 
@@ -114,7 +160,7 @@ def test_more_partitions_than_series(client):
     ddf = dd.from_pandas(long, npartitions=2, sort=False)
     want = convts.fit_many(long, ORDER, id_col="sid", time_col="t", value_col="y")
     res = cdask.fit_many(ddf, ORDER, id_col="sid", time_col="t", value_col="y", npartitions=12)
-    got, got_fc = dask.compute(res, cdask.forecast_many(res, 2))  # empty partitions give empty frames
+    got, got_fc = _compute(client, res, cdask.forecast_many(res, 2))  # empty partitions give empty frames
     _assert_tables_equal(got.sort_index(), want.table)
     pd.testing.assert_frame_equal(_sorted_forecast(got_fc), want.forecast(2), check_exact=False, rtol=1e-10)
 
@@ -127,7 +173,7 @@ def test_indexed_by_id_needs_no_shuffle_and_keeps_divisions(client):
     res = cdask.fit_many(ddf, ORDER, id_col="sid", time_col="t", value_col="y")
     assert res.divisions == ddf.divisions
     assert not any("shuffle" in str(k) for k in dict(res.__dask_graph__()))
-    _assert_tables_equal(res.compute(), want.table)
+    _assert_tables_equal(_compute(client, res), want.table)
 
 
 def test_string_ids_and_datetime_times(client):
@@ -139,7 +185,7 @@ def test_string_ids_and_datetime_times(client):
     with dask.config.set({"dataframe.convert-string": False}):
         ddf = dd.from_pandas(long, npartitions=3, sort=False)
     res = cdask.fit_many(ddf, ORDER, id_col="store", time_col="month", value_col="sales")
-    got, got_fc = dask.compute(res, cdask.forecast_many(res, 3, alpha=0.1))
+    got, got_fc = _compute(client, res, cdask.forecast_many(res, 3, alpha=0.1))
     _assert_tables_equal(got.sort_index(), want.table)
     pd.testing.assert_frame_equal(_sorted_forecast(got_fc), want.forecast(3, alpha=0.1), check_exact=False,
                                   rtol=1e-10)
@@ -154,7 +200,7 @@ def test_bad_series_mark_only_their_rows(client):
     long.loc[(long["sid"] == 30) & (long["t"] == 5), "y"] = np.inf
     ddf = dd.from_pandas(long, npartitions=5, sort=False)
     want = convts.fit_many(long, ORDER, id_col="sid", time_col="t", value_col="y")
-    got = cdask.fit_many(ddf, ORDER, id_col="sid", time_col="t", value_col="y").compute().sort_index()
+    got = _compute(client, cdask.fit_many(ddf, ORDER, id_col="sid", time_col="t", value_col="y")).sort_index()
     bad = got.index[got["status"] != "ok"]
     assert {3, 11, 20}.issubset(set(bad))
     assert set(bad) == set(want.table.index[want.table["status"] != "ok"])
@@ -181,10 +227,30 @@ def test_worker_killed_mid_computation_gives_the_same_result(client, tmp_path, s
     res = cdask.fit_many(ddf, ORDER, id_col="sid", time_col="t", value_col="y", shuffle_method=shuffle_method)
     # the kill comes after some fits finished: their outputs die with the worker and are recomputed
     killed = res.map_partitions(_kill_worker_once, marker, meta=res._meta)
-    got = killed.compute()
+    got = _compute(client, killed)
     assert os.path.exists(marker)  # the worker really died once
     _assert_tables_equal(got.sort_index(), want.table)
     client.wait_for_workers(2, timeout=60)
+
+
+@pytest.mark.parametrize("fit_backend", ["auto", "numpy"])  # compiled fits; Python fits (results kept)
+def test_fit_task_value_pickles_plainly_after_a_forecast_and_gives_the_same_numbers(fit_backend):
+    """The fit task's value crosses workers when a table or forecast task runs elsewhere.
+
+    It once carried the lazily cached per-series results (local closures, and a dict that a
+    forecast task grows): serialising it for a peer during a forecast failed, and the peer's
+    task then waited forever.  Oracle: the in-memory object's own table and forecasts.
+    """
+    _, long = _panel(n=3, seed=9)
+    fit_kw = dict(order=ORDER, seasonal_order=None, trend=None, method="css-mle", backend=fit_backend, n_jobs=1,
+                  fixed=None)
+    fitted = cdask._fit_part(long, fit_kw, ("sid", "t", "y"), False)
+    want_fc = fitted.fit.forecast(3, alpha=0.1)  # builds and caches the per-series results
+    blob = pickle.dumps(fitted)  # the standard pickle (distributed's first try): plain data only
+    again = pickle.loads(blob)
+    pd.testing.assert_frame_equal(again.fit.table, fitted.fit.table)
+    pd.testing.assert_frame_equal(again.fit.forecast(3, alpha=0.1), want_fc, check_exact=False, rtol=1e-12)
+    assert len(blob) < 100_000
 
 
 # ---------------------------------------------------------------------------- Dask arrays
@@ -194,7 +260,7 @@ def test_array_chunked_along_both_axes_equals_in_memory(client):
     want = convts.fit_many(Y, ORDER)
     res = cdask.fit_many(x, ORDER)
     assert res.divisions == (0, 15, 30, 45, 49)
-    got, got_fc = dask.compute(res, cdask.forecast_many(res, 2))
+    got, got_fc = _compute(client, res, cdask.forecast_many(res, 2))
     _assert_tables_equal(got, want.table)
     pd.testing.assert_frame_equal(got_fc.reset_index(drop=True), want.forecast(2), check_exact=False, rtol=1e-10)
 
@@ -270,7 +336,7 @@ def test_accessor_fir_map_overlap_equals_in_memory(frames, name, kind):
 
 def test_accessor_on_the_cluster_equals_convolve(client, frames):
     pdf, ddf = frames
-    got = ddf.conv.convolve([0.5, 0.25, 0.25]).compute()
+    got = _compute(client, ddf.conv.convolve([0.5, 0.25, 0.25]))
     want = convts.convolve(pdf.to_numpy(), [0.5, 0.25, 0.25], axis=0)
     np.testing.assert_allclose(got.to_numpy(), want, rtol=1e-12)
 

@@ -51,7 +51,7 @@ class _Fits:
     """What :func:`forecast_many` needs from a :func:`fit_many` call: the per-partition fit tasks."""
 
     def __init__(self, fits, offsets, meta_fit):
-        self.fits = fits          # Delayed -> (FitManyResult, phantom id | None) | None (empty partition)
+        self.fits = fits          # Delayed -> _Fitted | None (empty partition)
         self.offsets = offsets    # id offset per partition (Dask-array route) or None
         self.meta_fit = meta_fit  # an in-memory FitManyResult on a dummy series (for schemas)
 
@@ -78,22 +78,53 @@ def _in_memory():
     return convts.fit_many
 
 
+class _Fitted:
+    """A fit task's value: one partition's in-memory ``FitManyResult`` and its phantom id (or None).
+
+    It crosses workers whenever a table or forecast task runs on another worker than its fit
+    task (work stealing, a restarted worker).  It pickles as the estimates table, the laid-out
+    series and the model spec -- plain data -- without the per-series ``ARIMAResults`` that
+    ``FitManyResult.result`` / ``forecast`` build lazily and cache: those hold local closures
+    (no standard pickle) and the cache dict grows while a forecast task runs, so a worker
+    serialising the value for a peer at that moment failed ("dictionary changed size during
+    iteration") and the peer's dependent task then waited forever (a hung computation).  The
+    receiving side rebuilds a series' results from its stored parameters when asked, as the
+    in-memory result does for compiled fits (the same numbers).
+    """
+
+    __slots__ = ("fit", "phantom")
+
+    def __init__(self, fit, phantom):
+        self.fit = fit
+        self.phantom = phantom
+
+    def __reduce__(self):
+        fit = self.fit
+        return _restore_fitted, (fit.table, fit._batch, fit._spec, list(fit.param_names), self.phantom)
+
+
+def _restore_fitted(table, batch, spec, param_names, phantom):
+    from .models._fit_many import FitManyResult
+
+    return _Fitted(FitManyResult(table, batch, spec, {}, param_names), phantom)
+
+
 def _fit_part(part, fit_kw, long_cols, id_in_index, grid=None):
     """Task body: fit every series of one partition (long frame or 2-D block).
 
-    Returns ``(FitManyResult, phantom id or None)``, or None for an empty partition.
+    Returns a :class:`_Fitted`, or None for an empty partition.
     """
     if len(part) == 0:
         return None
     if long_cols is None:
-        return _in_memory()(np.asarray(part), **fit_kw), None
+        return _Fitted(_in_memory()(np.asarray(part), **fit_kw), None)
     id_col, time_col, value_col = long_cols
     if id_in_index:
         part = part.reset_index()
     phantom = None
     if grid is not None and len(grid) != part[time_col].nunique(dropna=False):
         part, phantom = _with_grid(part, grid, id_col, time_col, value_col)
-    return _in_memory()(part, id_col=id_col, time_col=time_col, value_col=value_col, **fit_kw), phantom
+    return _Fitted(_in_memory()(part, id_col=id_col, time_col=time_col, value_col=value_col, **fit_kw), phantom)
 
 
 def _with_grid(part, grid, id_col, time_col, value_col):
@@ -135,7 +166,7 @@ def _shift_ids(frame, offset, on_index):
 def _part_table(fitted, meta, offset):
     if fitted is None:
         return meta
-    fit, phantom = fitted
+    fit, phantom = fitted.fit, fitted.phantom
     table = fit.table if phantom is None else fit.table.drop(index=[phantom])
     return _shift_ids(table, offset, on_index=True)
 
@@ -143,7 +174,7 @@ def _part_table(fitted, meta, offset):
 def _part_forecast(fitted, steps, alpha, meta, offset):
     if fitted is None:
         return meta
-    fit, phantom = fitted
+    fit, phantom = fitted.fit, fitted.phantom
     frame = fit.forecast(steps, alpha=alpha)
     if phantom is not None:
         frame = frame[frame["id"] != phantom].reset_index(drop=True)
