@@ -25,7 +25,16 @@ else:
         CUPY_REASON = "CuPy is installed but no CUDA GPU is usable: " + get_backend("cupy").REASON
     except ImportError as exc:
         CUPY_REASON = f"no CuPy/GPU: {exc}"
-needs_gpu = pytest.mark.skipif(not CUPY_OK, reason=CUPY_REASON)
+# Marked ``gpu``: without CuPy and a GPU, tests/conftest.py folds every such case of this file
+# (and the cupy param of ``ns``) into one skipped item that gives the reason; the skipif stays
+# for runs without that conftest.
+GPU_MARKS = [pytest.mark.gpu, pytest.mark.skipif(not CUPY_OK, reason=CUPY_REASON)]
+
+
+def needs_gpu(func):
+    for mark in GPU_MARKS:
+        func = mark(func)
+    return func
 
 
 class _Numpy:
@@ -57,7 +66,7 @@ class _Cupy:
         return cupy.asnumpy(a)
 
 
-@pytest.fixture(params=["numpy", pytest.param("cupy", marks=needs_gpu)])
+@pytest.fixture(params=["numpy", pytest.param("cupy", marks=GPU_MARKS)])
 def ns(request):
     """One test body, run with xp = numpy always and xp = cupy when a GPU is present."""
     return _Numpy() if request.param == "numpy" else _Cupy()
