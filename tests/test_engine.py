@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from reference import fir_loop, iir_loop, impulse_loop, masked_mean_loop
 from scipy import signal
@@ -861,6 +861,7 @@ magnitude = st.sampled_from([1e-300, 1e-150, 1e-8, 1.0, 1e8, 1e16, 1e33, 1e150, 
 @given(size=st.integers(1, 9000), window=st.integers(2, 40),
        spikes=st.lists(st.tuples(st.integers(0, 8999), magnitude, st.sampled_from([-1.0, 1.0])), max_size=6),
        base=magnitude, zeros=st.booleans())
+@example(size=1295, window=23, spikes=[(1, 1.0, -1.0)], base=1e-8, zeros=False)  # found by a long run
 def test_uniform_running_sum_extreme_magnitudes(backend, size, window, spikes, base, zeros):
     """Mixed magnitudes 1e-300..1e300: every trailing mean is within 1e-12 of the window's
     exactly summed value, relative to the window's sum of |x| (the direct sum's own bound)."""
@@ -893,3 +894,52 @@ def test_accessor_zi_is_per_column_state():
     ref, _ = signal.lfilter(k.b, k.a, df["a"].to_numpy(), zi=zi[0])
     np.testing.assert_allclose(df["a"].conv.convolve(k, zi=zi[0]).to_numpy(), ref, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(df.conv.ewma(0.3).to_numpy(), df.ewm(alpha=0.3, adjust=False).mean().to_numpy(), rtol=1e-12)
+
+
+@given(x=st.lists(st.one_of(finite, st.just(float("nan"))), min_size=1, max_size=40),
+       taps=st.dictionaries(st.integers(-3, 6), st.floats(0.05, 2.0), min_size=1, max_size=5),
+       mode=st.sampled_from(["causal", "same", "full", "valid", "circular"]),
+       min_weight=st.one_of(st.none(), st.sampled_from([0.3, 0.5, 1.0])), method=st.sampled_from(FIR_METHODS))
+def test_omit_property_every_mode(backend, x, taps, mode, min_weight, method):
+    """nan_policy='omit' on every mode and method, NaN anywhere (or none), against
+    masked_mean_loop: values outside the series are unobserved in every case."""
+    x = np.array(x)
+    k = Kernel(b=list(taps.values()), lags=list(taps.keys()))
+    if mode == "valid" and x.size < k.span:
+        return
+    ref = masked_mean_loop(x, k.ma_lags, k.ma_coefs, min_weight=min_weight, mode=mode)
+    y = convts.convolve(x, k, mode=mode, method=method, nan_policy="omit", min_weight=min_weight, backend=backend)
+    np.testing.assert_array_equal(np.isnan(y), np.isnan(ref))
+    np.testing.assert_allclose(y, ref, rtol=1e-9, atol=1e-9)
+
+
+@given(shape=st.lists(st.integers(1, 4), min_size=0, max_size=2), T=st.integers(1, 12), where=st.integers(0, 2),
+       ar=st.one_of(st.just([]), stable_ar), taps=taps_st, cut=st.integers(0, 12), data=st.data())
+def test_zi_property_any_axis(backend, shape, T, where, ar, taps, cut, data):
+    """zi/zf along a random axis of a random 1-3-D array: equal to scipy.signal.lfilter with
+    the same zi, and two chunks with the carried state equal the whole."""
+    axis = min(where, len(shape))
+    full_shape = tuple(shape[:axis]) + (T,) + tuple(shape[axis:])
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    x = rng.normal(size=full_shape)
+    k = _kernel_from(taps, ar)
+    b, a = dense_b(k), k.a
+    M = max(b.size, a.size) - 1
+    zshape = full_shape[:axis] + (M,) + full_shape[axis + 1 :]
+    zi = rng.normal(size=zshape)
+    bb, aa = np.r_[b, np.zeros(M + 1 - b.size)], np.r_[a, np.zeros(M + 1 - a.size)]
+    if M:
+        y_sp, zf_sp = signal.lfilter(bb, aa, x, axis=axis, zi=zi)
+    else:
+        y_sp, zf_sp = signal.lfilter(bb, aa, x, axis=axis), np.zeros(zshape)
+    y, zf = convts.convolve(x, k, axis=axis, zi=zi, return_state=True, backend=backend)
+    np.testing.assert_allclose(y, y_sp, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(zf, zf_sp, rtol=1e-9, atol=1e-9)
+    if T < 2:  # an empty chunk is refused (convolve needs an observation)
+        return
+    c = min(max(cut, 1), T - 1)
+    first, second = np.split(x, [c], axis=axis)
+    y1, z1 = convts.convolve(first, k, axis=axis, zi=zi, return_state=True, backend=backend)
+    y2, z2 = convts.convolve(second, k, axis=axis, zi=z1, return_state=True, backend=backend)
+    np.testing.assert_allclose(np.concatenate([y1, y2], axis=axis), y_sp, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(z2, zf_sp, rtol=1e-9, atol=1e-9)
