@@ -373,7 +373,11 @@ class ARIMA:
         method_kwargs : dict, optional
             Options: ``maxiter`` (default 500), ``gtol``, ``enforce_stationarity``,
             ``enforce_invertibility`` (default True), ``tol`` (steady-state switch of the
-            Kalman filter, default 1e-10), and the estimator's own options for the others.
+            Kalman filter, default 1e-10), ``max_seconds`` (wall-clock limit: the fit returns
+            its best point with ``converged=False`` and a :class:`ConvergenceWarning`),
+            ``multi_start`` (default True: exact ML on the scipy path also starts from
+            Hannan-Rissanen and zeros and keeps the best likelihood), and the estimator's own
+            options for the others.
         start_params : array_like, optional
             Starting values in the order of :attr:`param_names` (sigma2 ignored).
 
