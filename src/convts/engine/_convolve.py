@@ -29,6 +29,19 @@ class UnstableKernelWarning(RuntimeWarning):
     """An explosive IIR kernel (a pole of modulus > 1) was applied: the output grows geometrically."""
 
 
+def _user_stacklevel() -> int:
+    """``stacklevel`` for a warning raised in the caller of this function that points at the
+    first frame outside convts (convolve, Kernel.__call__, the accessor, dask)."""
+    import os
+    import sys
+
+    pkg = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(pkg):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 def as_kernel(kernel) -> Kernel:
     """Return ``kernel`` as a Kernel (a 1-D array of taps becomes a causal FIR kernel)."""
     if isinstance(kernel, Kernel):
@@ -352,7 +365,7 @@ def _apply(x2, k, mode, method, be, zi, want_state, nonfinite):
             f"like {radius:.6g}**t; difference the series or use a stable kernel (e.g. fit a stationary "
             f"AR on the differences)",
             UnstableKernelWarning,
-            stacklevel=4,
+            stacklevel=_user_stacklevel(),
         )
     if method == "recursive":
         num = Kernel._from_sparse((k.ma_lags, k.ma_coefs), (np.zeros(1, np.int64), np.ones(1)))
