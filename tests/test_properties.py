@@ -106,7 +106,7 @@ def fir_kernels(draw):
         weights = draw(st.lists(st.floats(0.05, 2.0), min_size=w, max_size=w))
         return kernels.moving_average(w, weights=weights)
     if kind == "echo":
-        return kernels.echo(draw(st.integers(1, 5)), draw(st.floats(-1.0, 1.0).filter(lambda g: g != 0)), draw(st.integers(1, 3)))
+        return kernels.echo(draw(st.integers(1, 5)), draw(st.floats(-1.0, 1.0).filter(lambda g: abs(g) > 1e-3)), draw(st.integers(1, 3)))
     if kind == "difference":
         D = draw(st.integers(0, 1))
         return kernels.difference(draw(st.integers(0 if D else 1, 2)), D, draw(st.integers(2, 5)) if D else None)
@@ -129,7 +129,7 @@ def stable_ar(draw, max_p=3, radius=0.9):
     poly = np.array([1.0])
     i = 0
     while i < p:
-        r = draw(st.floats(0.0, radius))
+        r = draw(st.floats(0.05, radius))  # no zero root: the kernel stays IIR
         if p - i >= 2 and draw(st.booleans()):
             ang = draw(st.floats(0.1, 3.0))
             poly = np.convolve(poly, [1.0, -2 * r * math.cos(ang), r * r])
@@ -154,7 +154,8 @@ def iir_kernels(draw, stable_only=False):
     theta = draw(st.lists(st.floats(-0.9, 0.9), max_size=2))
     if kind == "seasonal":
         s = draw(st.integers(2, 7))
-        return kernels.arma(phi[:1], theta[:1], ar_lags=[s], ma_lags=[s] if theta else None)
+        Phi = draw(st.floats(-0.9, 0.9).filter(lambda c: abs(c) > 0.05))
+        return kernels.arma([Phi], theta[:1], ar_lags=[s], ma_lags=[s] if theta else None)
     k = kernels.arma(phi, theta)
     if kind == "arma_diff":
         k = k * kernels.difference(1)
@@ -297,7 +298,10 @@ def test_fir_every_mode_method_backend_matches_loops(k, data, mode, method, back
     eps = EPS[np.dtype(y.dtype)]
     tiny = 1e-300 if not f32 else 1e-36
     if _uses_direct(k, method, backend, T):
-        tol = 16 * eps * lags.size * np.nan_to_num(scale_local, nan=0.0, posinf=0.0) + tiny
+        # the running sum of uniform taps restarts once its sum falls below 2**-12 of its peak
+        # (issue 17 item 1): its error is within 2**12 eps of the window's scale
+        per = 2.0**13 if (lags.size > 1 and np.all(coefs == coefs[0])) else 16.0 * lags.size
+        tol = per * eps * np.nan_to_num(scale_local, nan=0.0, posinf=0.0) + tiny
     else:  # FFT paths: rounding relative to the whole series
         N = T + span
         tol = 16 * eps * math.log2(N + 2) * float(np.abs(coefs).sum()) * finite_max(x) * math.sqrt(N) + tiny
@@ -334,6 +338,7 @@ def _iir_tol(k, x, axis, eps, zi_scale=0.0, method="recursive"):
 @given(k=iir_kernels(), data=series(max_T=32), f32=st.booleans(), with_zi=st.booleans(), seed=st.integers(0, 2**16))
 def test_iir_causal_matches_lfilter(k, data, method, backend, f32, with_zi, seed):
     x, axis = data
+    assume(not k.is_fir)
     if f32:  # float32 holds 1e-38..3e38: clip the finite magnitudes to 1e30
         with np.errstate(invalid="ignore"):
             x = np.where(np.isfinite(x), np.clip(x, -1e30, 1e30), x).astype(np.float32)
@@ -519,12 +524,13 @@ def test_raise_policy_raises_iff_nonfinite(k, data, backend):
 
 
 @st.composite
-def pandas_series(draw, max_T=60):
+def pandas_series(draw, max_T=60, spikes=True):
     T = draw(st.integers(1, max_T))
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     x = rng.standard_normal(T) * 10.0 ** draw(st.integers(-3, 3))
-    for _ in range(draw(st.integers(0, 2))):  # a huge value that later leaves the window
-        x[rng.integers(0, T)] = draw(st.sampled_from([1e16, -9e33, 1e100]))
+    if spikes:
+        for _ in range(draw(st.integers(0, 2))):  # a huge value that later leaves the window
+            x[rng.integers(0, T)] = draw(st.sampled_from([1e16, -9e33, 1e100]))
     if draw(st.booleans()):
         x[rng.random(T) < 0.2] = np.nan
     if draw(st.booleans()):
@@ -532,13 +538,17 @@ def pandas_series(draw, max_T=60):
     return x
 
 
-@given(x=pandas_series(), window=st.integers(1, 9), center=st.booleans(), min_periods=st.integers(1, 9),
-       backend=st.sampled_from(BACKENDS), method=st.sampled_from(("auto", "direct")))
-def test_moving_average_omit_equals_pandas_rolling_mean(x, window, center, min_periods, backend, method):
+@given(data=st.booleans().flatmap(lambda c: st.tuples(st.just(c), pandas_series(spikes=not c))),
+       window=st.integers(1, 9), min_periods=st.integers(1, 9), backend=st.sampled_from(BACKENDS),
+       method=st.sampled_from(("auto", "direct")))
+def test_moving_average_omit_equals_pandas_rolling_mean(data, window, min_periods, backend, method):
     """pandas' rolling mean (min_periods) == moving_average, nan_policy='omit', min_weight=min_periods/window.
 
     Scale-aware: within 1e-12 of the window's largest |value| that pandas sees (the huge values
-    that have left the window must not count, issue 17 item 1)."""
+    that have left the window must not count, issue 17 item 1).  pandas' centred rolling mean
+    itself loses the small values after a huge one (``[1e16, -0.13, 0.64]``, window 3, centred:
+    pandas 0.0, exact 0.254), so huge values are drawn for trailing windows only."""
+    center, x = data
     if center:
         window = window | 1  # odd: pandas and convts centre the same way
     min_periods = min(min_periods, window)
@@ -550,10 +560,11 @@ def test_moving_average_omit_equals_pandas_rolling_mean(x, window, center, min_p
     assert_same(y, want, 1e-12 * np.nan_to_num(local, nan=0.0) + 1e-300, f"ma({window}, center={center}) omit")
 
 
-@given(x=pandas_series(max_T=40), backend=st.sampled_from(BACKENDS), com=st.floats(0.0, 6.0))
+@given(x=pandas_series(max_T=40), backend=st.sampled_from(BACKENDS), com=st.floats(0.01, 6.0))
 def test_ewma_equals_pandas_ewm(x, backend, com):
     """ewma under 'omit' == ewm(com, adjust=True).mean() (NaN or not, issue 17 item 2);
-    with the steady state as zi == ewm(adjust=False) on complete data."""
+    with the steady state as zi == ewm(adjust=False) on complete data.  (com = 0, alpha = 1,
+    after a NaN is 0/0: pandas repeats the last value, convts gives NaN; not compared.)"""
     x = np.where(np.abs(x) > 1e15, 1.0, x)  # pandas' ewm sums are not window-local
     assume(np.isfinite(x).any())
     k = kernels.ewma(1.0 / (1.0 + com))
@@ -648,10 +659,18 @@ def test_pacf_equals_statsmodels(x, method, frac):
     assume(_not_constant(x))
     n = x.size
     nlags = max(1, int(frac * (n // 2 - 1)))
-    got = convts.pacf(x, nlags, method=method)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         want = sm_pacf(x, nlags=nlags, method=method)
+    if method.startswith("ld") and np.any(np.abs(want[1:]) >= 1):
+        # Levinson-Durbin on autocovariances that are not positive definite (adjusted, short
+        # series): statsmodels returns partial autocorrelations beyond +-1; convts may refuse
+        try:
+            got = convts.pacf(x, nlags, method=method)
+        except ValueError as err:
+            assert "positive definite" in str(err)
+            return
+    got = convts.pacf(x, nlags, method=method)
     # ols on short series is a least-squares solve: compare to the conditioning it allows
     tol = 1e-8 if method.startswith("ols") else 1e-10
     assert_same(got, want, tol * (1 + np.abs(want)), f"pacf(n={n}, nlags={nlags}, method={method})")
