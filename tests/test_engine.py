@@ -742,6 +742,7 @@ def test_explosive_kernel_warns(backend, xp):
     with pytest.warns(UnstableKernelWarning, match=r"modulus 1\.5.*difference") as rec:
         y = convts.convolve(xp.asarray(x), K.arma(ar=[1.5]), backend=backend)
     assert issubclass(rec[0].category, RuntimeWarning)
+    assert rec[0].filename == __file__  # points at the caller, not inside convts
     assert_matches(y, iir_loop(x, [1.0], [1.0, -1.5]), rtol=1e-12)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
