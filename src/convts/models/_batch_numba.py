@@ -41,6 +41,7 @@ from ._kalman import arma_loglike, css_value, objective_value, scaled_llf
 from ._transforms import constrain_stationary, is_stationary, unconstrain_stationary
 
 _FLAGS = dict(cache=get_option("numba_cache"), nogil=True, fastmath=False)
+_INLINE = dict(_FLAGS, inline="always")  # small helpers: no compiled level of their own (see ._kalman)
 _BIG = 1e10
 
 # stats columns of fit_rows' output
@@ -55,7 +56,7 @@ CSS, MLE = 0, 1
 # One compiled copy of each: the objectives take no ``kind`` flag (a constant flag made numba
 # compile a copy of the whole call tree per value), and the array copies are loops (numba's
 # array-to-array slice assignment drags in its broadcasting and error-message machinery).
-@nb.njit(**_FLAGS)
+@nb.njit(**_INLINE)
 def _split(x, k_mu, p, q, P, Q):
     """``(mu, ar, ma, sar, sma)`` from the free vector ``x`` (no transform)."""
     mu = x[0] if k_mu else 0.0
@@ -78,7 +79,7 @@ def _split(x, k_mu, p, q, P, Q):
     return mu, ar, ma, sar, sma
 
 
-@nb.njit(**_FLAGS)
+@nb.njit(**_INLINE)
 def _demean(w, mu, cx, wd):
     m = cx * mu
     for t in range(w.size):
@@ -103,7 +104,7 @@ def _css_objective(x, spec, cx, w, wd, css_out, ar_lags, ma_lags):
     return css_value(wd, ar, sar, ma, sma, spec[5], ar_lags, ma_lags, spec[6], css_out)
 
 
-@nb.njit(**_FLAGS)
+@nb.njit(**_INLINE)
 def _mle_grad(x, g, spec, cx, tol, n_w, w, wd):
     """Central differences, step ``1e-6 * max(1, |x_i|)`` (as ``_likelihood.minimize``)."""
     xt = x.copy()
@@ -221,7 +222,7 @@ def _bfgs(x0, maxiter, gtol, spec, cx, tol, n_w, w, wd):
     return x, f, g, it, success
 
 
-@nb.njit(**_FLAGS)
+@nb.njit(**_INLINE)
 def _identity(H, scale):
     for i in range(H.shape[0]):
         for j in range(H.shape[1]):
@@ -456,8 +457,10 @@ def _hr_start(w, spec, cx):
     z = z[:m]
     if m == 0:
         return out
-    c = _hannan_rissanen(z, 1, p, 1, q, k_mu)
-    cs = _hannan_rissanen(z, s, P, s, Q, 0)
+    # steps and constants from an array: literal arguments would compile one copy per value
+    par = np.array([1, s, k_mu, 0])
+    c = _hannan_rissanen(z, par[0], p, par[0], q, par[2])
+    cs = _hannan_rissanen(z, par[1], P, par[1], Q, par[3])
     for i in range(p + q):
         out[k_mu + i] = c[k_mu + i]
     for i in range(P + Q):
@@ -500,51 +503,16 @@ def _ml_start(y0, spec):
     return x0
 
 
-# ------------------------------------------------------------------ one series
+# ------------------------------------------------------------------ one series: compiled stages
+# ``_fit_one`` (Python) calls these stages in turn.  One compiled function holding the whole fit
+# cost ~5 CPU-s more to compile (numba re-optimises and re-emits everything below the function
+# it compiles) and made ``method='css'`` compile the ML optimiser too; a stage call costs
+# microseconds against a fit's milliseconds, and every stage releases the GIL.
 @nb.njit(**_FLAGS)
-def _fit_one_nb(w, method, spec, cx, tol, maxiter, css_maxiter, gtol, ar_lags, ma_lags, out_p, out_s, out_x, out_g):
-    """Fit one series; estimates into ``out_p`` (model order, sigma2 last), the stats into ``out_s``,
-    the optimiser's final point (transformed coordinates for ML) and gradient into ``out_x``, ``out_g``.
-
-    Exact ML runs BFGS from two starts, the CSS estimate and statsmodels' Hannan-Rissanen-type
-    regression start (:func:`_hr_start`), and keeps the better optimum: from the CSS start
-    alone about one series in six of an AR(1) fitted as ARMA(2, 2) stopped at a local optimum
-    below statsmodels'.
-    """
+def _ml_finish(xm, gvm, itm, okm, spec, cx, tol, w, wd, out_p, out_s, out_x, out_g):
+    """Estimates and stats of the exact-ML optimum ``xm`` (transformed) into the outputs."""
     k_mu, p, q, P, Q, s = spec[0], spec[1], spec[2], spec[3], spec[4], spec[5]
-    k = k_mu + p + q + P + Q
-    n = w.size
-    wd = np.empty(n)
-    css_out = np.empty(n)
-    n_w = 0
-    tot = 0.0
-    for t in range(n):
-        if w[t] == w[t]:
-            n_w += 1
-            tot += w[t]
-    x0 = np.zeros(k)
-    if k_mu:
-        x0[0] = (tot / n_w) / cx if n_w > 0 else 0.0
-    nw = float(max(1, n_w))
-    # ---- CSS
-    xc, itc, okc = _css_lm(x0, css_maxiter if method == MLE else maxiter, 1e-7 if method == MLE else 1e-15,
-                           spec, cx, w, wd, css_out, ar_lags, ma_lags)
-    if method == CSS:
-        _css_finish(xc, itc, okc, spec, cx, w, wd, css_out, ar_lags, ma_lags, out_p, out_s, out_x, out_g)
-        return
-    # ---- exact ML from the CSS start, then from the regression start; keep the better
-    x0m = _ml_start(xc, spec)
-    xm, fm, gvm, itm, okm = _bfgs(x0m, maxiter, gtol, spec, cx, tol, nw, w, wd)
-    if k - k_mu > 0:
-        x0h = _ml_start(_hr_start(w, spec, cx), spec)
-        same = True
-        for i in range(k):
-            if abs(x0h[i] - x0m[i]) > 1e-8 * (1.0 + abs(x0m[i])):
-                same = False
-        if not same:
-            xh, fh, gvh, ith, okh = _bfgs(x0h, maxiter, gtol, spec, cx, tol, nw, w, wd)
-            if fh < fm - 1e-10 * max(1.0, abs(fm)):
-                xm, fm, gvm, itm, okm = xh, fh, gvh, ith, okh
+    k = xm.size
     gm = 0.0
     for i in range(k):
         out_x[i] = xm[i]
@@ -631,26 +599,60 @@ def _f64(a):
 
 
 def _fit_one(w, method, spec, cx, tol, maxiter, css_maxiter, gtol, ar_lags, ma_lags, out_p, out_s, out_x, out_g):
-    """:func:`_fit_one_nb` with every argument in its one compiled type (one specialisation)."""
-    _fit_one_nb(_f64(w), int(method), np.ascontiguousarray(spec, dtype=np.int64), float(cx), float(tol),
-                int(maxiter), int(css_maxiter), float(gtol), np.ascontiguousarray(ar_lags, dtype=np.int64),
-                np.ascontiguousarray(ma_lags, dtype=np.int64), out_p, out_s, out_x, out_g)
+    """Fit one series; estimates into ``out_p`` (model order, sigma2 last), the stats into ``out_s``,
+    the optimiser's final point (transformed coordinates for ML) and gradient into ``out_x``, ``out_g``.
+
+    CSS by Levenberg-Marquardt; for exact ML then BFGS from two starts, the CSS estimate and
+    statsmodels' Hannan-Rissanen-type regression start (:func:`_hr_start`), keeping the better
+    optimum (the CSS one unless the other is lower by more than 1e-10 relative): from the CSS
+    start alone about one series in six of an AR(1) fitted as ARMA(2, 2) stopped at a local
+    optimum below statsmodels'.  Arguments are converted to the one type each stage is
+    compiled for.
+    """
+    w = _f64(w)
+    spec = np.ascontiguousarray(spec, dtype=np.int64)
+    ar_lags = np.ascontiguousarray(ar_lags, dtype=np.int64)
+    ma_lags = np.ascontiguousarray(ma_lags, dtype=np.int64)
+    cx, tol, gtol = float(cx), float(tol), float(gtol)
+    k_mu = int(spec[0])
+    k = k_mu + int(spec[1] + spec[2] + spec[3] + spec[4])
+    n = w.size
+    wd = np.empty(n)
+    css_out = np.empty(n)
+    observed = w[~np.isnan(w)]
+    x0 = np.zeros(k)
+    if k_mu:
+        x0[0] = observed.mean() / cx if observed.size else 0.0
+    nw = float(max(1, observed.size))
+    ml = method == MLE
+    xc, itc, okc = _css_lm(x0, int(css_maxiter if ml else maxiter), 1e-7 if ml else 1e-15, spec, cx, w, wd, css_out,
+                           ar_lags, ma_lags)
+    if not ml:
+        _css_finish(xc, itc, okc, spec, cx, w, wd, css_out, ar_lags, ma_lags, out_p, out_s, out_x, out_g)
+        return
+    x0m = _ml_start(xc, spec)
+    best = _bfgs(x0m, int(maxiter), gtol, spec, cx, tol, nw, w, wd)
+    if k > k_mu:
+        x0h = _ml_start(_hr_start(w, spec, cx), spec)
+        if np.any(np.abs(x0h - x0m) > 1e-8 * (1.0 + np.abs(x0m))):
+            other = _bfgs(x0h, int(maxiter), gtol, spec, cx, tol, nw, w, wd)
+            if other[1] < best[1] - 1e-10 * max(1.0, abs(best[1])):
+                best = other
+    xm, fm, gvm, itm, okm = best
+    _ml_finish(xm, gvm, itm, okm, spec, cx, tol, w, wd, out_p, out_s, out_x, out_g)
 
 
 def fit_rows(DY, starts, stops, rows, method, spec, cx, tol, maxiter, css_maxiter, gtol, ar_lags, ma_lags,
              out_params, out_stats):
     """Fit series ``DY[i, starts[i]:stops[i]]`` for ``i`` in ``rows``; results into row ``i`` of the outputs.
 
-    A Python loop over the compiled :func:`_fit_one_nb` (which releases the GIL): a compiled
-    loop would cost another compilation of the whole fit (~7 CPU-s) for a dispatch overhead
-    of some microseconds per series.
+    A Python loop over :func:`_fit_one`, whose compiled stages release the GIL (``fit_many``
+    runs blocks of rows on threads): a compiled loop would cost another compilation of the
+    whole fit (~7 CPU-s) to save some microseconds per series.
     """
     k = out_params.shape[1] - 1
     x = np.empty(k)
     g = np.empty(k)
-    args = (int(method), np.ascontiguousarray(spec, dtype=np.int64), float(cx), float(tol), int(maxiter),
-            int(css_maxiter), float(gtol), np.ascontiguousarray(ar_lags, dtype=np.int64),
-            np.ascontiguousarray(ma_lags, dtype=np.int64))
     for i in rows:
-        w = _f64(DY[i, starts[i]: stops[i]])
-        _fit_one_nb(w, *args, out_params[i], out_stats[i], x, g)
+        _fit_one(DY[i, starts[i]: stops[i]], method, spec, cx, tol, maxiter, css_maxiter, gtol, ar_lags, ma_lags,
+                 out_params[i], out_stats[i], x, g)
