@@ -17,7 +17,7 @@ import pytest
 
 import convts
 from convts.kernels import arma
-from convts.models import _fit_many
+from convts.models import ConvergenceWarning, _fit_many
 
 PARAM_TOL = 1e-5
 LLF_RTOL = 1e-9
@@ -443,3 +443,25 @@ def test_cupy_css_degenerate_row_gets_a_status_not_an_abort(monkeypatch):
         assert res.table.loc[i, "llf"] == pytest.approx(-0.5 * n_used * (np.log(2 * np.pi * single.sigma2) + 1),
                                                         rel=1e-9)
         assert res.table.loc[i, "nobs"] == n_used == single.nobs
+
+
+def test_css_estimate_outside_the_region_gets_a_status_on_every_path(monkeypatch):
+    """R's CSS does not enforce stationarity: a random walk fitted as AR(1) by CSS lands at phi > 1.
+    Every fit_many path gives that series a status naming the root 1/phi; the single fit warns."""
+    rng = np.random.default_rng(24)
+    walks = [np.cumsum(rng.standard_normal(300)) for _ in range(2)]  # CSS phi 1.0034 and 1.0029
+    Y = np.stack([walks[0], _panel(1, 300, ar=(0.5,), ma=(), mean=0.0, seed=25)[0], walks[1]])  # row 1 stays "ok"
+    phis = []
+    for i in (0, 2):
+        with pytest.warns(ConvergenceWarning, match="CSS estimate cannot be used for forecasting"):
+            single = convts.ARIMA(Y[i], order=(1, 0, 0), trend="n").fit(method="css")
+        phis.append(single.params["ar.L1"])
+    assert min(phis) > 1.0
+    monkeypatch.setattr(_fit_many, "_cupy_module", lambda: np)
+    for backend in ("numba", "numpy", "cupy"):
+        res = convts.fit_many(Y, (1, 0, 0), trend="n", method="css", backend=backend)
+        assert res.table.loc[1, "status"] == "ok", backend
+        for i, phi in zip((0, 2), phis):
+            status = res.table.loc[i, "status"]
+            assert "AR polynomial (ar.L1) is not stationary" in status, (backend, status)
+            assert f"{1 / res.params.loc[i, 'ar.L1']:.4g}"[:5] in status, (backend, status)
