@@ -89,6 +89,15 @@ def bench_uniform(n, batch):
     peers = {p: t[p] for p in ("bottleneck", "pandas rolling")}
     t = t["convts"]
     row(f"moving mean n={n:.0e} k=16", "direct (uniform)", t, peers, 1.0, against="bottleneck")
+    # a price-like positive walk, and the same with a huge value every 100k samples (each block
+    # that holds one is redone by the restarting loop: the scale check's worst realistic case)
+    walk = 100 + np.cumsum(rng.standard_normal(n)) * 0.01
+    spiky = walk.copy()
+    spiky[:: 100_000] = 1e16
+    for name, v in (("prices", walk), ("prices + 1e16 every 1e5", spiky)):
+        t = median_times({"bottleneck": lambda v=v: bn.move_mean(v, 16), "convts": lambda v=v: convts.convolve(v, k)}, 9)
+        row(f"moving mean n={n:.0e} k=16, {name}", "direct (uniform)", t["convts"], {"bottleneck": t["bottleneck"]}, 1.0,
+            against="bottleneck")
     X = rng.standard_normal(batch)
     def two_cores():
         with convts.set_options(numba_parallel=True):
