@@ -107,26 +107,44 @@ def impulse_loop(b, a, n):
     return iir_loop(imp, b, a)
 
 
-def masked_mean_loop(x, lags, coefs, min_weight=None):
-    """``nan_policy='omit'`` (causal): at each t, the weighted sum over the observed (finite)
+def masked_mean_loop(x, lags, coefs, min_weight=None, mode="causal"):
+    """``nan_policy='omit'``: at each output time, the weighted sum over the observed (finite)
     inputs of the window, renormalised by the share of absolute weight observed; NaN where
-    that share is 0 or below ``min_weight``."""
+    that share is 0 or below ``min_weight``.  Times outside the series are unobserved.
+    ``mode`` picks the output times as in :func:`fir_loop` (``circular``: x is periodic)."""
     x = [float(v) for v in x]
     T = len(x)
-    total = sum(abs(float(c)) for c in coefs)
-    out = []
-    for t in range(T):
+    lags = [int(v) for v in lags]
+    coefs = [float(c) for c in coefs]
+    total = sum(abs(c) for c in coefs)
+    lo, hi = min(lags), max(lags)
+    m = hi - lo + 1
+    floor = 1e-9 if min_weight is None else max(min_weight - 1e-12, 1e-9)
+
+    def at(t):
         num = 0.0
         seen = 0.0
         for lag, c in zip(lags, coefs):
-            j = t - int(lag)
-            if 0 <= j < T and math.isfinite(x[j]):
-                num += float(c) * x[j]
-                seen += abs(float(c))
+            j = t - lag
+            if mode == "circular":
+                j %= T
+            if 0 <= j < T and math.isfinite(x[j]) and c != 0.0:
+                num += c * x[j]
+                seen += abs(c)
         share = seen / total
-        floor = 1e-9 if min_weight is None else max(min_weight - 1e-12, 1e-9)
-        out.append(num / share if share >= floor else math.nan)
-    return np.array(out)
+        return num / share if share >= floor else math.nan
+
+    if mode in ("causal", "circular"):
+        times = range(T)
+    elif mode == "full":
+        times = range(lo, lo + T + m - 1)
+    elif mode == "same":
+        times = range(lo + (m - 1) // 2, lo + (m - 1) // 2 + T)
+    elif mode == "valid":
+        times = range(lo + m - 1, lo + T)
+    else:
+        raise ValueError(mode)
+    return np.array([at(t) for t in times])
 
 
 # ---------------------------------------------------------------------------------------

@@ -418,8 +418,11 @@ def convolve(x, kernel, *, mode="causal", method="auto", backend="auto", axis=-1
         ``valid`` as ``numpy.convolve`` on the dense taps.  ``circular``: periodic, same length.
         IIR kernels support ``causal`` and ``circular``.
     method : {'auto', 'direct', 'fft', 'overlap_add', 'recursive', 'impulse_fft'}
-        The algorithm.  ``recursive`` runs the difference equation ``A(L) y = B(L) x``;
-        ``impulse_fft`` convolves with the psi weights truncated at the option ``impulse_tol``.
+        The algorithm.  ``recursive`` runs the difference equation ``A(L) y = B(L) x`` (for a
+        FIR kernel, A(L) == 1, that is the direct sum); ``impulse_fft`` convolves with the psi
+        weights truncated at the option ``impulse_tol`` (a FIR kernel's are its taps) and raises
+        for a kernel that is not stable.  An explosive kernel (a pole of modulus > 1) applied
+        by recursion warns (``UnstableKernelWarning``, a ``RuntimeWarning``).
         ``auto`` uses the measured cost model in ``convts.engine._choose``.
     backend : {'auto', 'numpy', 'numba', 'cupy'}
         The executor.  ``auto`` is numba on CPU arrays and cupy on CuPy arrays; arrays are never
@@ -430,12 +433,15 @@ def convolve(x, kernel, *, mode="causal", method="auto", backend="auto", axis=-1
         ``propagate``: NaN/inf spread to every output whose window contains them (exactly, on
         every method).  ``omit``: a masked convolution renormalised by the absolute weight
         seen, ``y = (b * x0) * sum|b| / (|b| * m)``, NaN where the share of weight seen is below
-        ``min_weight``; meant for smoothing kernels (for sign-changing kernels such as
+        ``min_weight``; values outside the series count as unobserved whether or not ``x``
+        holds a NaN (the edges are renormalised, ``min_weight`` applies there; ``ewma`` gives
+        pandas' ``ewm(adjust=True)``); not streamable (no ``zi``); meant for smoothing kernels (for sign-changing kernels such as
         differences, pass ``min_weight=1`` to require complete windows).  ``raise``: ``ValueError``.
     zi : array_like, optional
         Initial state in scipy.signal.lfilter's format (transposed direct form II), shape
-        ``x.shape`` with the time axis replaced by the state length, as returned by
-        ``return_state=True``; see :func:`steady_state`.  ``causal`` mode only.
+        ``x.shape`` with the time axis (``axis``) replaced by the state length (dimensions of
+        length 1 broadcast), as returned by ``return_state=True``; any other shape raises.
+        See :func:`steady_state`.  ``causal`` mode only.
     return_state : bool
         Also return the final state ``zf``, so that filtering in chunks equals filtering whole.
     min_weight : float, optional
