@@ -271,3 +271,12 @@ def test_tasks_shared_over_threads_equal_serial(monkeypatch, n_threads):
         ref = np.array([v[: v.size - k] @ v[k:] for k in range(6)])
         np.testing.assert_allclose(nbk.lag_dots(v, 5), ref, rtol=1e-12)
     nbk._POOL.shutdown()
+
+
+def test_warmup_compiles_every_signature_and_reports_progress():
+    labels = []
+    nbk.warmup(progress=labels.append)
+    assert labels and all(isinstance(s, str) and s.startswith("engine:") for s in labels)
+    for kernel in (nbk._fir_direct, nbk._fir_uniform, nbk._ar_recursion_impl, nbk._lag_dots_impl):
+        assert len(kernel.disp) == len(kernel.sigs)  # every dtype it has, compiled (or loaded)
+    nbk.warmup()  # progress is optional
