@@ -189,6 +189,35 @@ def test_approximation_selects_on_css_then_refits_by_ml_in_ic_order():
     assert search["ic"].iloc[0] == pytest.approx(aic + 2 * k * (k + 1) / (y.size - k - 1), rel=1e-8)
 
 
+# ------------------------------------------------------------------ options
+def test_bic_and_aic_are_r_formulas():
+    res = convts.auto_arima(WWWUSAGE, ic="bic")
+    assert res.auto_arima_info["ic_value"] == pytest.approx(res.bic, rel=1e-12)   # aic + k (log n* - 2)
+    res = convts.auto_arima(WWWUSAGE, ic="aic", stepwise=False, max_p=2, max_q=2)
+    assert res.auto_arima_info["ic_value"] == pytest.approx(res.aic, rel=1e-12)
+
+
+def test_nmodels_bounds_the_stepwise_search():
+    res = convts.auto_arima(WWWUSAGE, nmodels=6)
+    assert len(res.search_trace) <= 6
+
+
+def test_exog_regression_with_arima_errors():
+    rng = np.random.default_rng(11)
+    X = rng.standard_normal((100, 1))
+    y = 5.0 + 2.0 * X[:, 0] + convts.kernels.arma(ar=[0.5])(rng.standard_normal(100))
+    res = convts.auto_arima(y, exog=X, max_p=1, max_q=1)
+    assert abs(res.params["x1"] - 2.0) < 0.2 and res.model.order[1] == 0
+
+
+def test_no_difference_that_makes_exog_constant():
+    rng = np.random.default_rng(12)
+    t = np.arange(1.0, 81.0)[:, None]
+    y = rng.standard_normal(80).cumsum() + 0.3 * t[:, 0]
+    res = convts.auto_arima(y, exog=t, max_p=1, max_q=1)   # R: d is reduced when diff(xreg) is constant
+    assert res.auto_arima_info["d"] == 0 and "x1" in res.params.index
+
+
 # ------------------------------------------------------------------ degenerate inputs
 @pytest.mark.parametrize("value", [0.0, 3.0])
 def test_constant_series_is_a_clear_error(value):
