@@ -270,7 +270,30 @@ def test_tasks_shared_over_threads_equal_serial(monkeypatch, n_threads):
         v = rng.standard_normal(40 * nbk._TIME_BLOCK)
         ref = np.array([v[: v.size - k] @ v[k:] for k in range(6)])
         np.testing.assert_allclose(nbk.lag_dots(v, 5), ref, rtol=1e-12)
-    nbk._POOL.shutdown()
+    nbk._pool().shutdown()
+
+
+def test_thread_pool_is_renewed_in_a_forked_child(monkeypatch):
+    """A forked child gets a fresh pool (the parent's threads do not exist there): a parallel
+    call in the child finishes instead of waiting forever."""
+    import multiprocessing as mp
+
+    monkeypatch.setattr(nbk, "PARALLEL_MIN_WORK", 0)
+    monkeypatch.setattr(nbk, "_n_threads", lambda: 2)
+    monkeypatch.setattr(nbk, "_POOL", None)
+    x = np.random.default_rng(2).standard_normal((4, 5000))
+    with convts.set_options(numba_parallel=True):
+        want = nbk.fir_direct(x, np.array([0, 1]), np.array([0.5, 0.5]), 0, np.empty_like(x))  # pool made here
+        ctx = mp.get_context("fork")
+        with ctx.Pool(1) as pool:
+            got = pool.apply_async(_child_fir, (x,)).get(timeout=120)
+    np.testing.assert_array_equal(got, want)
+    nbk._pool().shutdown()
+
+
+def _child_fir(x):
+    with convts.set_options(numba_parallel=True):
+        return nbk.fir_direct(x, np.array([0, 1]), np.array([0.5, 0.5]), 0, np.empty_like(x))
 
 
 def test_warmup_compiles_every_signature_and_reports_progress():

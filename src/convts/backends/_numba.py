@@ -536,12 +536,16 @@ def _n_threads() -> int:
 
 
 def _pool():
+    """The thread pool, created on first use, and again in a forked child (whose copy of the
+    parent's pool has no threads: work submitted to it would never run)."""
     global _POOL
-    if _POOL is None:
+    import os
+
+    if _POOL is None or _POOL[0] != os.getpid():
         from concurrent.futures import ThreadPoolExecutor
 
-        _POOL = ThreadPoolExecutor(max_workers=max(1, _n_threads() - 1), thread_name_prefix="convts-numba")
-    return _POOL
+        _POOL = (os.getpid(), ThreadPoolExecutor(max_workers=max(1, _n_threads() - 1), thread_name_prefix="convts-numba"))
+    return _POOL[1]
 
 
 def _parallel(work: float = np.inf, tasks: int = 2) -> bool:
