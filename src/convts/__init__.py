@@ -53,14 +53,29 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
 
-def warmup() -> None:
-    """Compile (or load from the on-disk cache) every numba kernel, ahead of the first call."""
-    import importlib
+def warmup(*, progress: bool = False) -> None:
+    """Compile (or load from numba's on-disk cache) all of convts' numba code now.
 
-    from .backends import get_backend
+    Compiles the engine kernels (direct FIR, moving sums, AR recursion, acf lag products, float64
+    and float32) and the models' compiled code: the exact-ML fit (CSS by Levenberg-Marquardt,
+    BFGS, the Kalman likelihood), forecasts and standard errors, ``method='css'``, the scipy
+    L-BFGS-B path (fixed parameters; the Toeplitz likelihood of long seasonal periods) and
+    ``fit_many``, by running each once on a small series.  Use it when building an image or in
+    CI (``convts warmup`` on the command line), so that no later process compiles.
 
-    get_backend("numba").warmup()
-    importlib.import_module(".models", __name__)
+    With an empty cache this takes about a minute of CPU on one core (docs/performance.md,
+    "Cold start"); with a filled cache about a second.  The cache lives next to the package
+    (``__pycache__``), or in the user-wide folder numba falls back to when that is read-only;
+    ``NUMBA_CACHE_DIR`` chooses another.
+
+    Parameters
+    ----------
+    progress : bool
+        Show progress on stderr: a tqdm bar when tqdm is installed, else one line per group.
+    """
+    from . import _warmup
+
+    _warmup.run(progress)
 
 
 __all__ = [
