@@ -820,6 +820,9 @@ def test_moving_average_after_a_huge_value(backend, xp, method):
     k = K.moving_average(5)
     y = to_np(convts.convolve(xp.asarray(np.r_[1e16, np.ones(50)]), k, method=method, backend=backend))
     assert y[-1] == 1.0
+    for T in (50, 20_000):  # float32 too (the scale test reads float32 bit patterns)
+        y = to_np(convts.convolve(xp.asarray(np.r_[1e16, np.ones(T)].astype(np.float32)), k, method=method, backend=backend))
+        assert y.dtype == np.float32 and np.all(y[5:] == 1.0)
     for T in (60, 20_000):  # the edge loop and the blocked interior (several blocks)
         x = np.ones(T)
         x[[3, T // 3, T // 2]] = [1e16, -9e33, 3e300]
