@@ -19,9 +19,10 @@ from ._toeplitz import levinson_loglike, sparse_acovf
 from ._transforms import constrain_stationary
 
 _FLAGS = dict(cache=get_option("numba_cache"), nogil=True)
+_INLINE = dict(_FLAGS, inline="always")  # small helpers: no compiled level of their own (see ._kalman)
 
 
-@nb.njit(**_FLAGS)
+@nb.njit(**_INLINE)
 def _full_params(x, base, free_idx, tg_lo, tg_hi, tg_sign):
     y = x.copy()
     for g in range(tg_lo.size):
@@ -34,7 +35,7 @@ def _full_params(x, base, free_idx, tg_lo, tg_hi, tg_sign):
     return full
 
 
-@nb.njit(**_FLAGS)
+@nb.njit(**_INLINE)
 def _regress(dy, dX, full):
     k = dX.shape[1]
     if k == 0:
@@ -48,27 +49,32 @@ def _regress(dy, dX, full):
 
 
 @nb.njit(**_FLAGS)
-def mle_value(x, base, free_idx, tg_lo, tg_hi, tg_sign, dy, dX, sl, s, tol, n_w, sigma2_fixed, toeplitz):
-    """``-llf / n_w`` (concentrated unless ``sigma2_fixed > 0``); ``sl`` = bounds of ar, ma, sar, sma.
-
-    The likelihood by the Kalman filter, or with ``toeplitz`` by Durbin-Levinson on the
-    autocovariances (:mod:`._toeplitz`, complete series).
-    """
+def mle_value_kalman(x, base, free_idx, tg_lo, tg_hi, tg_sign, dy, dX, sl, s, tol, n_w, sigma2_fixed):
+    """``-llf / n_w`` by the Kalman filter (concentrated unless ``sigma2_fixed > 0``); ``sl`` = bounds of ar, ma, sar, sma."""
     full = _full_params(x, base, free_idx, tg_lo, tg_hi, tg_sign)
     w = _regress(dy, dX, full)
     ar, ma, sar, sma = full[sl[0]: sl[1]], full[sl[2]: sl[3]], full[sl[4]: sl[5]], full[sl[6]: sl[7]]
-    if toeplitz:
-        e = np.zeros(0)
-        ssq, slog, nobs = levinson_loglike(w, sparse_acovf(ar, ma, sar, sma, s, w.size), e, e)
-    else:
-        ssq, slog, nobs = arma_loglike(w, ar, sar, ma, sma, s, tol)
+    ssq, slog, nobs = arma_loglike(w, ar, sar, ma, sma, s, tol)
     return objective_value(ssq, slog, nobs, sigma2_fixed, n_w)
 
 
 @nb.njit(**_FLAGS)
-def mle_value_grad(x, base, free_idx, tg_lo, tg_hi, tg_sign, dy, dX, sl, s, tol, n_w, sigma2_fixed, toeplitz, step):
-    args = (base, free_idx, tg_lo, tg_hi, tg_sign, dy, dX, sl, s, tol, n_w, sigma2_fixed, toeplitz)
-    f = mle_value(x, *args)
+def mle_value_toeplitz(x, base, free_idx, tg_lo, tg_hi, tg_sign, dy, dX, sl, s, tol, n_w, sigma2_fixed):
+    """As :func:`mle_value_kalman`, the likelihood by Durbin-Levinson on the autocovariances
+    (:mod:`._toeplitz`, complete series); ``tol`` is unused."""
+    full = _full_params(x, base, free_idx, tg_lo, tg_hi, tg_sign)
+    w = _regress(dy, dX, full)
+    ar, ma, sar, sma = full[sl[0]: sl[1]], full[sl[2]: sl[3]], full[sl[4]: sl[5]], full[sl[6]: sl[7]]
+    e = np.zeros(0)
+    ssq, slog, nobs = levinson_loglike(w, sparse_acovf(ar, ma, sar, sma, s, w.size), e, e)
+    return objective_value(ssq, slog, nobs, sigma2_fixed, n_w)
+
+
+# Two compiled copies of the gradient loop, one per likelihood, so that a fit compiles only the
+# likelihood it uses (a runtime ``toeplitz`` flag compiled both into every caller).
+@nb.njit(**_FLAGS)
+def _grad_kalman(x, args, step):
+    f = mle_value_kalman(x, *args)
     g = np.empty(x.size)
     for i in range(x.size):
         h = step * max(1.0, abs(x[i]))
@@ -76,8 +82,29 @@ def mle_value_grad(x, base, free_idx, tg_lo, tg_hi, tg_sign, dy, dX, sl, s, tol,
         xp[i] += h
         xm = x.copy()
         xm[i] -= h
-        g[i] = (mle_value(xp, *args) - mle_value(xm, *args)) / (2.0 * h)
+        g[i] = (mle_value_kalman(xp, *args) - mle_value_kalman(xm, *args)) / (2.0 * h)
     return f, g
+
+
+@nb.njit(**_FLAGS)
+def _grad_toeplitz(x, args, step):
+    f = mle_value_toeplitz(x, *args)
+    g = np.empty(x.size)
+    for i in range(x.size):
+        h = step * max(1.0, abs(x[i]))
+        xp = x.copy()
+        xp[i] += h
+        xm = x.copy()
+        xm[i] -= h
+        g[i] = (mle_value_toeplitz(xp, *args) - mle_value_toeplitz(xm, *args)) / (2.0 * h)
+    return f, g
+
+
+def mle_value_grad(x, base, free_idx, tg_lo, tg_hi, tg_sign, dy, dX, sl, s, tol, n_w, sigma2_fixed, toeplitz, step):
+    """``(-llf / n_w, central-difference gradient)``; the Kalman filter, or with ``toeplitz``
+    Durbin-Levinson on the autocovariances (:mod:`._toeplitz`, complete series)."""
+    args = (base, free_idx, tg_lo, tg_hi, tg_sign, dy, dX, sl, int(s), float(tol), float(n_w), float(sigma2_fixed))
+    return (_grad_toeplitz if toeplitz else _grad_kalman)(x, args, float(step))
 
 
 @nb.njit(**_FLAGS)

@@ -9,7 +9,7 @@ inverse FFT of ``|theta(z) Theta(z^s)|^2 / |phi(z) Phi(z^s)|^2`` on ``N`` points
 ``N >= n + L`` where ``L`` is the lag beyond which ``rho**L < 1e-14`` (``rho`` the pole radius),
 so the aliasing error is below about 1e-14 relative.
 
-The optimiser's objective on this path is :func:`._objective.mle_value` with ``toeplitz=True``
+The optimiser's objective on this path is :func:`._objective.mle_value_toeplitz`
 (it calls :func:`sparse_acovf` and :func:`levinson_loglike`; see :mod:`._jitcache`).
 """
 
