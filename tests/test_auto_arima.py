@@ -129,6 +129,37 @@ def test_wwwusage_stepwise_matches_r_output():
     assert res.auto_arima_info["ic_value"] == pytest.approx(trace["ic"].min())
 
 
+# R's auto.arima(WWWusage, trace = TRUE) with the current forecast (printed in its documentation
+# and tutorials): every candidate in search order, with drift or not, and its AICc.
+R_WWW_TRACE = [
+    ((2, 1, 2), True, 519.4483), ((0, 1, 0), True, 627.7442), ((1, 1, 0), True, 531.1079),
+    ((0, 1, 1), True, 548.4164), ((0, 1, 0), False, 631.0362), ((1, 1, 2), True, 518.2245),
+    ((0, 1, 2), True, 520.4047), ((1, 1, 1), True, 516.0048), ((2, 1, 1), True, 518.2245),
+    ((2, 1, 0), True, 523.7396), ((1, 1, 1), False, 514.5521), ((0, 1, 1), False, 549.9305),
+    ((1, 1, 0), False, 529.3628), ((2, 1, 1), False, 516.717), ((1, 1, 2), False, 516.6774),
+    ((0, 1, 2), False, 520.1275), ((2, 1, 0), False, 522.4308), ((2, 1, 2), False, 518.0056),
+]
+
+
+def test_wwwusage_stepwise_path_is_r_trace():
+    trace = convts.auto_arima(WWWUSAGE).search_trace
+    assert [(tuple(o), bool(c)) for o, c in zip(trace["order"], trace["constant"])] == \
+        [(o, c) for o, c, _ in R_WWW_TRACE]
+    for (order, const, ic), ours in zip(R_WWW_TRACE, trace["ic"]):
+        if order == (2, 1, 2):
+            continue  # two local optima of the ARMA(2,2) likelihood: see the next test
+        assert ours == pytest.approx(ic, abs=2e-3), (order, const)
+
+
+@pytest.mark.xfail(reason="convts' css-mle stops at another local optimum of ARIMA(2,1,2) with drift on "
+                          "WWWusage: AICc 519.64 against R's 519.45 (log-likelihood 0.1 lower); without "
+                          "drift convts finds the better one (517.81 against R's 518.01)", strict=False)
+def test_wwwusage_arma22_reaches_r_likelihood():
+    trace = convts.auto_arima(WWWUSAGE).search_trace
+    ours = trace["ic"].iloc[0]
+    assert ours <= 519.4483 + 1e-3
+
+
 def test_airpassengers_matches_r_output(air):
     res = convts.auto_arima(air)                       # m = 12 from the monthly index
     assert res.model.order == (2, 1, 1) and res.model.seasonal_order == (0, 1, 0, 12)
