@@ -10,7 +10,8 @@ Oracles, each independent of convts:
   sigma^2 9.995; ``auto.arima(Nile)`` is ARIMA(1,1,1), ar1 0.2544, ma1 -0.8741, loglik -630.63,
   AICc 1267.51, sigma^2 20177; ``auto.arima(AirPassengers)`` is ARIMA(2,1,1)(0,1,0)[12], ar1 0.5960,
   ar2 0.2143, ma1 -0.9819, loglik -504.92, AICc 1018.17, sigma^2 132.3;
-  ``ocsb.test(AirPassengers)``: statistic 1.5188, 5% critical value -1.803.
+  ``ocsb.test(AirPassengers)``: statistic 1.5188, 5% critical value -1.803;
+  ``tsfeatures::stl_features(AirPassengers)``: seasonal strength 0.9407.
 - statsmodels' ``kpss(regression="c", nlags=l)`` for the KPSS statistic.
 """
 
@@ -88,6 +89,14 @@ def test_nsdiffs_r_documented(air):
     with pytest.raises(ValueError, match="not seasonal"):
         convts.nsdiffs(air, 1)                         # R: expect_error(nsdiffs(airmiles))
     assert convts.nsdiffs(air.to_numpy()[:10], 12) == 0   # m >= n: no seasonal difference possible
+
+
+def test_seasonal_strength_r_documented(air):
+    from convts.models._unitroot import seasonal_strength
+
+    # R: tsfeatures::stl_features(AirPassengers)["seasonal_strength"] is 0.9407 (tsfeatures'
+    # vignette), computed on forecast::mstl with the same defaults as forecast's seas.heuristic
+    assert round(seasonal_strength(air, 12), 4) == 0.9407
 
 
 def test_ocsb_statistic_r_documented(air):
