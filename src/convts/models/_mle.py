@@ -166,29 +166,41 @@ def _admissible_start(free, y0):
 
 
 def _hannan_rissanen_start(model, free, css_params):
-    """Free parameters at a Hannan-Rissanen start of the regular ARMA part (seasonal terms 0), or None."""
-    from ._hannan_rissanen import fit_hannan_rissanen
+    """Free parameters at statsmodels' SARIMAX start of the regular ARMA part (seasonal terms 0), or None.
 
+    statsmodels' ``_conditional_sum_squares`` (a Hannan-Rissanen-type regression): the series
+    (regression terms removed by OLS, as SARIMAX's ``start_params``) is regressed on an intercept,
+    its lags ``1..p`` and lags ``1..q`` of the residuals of a long AR of order ``2q``; a polynomial
+    outside the region starts at zero (the caller checks).  Missing values are dropped.
+    """
     p, d, q = model.order
     if not (p or q):
         return None
     w = model._dy
     if model.k_exog:
-        if css_params is None:
-            return None
-        w = w - model._dX @ css_params[model._slices["exog"]]
-    if np.isnan(w).any():
-        w = w[~np.isnan(w)]  # a start only: gaps closed
-    try:
-        # statsmodels' SARIMAX start: a short long-AR (order 2q), no bias correction; measured on
-        # ARMA(2, 2) fits of AR(1) data (60 seeds) it finds statsmodels' optimum where HR's default
-        # long AR (log(n)^2) does not
-        ar, ma, _ = fit_hannan_rissanen(w, p, q, demean=False, initial_ar_order=2 * q if q else None, unbiased=False)
-    except (ValueError, np.linalg.LinAlgError):
+        ok = ~np.isnan(w)
+        beta, *_ = np.linalg.lstsq(model._dX[ok], w[ok], rcond=None)
+        w = w - model._dX @ beta
+    w = w[~np.isnan(w)]
+    n = w.size
+    k = 2 * q
+    r = max(k + q, p)
+    if n - r < p + q + 2 or n - k < k + 1:
         return None
+    with np.errstate(all="ignore"):
+        resid = None
+        if q:
+            Xl = np.column_stack([w[k - i: n - i] for i in range(1, k + 1)])
+            Y = w[k:]
+            resid = Y - Xl @ (np.linalg.pinv(Xl) @ Y)  # resid[j] belongs to time k + j
+        cols = [np.ones(n - r)]
+        cols += [w[r - i: n - i] for i in range(1, p + 1)]
+        cols += [resid[r - k - j: n - k - j] for j in range(1, q + 1)]
+        X = np.column_stack(cols)
+        coef = np.linalg.pinv(X) @ w[r:]
     full = np.zeros(model.k_params)
-    full[model._slices["ar"]] = ar
-    full[model._slices["ma"]] = ma
+    full[model._slices["ar"]] = coef[1: 1 + p]
+    full[model._slices["ma"]] = coef[1 + p:]
     out = full[free.free_idx]
     return out if np.all(np.isfinite(out)) else None
 
