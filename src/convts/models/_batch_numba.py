@@ -37,7 +37,7 @@ import numba as nb
 import numpy as np
 
 from .._config import get_option
-from ._kalman import arma_loglike, css_value, objective_value, scaled_llf
+from ._kalman import _LOG2PI, arma_loglike, css_value, objective_value, scaled_llf
 from ._transforms import constrain_stationary, is_stationary, unconstrain_stationary
 
 _FLAGS = dict(cache=get_option("numba_cache"), nogil=True, fastmath=False)
@@ -87,12 +87,18 @@ def _demean(w, mu, cx, wd):
 
 
 @nb.njit(**_FLAGS)
-def _mle_objective(x, spec, cx, tol, n_w, w, wd):
-    """``-llf / n_w`` (sigma2 profiled) at the transformed free vector ``x``; ``1e10`` where undefined."""
+def _mle_objective(x, spec, cx, tol, n_w, w, wd, parts):
+    """``-llf / n_w`` (sigma2 profiled) at the transformed free vector ``x``; ``1e10`` where undefined.
+
+    ``parts`` (length 3) receives the filter's ``(ssq, sum log F, nobs)``.
+    """
     mu, ar, ma, sar, sma = _split(x, spec[0], spec[1], spec[2], spec[3], spec[4])
     _demean(w, mu, cx, wd)
     ssq, slog, nobs = arma_loglike(wd, constrain_stationary(ar), constrain_stationary(sar),
                                    -constrain_stationary(ma), -constrain_stationary(sma), spec[5], tol)
+    parts[0] = ssq
+    parts[1] = slog
+    parts[2] = nobs
     return objective_value(ssq, slog, nobs, -1.0, n_w)
 
 
@@ -105,15 +111,15 @@ def _css_objective(x, spec, cx, w, wd, css_out, ar_lags, ma_lags):
 
 
 @nb.njit(**_INLINE)
-def _mle_grad(x, g, spec, cx, tol, n_w, w, wd):
+def _mle_grad(x, g, spec, cx, tol, n_w, w, wd, parts):
     """Central differences, step ``1e-6 * max(1, |x_i|)`` (as ``_likelihood.minimize``)."""
     xt = x.copy()
     for i in range(x.size):
         h = 1e-6 * max(1.0, abs(x[i]))
         xt[i] = x[i] + h
-        fp = _mle_objective(xt, spec, cx, tol, n_w, w, wd)
+        fp = _mle_objective(xt, spec, cx, tol, n_w, w, wd, parts)
         xt[i] = x[i] - h
-        fm = _mle_objective(xt, spec, cx, tol, n_w, w, wd)
+        fm = _mle_objective(xt, spec, cx, tol, n_w, w, wd, parts)
         xt[i] = x[i]
         g[i] = (fp - fm) / (2.0 * h)
 
@@ -123,11 +129,12 @@ def _bfgs(x0, maxiter, gtol, spec, cx, tol, n_w, w, wd):
     """BFGS on the exact-ML objective, Armijo backtracking; returns ``(x, f, gradient, iterations, success)``."""
     k = x0.size
     x = x0.copy()
-    f = _mle_objective(x, spec, cx, tol, n_w, w, wd)
+    parts = np.empty(3)
+    f = _mle_objective(x, spec, cx, tol, n_w, w, wd, parts)
     g = np.empty(k)
     if k == 0:
         return x, f, g, 0, True
-    _mle_grad(x, g, spec, cx, tol, n_w, w, wd)
+    _mle_grad(x, g, spec, cx, tol, n_w, w, wd, parts)
     H = np.empty((k, k))
     _identity(H, 1.0)
     fresh = True
@@ -171,7 +178,7 @@ def _bfgs(x0, maxiter, gtol, spec, cx, tol, n_w, w, wd):
         for _ in range(60):
             for i in range(k):
                 xn[i] = x[i] + alpha * d[i]
-            fn = _mle_objective(xn, spec, cx, tol, n_w, w, wd)
+            fn = _mle_objective(xn, spec, cx, tol, n_w, w, wd, parts)
             if fn <= f + 1e-4 * alpha * slope:
                 accepted = True
                 break
@@ -185,7 +192,7 @@ def _bfgs(x0, maxiter, gtol, spec, cx, tol, n_w, w, wd):
             _identity(H, 1.0)
             fresh = True
             continue
-        _mle_grad(xn, gn, spec, cx, tol, n_w, w, wd)
+        _mle_grad(xn, gn, spec, cx, tol, n_w, w, wd, parts)
         sy = 0.0
         yy = 0.0
         for i in range(k):
@@ -504,52 +511,11 @@ def _ml_start(y0, spec):
 
 
 # ------------------------------------------------------------------ one series: compiled stages
-# ``_fit_one`` (Python) calls these stages in turn.  One compiled function holding the whole fit
-# cost ~5 CPU-s more to compile (numba re-optimises and re-emits everything below the function
-# it compiles) and made ``method='css'`` compile the ML optimiser too; a stage call costs
-# microseconds against a fit's milliseconds, and every stage releases the GIL.
-@nb.njit(**_FLAGS)
-def _ml_finish(xm, gvm, itm, okm, spec, cx, tol, w, wd, out_p, out_s, out_x, out_g):
-    """Estimates and stats of the exact-ML optimum ``xm`` (transformed) into the outputs."""
-    k_mu, p, q, P, Q, s = spec[0], spec[1], spec[2], spec[3], spec[4], spec[5]
-    k = xm.size
-    gm = 0.0
-    for i in range(k):
-        out_x[i] = xm[i]
-        out_g[i] = gvm[i]
-        gm = max(gm, abs(gvm[i]))
-    mu, ar, ma, sar, sma = _split(xm, k_mu, p, q, P, Q)
-    ar = constrain_stationary(ar)
-    sar = constrain_stationary(sar)
-    ma = -constrain_stationary(ma)
-    sma = -constrain_stationary(sma)
-    if k_mu:
-        out_p[0] = mu
-    o = k_mu
-    for vec in (ar, ma, sar, sma):
-        for i in range(vec.size):
-            out_p[o + i] = vec[i]
-        o += vec.size
-    _demean(w, mu, cx, wd)
-    ssq, slog, nobs = arma_loglike(wd, ar, sar, ma, sma, s, tol)
-    out_s[GMAX] = gm
-    out_s[NIT] = itm
-    if nobs <= 0 or not np.isfinite(ssq) or not ssq > 0:
-        out_p[k] = np.nan
-        out_s[LLF] = np.nan
-        out_s[NOBS] = max(nobs, 0)
-        out_s[CONVERGED] = 0.0
-        out_s[CODE] = BREAKDOWN
-        return
-    sigma2 = ssq / nobs
-    out_p[k] = sigma2
-    out_s[LLF] = scaled_llf(ssq, slog, nobs, sigma2)
-    out_s[NOBS] = nobs
-    conv = okm or gm < 1e-4
-    out_s[CONVERGED] = 1.0 if conv else 0.0
-    out_s[CODE] = OK if conv else NOT_CONVERGED
-
-
+# ``_fit_one`` (Python) calls these stages in turn: the CSS fit, the starts, BFGS, and the
+# objective once more at the optimum.  One compiled function holding the whole fit cost ~5 CPU-s
+# more to compile (numba re-optimises and re-emits the machine code of everything below each
+# function it compiles) and made ``method='css'`` compile the ML optimiser too; a stage call
+# costs microseconds against a fit's milliseconds, and every stage releases the GIL.
 @nb.njit(**_FLAGS)
 def _css_finish(xc, itc, okc, spec, cx, w, wd, css_out, ar_lags, ma_lags, out_p, out_s, out_x, out_g):
     """``method='css'``: gradient at the CSS estimate (central differences), sigma2 and llf."""
@@ -639,7 +605,43 @@ def _fit_one(w, method, spec, cx, tol, maxiter, css_maxiter, gtol, ar_lags, ma_l
             if other[1] < best[1] - 1e-10 * max(1.0, abs(best[1])):
                 best = other
     xm, fm, gvm, itm, okm = best
-    _ml_finish(xm, gvm, itm, okm, spec, cx, tol, w, wd, out_p, out_s, out_x, out_g)
+    _ml_finish(xm, gvm, itm, okm, spec, cx, tol, nw, w, wd, out_p, out_s, out_x, out_g)
+
+
+def _ml_finish(xm, gvm, itm, okm, spec, cx, tol, nw, w, wd, out_p, out_s, out_x, out_g):
+    """Estimates and stats of the exact-ML optimum ``xm`` (transformed) into the outputs (Python:
+    the compiled objective and transforms it calls are compiled already)."""
+    k_mu, p, q, P, Q = (int(v) for v in spec[:5])
+    k = xm.size
+    out_x[:] = xm
+    out_g[:] = gvm
+    gm = float(np.max(np.abs(gvm))) if k else 0.0
+    parts = np.empty(3)
+    _mle_objective(xm, spec, cx, tol, nw, w, wd, parts)
+    ssq, slog, nobs = parts[0], parts[1], int(parts[2])
+    o = k_mu
+    if k_mu:
+        out_p[0] = xm[0]
+    for size, sign in ((p, 1.0), (q, -1.0), (P, 1.0), (Q, -1.0)):
+        if size:
+            out_p[o: o + size] = sign * constrain_stationary(np.ascontiguousarray(xm[o: o + size]))
+        o += size
+    out_s[GMAX] = gm
+    out_s[NIT] = itm
+    if nobs <= 0 or not np.isfinite(ssq) or not ssq > 0:
+        out_p[k] = np.nan
+        out_s[LLF] = np.nan
+        out_s[NOBS] = max(nobs, 0)
+        out_s[CONVERGED] = 0.0
+        out_s[CODE] = BREAKDOWN
+        return
+    sigma2 = ssq / nobs
+    out_p[k] = sigma2
+    out_s[LLF] = -0.5 * (nobs * (_LOG2PI + np.log(sigma2)) + slog + ssq / sigma2)  # _kalman.scaled_llf
+    out_s[NOBS] = nobs
+    conv = bool(okm) or gm < 1e-4
+    out_s[CONVERGED] = 1.0 if conv else 0.0
+    out_s[CODE] = OK if conv else NOT_CONVERGED
 
 
 def fit_rows(DY, starts, stops, rows, method, spec, cx, tol, maxiter, css_maxiter, gtol, ar_lags, ma_lags,
