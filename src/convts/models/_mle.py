@@ -133,21 +133,20 @@ def _fit_scipy(model, free, fixed, kw, start_params, path, tol):
     if not 2 <= n_arma <= MULTI_START_MAX_COEFS:
         return best
     tried = [y0]
-    for y_start in (_hannan_rissanen_start(model, free, css_params), np.zeros(free.free_idx.size)):
+    keep = np.ones(free.free_idx.size, dtype=bool)  # the non-ARMA free parameters (regression terms)
+    for _g, pos in free.tgroups:
+        keep[pos] = False
+    for label, y_start in (("Hannan-Rissanen", _hannan_rissanen_start(model, free, css_params)),
+                           ("zeros", np.where(keep, y0, 0.0))):  # zeros: regression terms at the CSS start
         if y_start is None or best.get("timed_out"):
             continue
-        if css_params is not None:  # regression terms: the CSS estimates, only the ARMA part changes
-            keep = np.ones(free.free_idx.size, dtype=bool)
-            for _g, pos in free.tgroups:
-                keep[pos] = False
-            y_start = np.where(keep, y0, y_start)
         y_start = _admissible_start(free, y_start)
         if any(np.allclose(y_start, t, atol=1e-6) for t in tried):
             continue
         tried.append(y_start)
         other = run(free.unconstrain(y_start))
         if np.isfinite(other.fun) and other.fun < best.fun - 1e-10 / n_w:
-            other["start"] = "Hannan-Rissanen" if len(tried) == 2 else "zeros"
+            other["start"] = label
             best = other
     return best
 
@@ -177,6 +176,7 @@ def _hannan_rissanen_start(model, free, css_params):
     if not (p or q):
         return None
     w = model._dy
+    beta = np.zeros(model.k_exog)
     if model.k_exog:
         ok = ~np.isnan(w)
         beta, *_ = np.linalg.lstsq(model._dX[ok], w[ok], rcond=None)
@@ -199,6 +199,7 @@ def _hannan_rissanen_start(model, free, css_params):
         X = np.column_stack(cols)
         coef = np.linalg.pinv(X) @ w[r:]
     full = np.zeros(model.k_params)
+    full[model._slices["exog"]] = beta  # the OLS regression start, as statsmodels
     full[model._slices["ar"]] = coef[1: 1 + p]
     full[model._slices["ma"]] = coef[1 + p:]
     out = full[free.free_idx]
