@@ -58,7 +58,8 @@ def pytest_configure(config):
     # .ci/run's second pass tests the installed wheel: it must not pick up src/ by accident
     if os.environ.get("CONVTS_TEST_INSTALLED") == "1":
         where = Path(convts.__file__).resolve()
-        assert "site-packages" in where.parts, f"CONVTS_TEST_INSTALLED=1 but convts comes from {where}"
+        if "site-packages" not in where.parts:
+            raise pytest.UsageError(f"CONVTS_TEST_INSTALLED=1 but convts comes from {where}, not site-packages")
 
 
 # ---------------------------------------------------------------------------------------- GPU
