@@ -511,11 +511,12 @@ def _ml_start(y0, spec):
 
 
 # ------------------------------------------------------------------ one series: compiled stages
-# ``_fit_one`` (Python) calls these stages in turn: the CSS fit, the starts, BFGS, and the
-# objective once more at the optimum.  One compiled function holding the whole fit cost ~5 CPU-s
-# more to compile (numba re-optimises and re-emits the machine code of everything below each
-# function it compiles) and made ``method='css'`` compile the ML optimiser too; a stage call
-# costs microseconds against a fit's milliseconds, and every stage releases the GIL.
+# The stages (CSS fit, starts, BFGS, objective) are compiled functions; :func:`_fit_series`,
+# which strings them together, is one source run two ways.  The single fit runs it as Python
+# (``ARIMA.fit`` compiles the stages only: a compiled function holding the whole fit cost ~5
+# CPU-s more to compile, since numba re-optimises and re-emits the machine code of everything
+# below each function it compiles).  ``fit_many`` runs it compiled (:data:`_fit_series_nb`,
+# compiled on the first ``fit_many``), so that a whole fit releases the GIL and threads scale.
 @nb.njit(**_FLAGS)
 def _css_finish(xc, itc, okc, spec, cx, w, wd, css_out, ar_lags, ma_lags, out_p, out_s, out_x, out_g):
     """``method='css'``: gradient at the CSS estimate (central differences), sigma2 and llf."""
@@ -559,12 +560,7 @@ def _css_finish(xc, itc, okc, spec, cx, w, wd, css_out, ar_lags, ma_lags, out_p,
     out_s[CODE] = OK if conv else NOT_CONVERGED
 
 
-# ------------------------------------------------------------------ Python entry points
-def _f64(a):
-    return np.require(a, dtype=np.float64, requirements=("C", "W"))
-
-
-def _fit_one(w, method, spec, cx, tol, maxiter, css_maxiter, gtol, ar_lags, ma_lags, out_p, out_s, out_x, out_g):
+def _fit_series(w, method, spec, cx, tol, maxiter, css_maxiter, gtol, ar_lags, ma_lags, out_p, out_s, out_x, out_g):
     """Fit one series; estimates into ``out_p`` (model order, sigma2 last), the stats into ``out_s``,
     the optimiser's final point (transformed coordinates for ML) and gradient into ``out_x``, ``out_g``.
 
@@ -572,59 +568,63 @@ def _fit_one(w, method, spec, cx, tol, maxiter, css_maxiter, gtol, ar_lags, ma_l
     statsmodels' Hannan-Rissanen-type regression start (:func:`_hr_start`), keeping the better
     optimum (the CSS one unless the other is lower by more than 1e-10 relative): from the CSS
     start alone about one series in six of an AR(1) fitted as ARMA(2, 2) stopped at a local
-    optimum below statsmodels'.  Arguments are converted to the one type each stage is
-    compiled for.
+    optimum below statsmodels'.  Plain Python or numba (see above): loops, no constants passed
+    to compiled functions (numba would compile a copy per literal value).
     """
-    w = _f64(w)
-    spec = np.ascontiguousarray(spec, dtype=np.int64)
-    ar_lags = np.ascontiguousarray(ar_lags, dtype=np.int64)
-    ma_lags = np.ascontiguousarray(ma_lags, dtype=np.int64)
-    cx, tol, gtol = float(cx), float(tol), float(gtol)
-    k_mu = int(spec[0])
-    k = k_mu + int(spec[1] + spec[2] + spec[3] + spec[4])
+    k_mu = spec[0]
+    k = k_mu + spec[1] + spec[2] + spec[3] + spec[4]
     n = w.size
     wd = np.empty(n)
     css_out = np.empty(n)
-    observed = w[~np.isnan(w)]
+    n_w = 0
+    tot = 0.0
+    for t in range(n):
+        if w[t] == w[t]:
+            n_w += 1
+            tot += w[t]
     x0 = np.zeros(k)
     if k_mu:
-        x0[0] = observed.mean() / cx if observed.size else 0.0
-    nw = float(max(1, observed.size))
+        x0[0] = (tot / n_w) / cx if n_w > 0 else 0.0
+    nw = float(max(1, n_w))
     ml = method == MLE
-    xc, itc, okc = _css_lm(x0, int(css_maxiter if ml else maxiter), 1e-7 if ml else 1e-15, spec, cx, w, wd, css_out,
+    xc, itc, okc = _css_lm(x0, css_maxiter if ml else maxiter, 1e-7 if ml else 1e-15, spec, cx, w, wd, css_out,
                            ar_lags, ma_lags)
     if not ml:
         _css_finish(xc, itc, okc, spec, cx, w, wd, css_out, ar_lags, ma_lags, out_p, out_s, out_x, out_g)
         return
     x0m = _ml_start(xc, spec)
-    best = _bfgs(x0m, int(maxiter), gtol, spec, cx, tol, nw, w, wd)
+    xm, fm, gvm, itm, okm = _bfgs(x0m, maxiter, gtol, spec, cx, tol, nw, w, wd)
     if k > k_mu:
         x0h = _ml_start(_hr_start(w, spec, cx), spec)
-        if np.any(np.abs(x0h - x0m) > 1e-8 * (1.0 + np.abs(x0m))):
-            other = _bfgs(x0h, int(maxiter), gtol, spec, cx, tol, nw, w, wd)
-            if other[1] < best[1] - 1e-10 * max(1.0, abs(best[1])):
-                best = other
-    xm, fm, gvm, itm, okm = best
-    _ml_finish(xm, gvm, itm, okm, spec, cx, tol, nw, w, wd, out_p, out_s, out_x, out_g)
-
-
-def _ml_finish(xm, gvm, itm, okm, spec, cx, tol, nw, w, wd, out_p, out_s, out_x, out_g):
-    """Estimates and stats of the exact-ML optimum ``xm`` (transformed) into the outputs (Python:
-    the compiled objective and transforms it calls are compiled already)."""
-    k_mu, p, q, P, Q = (int(v) for v in spec[:5])
-    k = xm.size
-    out_x[:] = xm
-    out_g[:] = gvm
-    gm = float(np.max(np.abs(gvm))) if k else 0.0
+        same = True
+        for i in range(k):
+            if abs(x0h[i] - x0m[i]) > 1e-8 * (1.0 + abs(x0m[i])):
+                same = False
+        if not same:
+            xh, fh, gvh, ith, okh = _bfgs(x0h, maxiter, gtol, spec, cx, tol, nw, w, wd)
+            if fh < fm - 1e-10 * max(1.0, abs(fm)):
+                xm, fm, gvm, itm, okm = xh, fh, gvh, ith, okh
+    # ---- the estimates at the optimum
+    gm = 0.0
+    for i in range(k):
+        out_x[i] = xm[i]
+        out_g[i] = gvm[i]
+        gm = max(gm, abs(gvm[i]))
     parts = np.empty(3)
     _mle_objective(xm, spec, cx, tol, nw, w, wd, parts)
-    ssq, slog, nobs = parts[0], parts[1], int(parts[2])
-    o = k_mu
+    ssq = parts[0]
+    slog = parts[1]
+    nobs = int(parts[2])
     if k_mu:
         out_p[0] = xm[0]
-    for size, sign in ((p, 1.0), (q, -1.0), (P, 1.0), (Q, -1.0)):
+    o = k_mu
+    for grp in range(4):  # ar, ma, sar, sma
+        size = spec[1 + grp]
+        sign = 1.0 if grp == 0 or grp == 2 else -1.0
         if size:
-            out_p[o: o + size] = sign * constrain_stationary(np.ascontiguousarray(xm[o: o + size]))
+            coef = constrain_stationary(xm[o: o + size].copy())
+            for i in range(size):
+                out_p[o + i] = sign * coef[i]
         o += size
     out_s[GMAX] = gm
     out_s[NIT] = itm
@@ -639,22 +639,43 @@ def _ml_finish(xm, gvm, itm, okm, spec, cx, tol, nw, w, wd, out_p, out_s, out_x,
     out_p[k] = sigma2
     out_s[LLF] = -0.5 * (nobs * (_LOG2PI + np.log(sigma2)) + slog + ssq / sigma2)  # _kalman.scaled_llf
     out_s[NOBS] = nobs
-    conv = bool(okm) or gm < 1e-4
+    conv = okm or gm < 1e-4
     out_s[CONVERGED] = 1.0 if conv else 0.0
     out_s[CODE] = OK if conv else NOT_CONVERGED
+
+
+_fit_series_nb = nb.njit(**_FLAGS)(_fit_series)
+
+
+# ------------------------------------------------------------------ Python entry points
+def _f64(a):
+    return np.require(a, dtype=np.float64, requirements=("C", "W"))
+
+
+def _args(method, spec, cx, tol, maxiter, css_maxiter, gtol, ar_lags, ma_lags):
+    """Arguments of :func:`_fit_series` in the one type each compiled stage is compiled for."""
+    return (int(method), np.ascontiguousarray(spec, dtype=np.int64), float(cx), float(tol), int(maxiter),
+            int(css_maxiter), float(gtol), np.ascontiguousarray(ar_lags, dtype=np.int64),
+            np.ascontiguousarray(ma_lags, dtype=np.int64))
+
+
+def _fit_one(w, method, spec, cx, tol, maxiter, css_maxiter, gtol, ar_lags, ma_lags, out_p, out_s, out_x, out_g):
+    """The single-series fit: :func:`_fit_series` run as Python over the compiled stages."""
+    _fit_series(_f64(w), *_args(method, spec, cx, tol, maxiter, css_maxiter, gtol, ar_lags, ma_lags),
+                out_p, out_s, out_x, out_g)
 
 
 def fit_rows(DY, starts, stops, rows, method, spec, cx, tol, maxiter, css_maxiter, gtol, ar_lags, ma_lags,
              out_params, out_stats):
     """Fit series ``DY[i, starts[i]:stops[i]]`` for ``i`` in ``rows``; results into row ``i`` of the outputs.
 
-    A Python loop over :func:`_fit_one`, whose compiled stages release the GIL (``fit_many``
-    runs blocks of rows on threads): a compiled loop would cost another compilation of the
-    whole fit (~7 CPU-s) to save some microseconds per series.
+    A Python loop over the compiled :data:`_fit_series_nb`, which releases the GIL for the whole
+    fit (``fit_many`` runs blocks of rows on threads); a compiled loop would compile the whole
+    fit once more to save microseconds per series.
     """
     k = out_params.shape[1] - 1
     x = np.empty(k)
     g = np.empty(k)
+    args = _args(method, spec, cx, tol, maxiter, css_maxiter, gtol, ar_lags, ma_lags)
     for i in rows:
-        _fit_one(DY[i, starts[i]: stops[i]], method, spec, cx, tol, maxiter, css_maxiter, gtol, ar_lags, ma_lags,
-                 out_params[i], out_stats[i], x, g)
+        _fit_series_nb(_f64(DY[i, starts[i]: stops[i]]), *args, out_params[i], out_stats[i], x, g)
