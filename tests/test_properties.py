@@ -643,6 +643,9 @@ def test_acf_equals_statsmodels(x, adjusted, frac, holes, seed):
         x[rng.random(n) < 0.15] = np.nan
         assume(np.isfinite(x).sum() >= 3 and _not_constant(x[np.isfinite(x)]))
         got = convts.acf(x, nlags, adjusted=adjusted, nan_policy="omit")
+        if np.isnan(x).any():
+            with pytest.raises(ValueError):
+                convts.acf(x, nlags, adjusted=adjusted, nan_policy="raise")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             want = sm_acf(x, nlags=nlags, adjusted=adjusted, fft=False, missing="conservative")
