@@ -136,11 +136,9 @@ def rng():
 
 
 # --------------------------------------------------------------------------------------- Dask
-# Bounded waits: starting the cluster, every computation (tests/test_dask.py's _compute), closing.
-# Generous for a loaded 2-core machine (a computation there takes < 60 s); below the per-test
-# pytest-timeout (pyproject.toml), so a stuck computation fails with the cluster's state first.
+# Bounded waits (seconds) for starting and closing the cluster; tests/test_dask.py bounds every
+# computation.  Generous for a loaded 2-core machine, below the per-test pytest-timeout.
 DASK_START_TIMEOUT = 180
-DASK_COMPUTE_TIMEOUT = 300
 DASK_CLOSE_TIMEOUT = 60
 
 

@@ -91,7 +91,7 @@ def _compute(client, *collections_, timeout=COMPUTE_TIMEOUT):
         state = _scheduler_state(client)
         client.cancel(futures)
         try:
-            client.restart(timeout=COMPUTE_TIMEOUT)
+            client.restart(timeout=120)  # 300 + 120 s stays below the per-test pytest-timeout (600 s)
         except Exception as exc:  # the failure below is the news; say that the restart failed too
             state += f"; restarting the workers failed: {exc!r}"
         pytest.fail(f"a Dask computation did not finish within {timeout} s: {state}", pytrace=False)
