@@ -116,3 +116,43 @@ def test_fit_many_equals_single_fit_closely():
         np.testing.assert_allclose(res.params.loc[i].to_numpy(dtype=float), single.params.to_numpy(), rtol=0,
                                    atol=1e-8)
         np.testing.assert_allclose(res.table.loc[i, "llf"], single.llf, rtol=1e-12)
+
+
+@pytest.mark.parametrize("method", ["mle", "css"])
+def test_python_and_compiled_orchestration_agree_bitwise(method):
+    """``_fit_series`` runs as Python for ARIMA.fit and compiled for fit_many: the same numbers."""
+    from convts.models import _batch_numba as bn
+    from convts.models._css import _structural_lags
+
+    y = _gaps(_sim(200, ar=[0.5], ma=[-0.3], seed=5, mean=2.0))
+    model = convts.ARIMA(y, order=(2, 0, 1), seasonal_order=(1, 0, 0, 4))
+    p, d, q, P, D, Q, s = model.order_tuple
+    spec = np.array([model.k_exog, p, q, P, Q, s, model.ncond], dtype=np.int64)
+    ar_lags, ma_lags = _structural_lags(model)
+    args = bn._args(bn.MLE if method == "mle" else bn.CSS, spec, 1.0, 1e-10, 500, 200, 1e-7, ar_lags, ma_lags)
+    k = model.k_params - 1
+    outs = []
+    for run in (bn._fit_series, bn._fit_series_nb):
+        out = (np.full(k + 1, np.nan), np.full(bn.N_STATS, np.nan), np.zeros(k), np.zeros(k))
+        run(np.ascontiguousarray(model._dy), *args, *out)
+        outs.append(out)
+    for a, b in zip(*outs):
+        np.testing.assert_array_equal(a, b)
+    assert np.isfinite(outs[0][1][bn.LLF]) and (method == "css" or outs[0][1][bn.CODE] == bn.OK)
+
+
+def test_warmup_compiles_the_models(capsys, monkeypatch):
+    import sys
+
+    from convts.models import _batch_numba as bn
+    from convts.models import _objective as ob
+
+    monkeypatch.setitem(sys.modules, "tqdm", None)  # the plain display: one line per group
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    convts.warmup(progress=True)
+    for fn in (bn._css_lm, bn._bfgs, bn._hr_start, bn._ml_start, bn._mle_objective, bn._css_finish,
+               bn._fit_series_nb, ob._grad_kalman, ob._grad_toeplitz, ob.css_value_grad):
+        assert fn.signatures, fn.py_func.__name__
+    err = capsys.readouterr().err
+    for label in ("engine", "models: exact ML", "models: CSS", "models: scipy", "models: fit_many", "done in"):
+        assert label in err
