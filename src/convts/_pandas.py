@@ -101,7 +101,7 @@ def regular_freq(index: pd.Index, operation: str):
                 f"{operation} needs a {kind} with a freq; with {index.size} timestamps none can be "
                 f"inferred: set one, e.g. s.index = pd.DatetimeIndex(s.index, freq='MS')"
             )
-        steps = np.diff(index.asi8)
+        steps = np.diff(index.as_unit("ns").asi8)  # pandas 3 keeps the parsed unit (s, us)
         values, counts = np.unique(steps, return_counts=True)
         odd = np.flatnonzero(steps != values[counts.argmax()])
         where = int(odd[0]) if odd.size else 0
@@ -187,7 +187,7 @@ def full_time_index(index: pd.Index, what: str = "the series"):
             continue
         if full.size and full[0] == index[0] and index.isin(full).all():
             return full
-    steps = np.diff(index.asi8)
+    steps = np.diff(index.as_unit("ns").asi8)  # pandas 3 keeps the parsed unit (s, us)
     values, counts = np.unique(steps, return_counts=True) if steps.size else (np.zeros(1), np.zeros(1))
     modal = values[counts.argmax()]
     if steps.size and counts.max() * 2 > steps.size and modal > 0:  # a majority step of fixed length

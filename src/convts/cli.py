@@ -347,11 +347,14 @@ def _majority_freq(index):
     if counts:
         best = pd.tseries.frequencies.to_offset(counts.most_common(1)[0][0])
     else:  # a short series where no three dates in a row are regular: the most common fixed step
-        steps, times = np.unique(np.diff(index.asi8), return_counts=True)
+        steps, times = np.unique(np.diff(index.as_unit("ns").asi8), return_counts=True)
         if times.max() < 2:
             return None
-        best = pd.tseries.frequencies.to_offset(pd.Timedelta(int(steps[times.argmax()])))
-    if best.freqstr == "D" and (index.dayofweek < 5).all() and index[-1] - index[0] >= pd.Timedelta(days=7):
+        step = int(steps[times.argmax()])
+        day = 86_400 * 10**9
+        # whole days as a day offset ('D'), not pandas 3's '24h' tick
+        best = pd.tseries.frequencies.to_offset(f"{step // day}D" if step % day == 0 else pd.Timedelta(step))
+    if best.freqstr == "D" and (index.day_of_week < 5).all() and index[-1] - index[0] >= pd.Timedelta(days=7):
         best = pd.tseries.frequencies.to_offset("B")  # business days with holidays, not days without weekends
     return best
 
