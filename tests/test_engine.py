@@ -947,3 +947,129 @@ def test_zi_property_any_axis(backend, shape, T, where, ar, taps, cut, data):
     y2, z2 = convts.convolve(second, k, axis=axis, zi=z1, return_state=True, backend=backend)
     np.testing.assert_allclose(np.concatenate([y1, y2], axis=axis), y_sp, rtol=1e-9, atol=1e-9)
     np.testing.assert_allclose(z2, zf_sp, rtol=1e-9, atol=1e-9)
+
+
+# ---------------------------------------------------------------------------------------------
+# NaN/inf where a fast path had a term the arithmetic has not (found by the long hypothesis
+# profile of tests/test_properties.py): every order, method, mode and backend where they can live
+# ---------------------------------------------------------------------------------------------
+
+
+def test_ar_inf_stays_inf_issue_case(backend, xp):
+    """AR(3): the numba recursion padded its coefficients to eight with zeros, 0 * inf = nan."""
+    x = np.r_[np.inf, np.zeros(6)]
+    k = Kernel(b=[1.0], a=[1, -0.3, -0.04, -0.03])
+    y = to_np(convts.convolve(xp.asarray(x), k, backend=backend))
+    assert np.all(np.isposinf(y))
+    assert np.all(np.isposinf(iir_loop(x, [1.0], k.a)))  # (scipy's lfilter gives inf, nan, ...: its
+    # transposed state holds inf - inf; the difference equation itself has only positive terms)
+
+
+@pytest.mark.parametrize("p", range(1, 11))
+def test_ar_every_order_spreads_nonfinite_as_the_loop(backend, xp, p, rng):
+    """Dense AR(p), p = 1..10 (the register loops of orders 3..8 and the dot beyond), and the same
+    lags made sparse: +-inf and NaN at the start and inside, zero and random history."""
+    phi = rng.uniform(0.02, 0.4, size=p) / p
+    T = 60
+    for a in (np.r_[1.0, -phi], np.r_[1.0, 0.0, -phi]):  # lags 1..p, then 2..p+1
+        k = Kernel(b=[1.0, 0.5], a=a)
+        for base in (np.zeros(T), rng.normal(size=T)):
+            for first, later in ((np.inf, None), (-np.inf, None), (np.nan, None), (np.inf, -np.inf), (1.0, np.inf)):
+                x = base.copy()
+                x[0] = first
+                if later is not None:
+                    x[T // 2] = later
+                ref = iir_loop(x, [1.0, 0.5], a)
+                y = convts.convolve(xp.asarray(x), k, method="recursive", backend=backend)
+                assert_matches(y, ref)
+
+
+@pytest.mark.parametrize("n_taps", range(1, 10))
+def test_fir_direct_groups_of_taps_spread_nonfinite_as_the_loop(backend, xp, n_taps, rng):
+    """The numba direct sum adds taps four at a time (no zero fill): any number of taps, inf of
+    either sign in the interior (a group's vectorised range) and at the ends, every mode."""
+    T = 300
+    for lags in (np.arange(n_taps) - n_taps // 3, np.sort(rng.choice(np.arange(-5, 4 * n_taps), n_taps, replace=False))):
+        for coefs in (rng.uniform(0.1, 1.0, n_taps), rng.uniform(0.1, 1.0, n_taps) * rng.choice([-1.0, 1.0], n_taps)):
+            k = Kernel(b=dict(zip(lags.tolist(), coefs.tolist())))
+            x = rng.normal(size=T)
+            x[[0, 100, 101, 200, T - 1]] = [np.inf, np.inf, -np.inf, np.nan, -np.inf]
+            for mode in MODES:
+                ref = fir_loop(x, lags, coefs, mode)
+                for method in ("direct", "auto"):
+                    assert_matches(convts.convolve(xp.asarray(x), k, mode=mode, method=method, backend=backend), ref)
+
+
+CIRCULAR_FOLD_CASES = [
+    # (x, kernel, oracle by hand): taps that fold onto one lag when the kernel is longer than x
+    (np.array([np.nan]), K.difference(1), [np.nan]),  # x0 - x0
+    (np.array([np.nan, 1.0]), Kernel(b={0: 1.0, 2: -1.0}), [np.nan, 0.0]),  # (1 - 1) x0 at lag 0
+    (np.array([np.inf, 1.0]), Kernel(b={0: 1.0, 2: -1.0}), [np.nan, 0.0]),  # inf - inf
+    (np.array([np.inf, 1.0]), Kernel(b={0: 2.0, 2: -1.0}), [np.nan, 1.0]),  # 2 inf - inf, not (2 - 1) inf
+    (np.array([-np.inf, 1.0]), Kernel(b={0: 2.0, 2: 1.0}), [-np.inf, 3.0]),  # same signs: no NaN
+    (np.array([1.0, 2.0]), Kernel(b={0: 1.0, 2: -1.0}), [0.0, 0.0]),  # finite data: exact zeros
+]
+
+
+@pytest.mark.parametrize("method", ("auto",) + FIR_METHODS)
+@pytest.mark.parametrize("case", range(len(CIRCULAR_FOLD_CASES)))
+def test_circular_folded_taps_keep_nonfinite(backend, xp, method, case):
+    """mode='circular' with a kernel longer than the series: the oracle sums the original taps,
+    y[t] = sum_k h_k x[(t - lag_k) mod T]; folded taps that cancel must not hide a NaN/inf."""
+    x, k, want = CIRCULAR_FOLD_CASES[case]
+    assert_matches(fir_loop(x, k.ma_lags, k.ma_coefs, "circular"), want)
+    assert_matches(convts.convolve(xp.asarray(x), k, mode="circular", method=method, backend=backend), want, atol=1e-12)
+
+
+@pytest.mark.parametrize("method", ("auto",) + FIR_METHODS)
+def test_circular_long_kernels_on_short_series_match_the_loop(backend, xp, method, rng):
+    for T in (1, 2, 3, 5, 8):
+        for _ in range(4):
+            lags = np.sort(rng.choice(np.arange(-6, 40), 12, replace=False))
+            coefs = rng.choice([-1.0, -0.5, 0.5, 1.0, 2.0], 12)  # many folds cancel exactly
+            k = Kernel(b=dict(zip(lags.tolist(), coefs.tolist())))
+            x = rng.normal(size=(3, T))
+            x[0, 0], x[1, T - 1] = np.nan, np.inf
+            ref = np.stack([fir_loop(r, lags, coefs, "circular") for r in x])
+            y = convts.convolve(xp.asarray(x), k, mode="circular", method=method, backend=backend)
+            assert_matches(y, ref, atol=1e-12 * 40)
+
+
+NONFINITE_SUMS = {  # data whose sum (the engine's first finiteness test) is inf - inf or overflows
+    "both_infs": np.array([np.inf, -np.inf, 1.0]),
+    "overflowing_sum": np.array([1e308, 1e308, 1.0]),
+    "nan_and_overflow": np.array([np.nan, 1e308, 1e308]),
+}
+
+
+def test_the_finiteness_check_leaks_no_warning_issue_case():
+    """``python -W error -c "... convolve(np.array([inf, -inf, 1.0]), ewma(0.5))"`` raised
+    'invalid value encountered in reduce' from the sum in the engine's NaN/inf test."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for x in NONFINITE_SUMS.values():
+            convts.convolve(x, K.ewma(0.5))
+        x = np.tile(NONFINITE_SUMS["both_infs"], 200)
+        for method in ("auto", "fft", "overlap_add"):  # NaN/inf zeroed for the FFT, then repaired
+            convts.convolve(x, np.ones(300) / 300, method=method)
+            convts.convolve(x, np.ones(300) / 300, method=method, mode="circular")
+
+
+@pytest.mark.parametrize("name", list(NONFINITE_SUMS))
+def test_the_finiteness_check_leaks_no_warning(backend, xp, name):
+    """On every backend and path that tests x for NaN/inf (IIR kernels, FFT methods, 'omit',
+    'raise'), neither the test's own sum nor the direct sums and recursions that spread NaN/inf
+    (or round to inf) warn: the numpy backend is as silent as numba and scipy's C loops."""
+    x = NONFINITE_SUMS[name]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for k in (K.ewma(0.5), K.arma([0.3, 0.1, 0.05]), Kernel(b=[1.0, 2.0])):
+            convts.convolve(xp.asarray(x), k, backend=backend)
+        convts.convolve(xp.asarray(x), [1.0, 2.0], mode="circular", method="direct", backend=backend)
+        convts.convolve(xp.asarray(x), [1.0, 2.0], nan_policy="omit", backend=backend)
+        if name == "both_infs":  # (an FFT of values near 1e308 overflows: that warning is real)
+            convts.convolve(xp.asarray(x), [1.0, 2.0], mode="circular", method="fft", backend=backend)
+            convts.convolve(xp.asarray(np.tile(x, 200)), np.ones(300) / 300, method="fft", backend=backend)
+        if not np.isfinite(x).all():
+            with pytest.raises(ValueError, match="NaN/inf"):
+                convts.convolve(xp.asarray(x), [1.0, 2.0], nan_policy="raise", backend=backend)

@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.signal
-from hypothesis import assume, given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 import convts
@@ -270,6 +270,10 @@ def _uses_direct(k, method, backend, T):
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("method", FIR_METHODS)
 @given(k=fir_kernels(), data=series(), mode=st.sampled_from(MODES), f32=st.booleans())
+# long profile: taps folded onto one lag (kernel longer than x) cancelled and hid the NaN/inf
+@example(k=kernels.difference(1), data=(np.array([np.nan]), 0), mode="circular", f32=False)
+@example(k=make_kernel({0: 1.0, 2: -1.0}), data=(np.array([np.nan, 1.0]), 0), mode="circular", f32=False)
+@example(k=make_kernel({0: 2.0, 2: -1.0}), data=(np.array([[np.inf, 1.0]]), 1), mode="circular", f32=True)
 def test_fir_every_mode_method_backend_matches_loops(k, data, mode, method, backend, f32):
     x, axis = data
     if f32:  # float32 holds 1e-38..3e38: clip the finite magnitudes to 1e30
@@ -344,6 +348,11 @@ def _iir_tol(k, x, axis, eps, zi_scale=0.0, method="recursive"):
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("method", IIR_METHODS)
 @given(k=iir_kernels(), data=series(max_T=32), f32=st.booleans(), with_zi=st.booleans(), seed=st.integers(0, 2**16))
+# long profile: the numba AR(3..7) recursion padded its taps to eight with zeros (0 * inf = nan)
+@example(k=make_kernel({0: 1.0}, {0: 1.0, 1: -0.3, 2: -0.04, 3: -0.03}), data=(np.r_[np.inf, np.zeros(6)], 0),
+         f32=False, with_zi=False, seed=0)
+@example(k=kernels.arma([0.3, 0.1, 0.05, 0.03, 0.02, 0.01, 0.01]), data=(np.r_[np.zeros(3), -np.inf, np.ones(20)], 0),
+         f32=False, with_zi=True, seed=1)
 def test_iir_causal_matches_lfilter(k, data, method, backend, f32, with_zi, seed):
     x, axis = data
     assume(not k.is_fir)

@@ -14,16 +14,22 @@ from .._config import get_option
 AVAILABLE = True
 
 
+# The direct sums and the recursion spread NaN/inf (inf - inf = nan) and round to inf as the
+# numba kernels and scipy's C loops do: silently (np.errstate), not with a RuntimeWarning that
+# only this backend would give.
+
+
 def fir_direct(x, lags, coefs, start, out):
     n_out = out.shape[1]
     T = x.shape[1]
     out[...] = 0
-    for lag, c in zip(lags.tolist(), coefs.tolist()):
-        off = start - lag  # out[:, i] += c * x[:, i + off]
-        lo = max(0, -off)
-        hi = min(n_out, T - off)
-        if hi > lo:
-            out[:, lo:hi] += c * x[:, lo + off : hi + off]
+    with np.errstate(invalid="ignore", over="ignore"):
+        for lag, c in zip(lags.tolist(), coefs.tolist()):
+            off = start - lag  # out[:, i] += c * x[:, i + off]
+            lo = max(0, -off)
+            hi = min(n_out, T - off)
+            if hi > lo:
+                out[:, lo:hi] += c * x[:, lo + off : hi + off]
     return out
 
 
@@ -55,18 +61,20 @@ def ar_recursion(u, lags, coefs, zi, out):
     a[0] = 1.0
     a[lags] = coefs
     v = u.copy()
-    if zi is not None:
-        m = min(zi.shape[1], u.shape[1])
-        v[:, :m] += zi[:, :m]
-    if np.isfinite(v).all():
-        out[...] = signal.lfilter([1.0], a, v, axis=-1)
-        return out
-    # NaN/inf: lfilter's dense denominator would multiply them by the zero coefficients between
-    # sparse lags (0 * nan = nan); run the sparse recursion so they reach only the lags they feed.
-    for t in range(v.shape[1]):
-        acc = v[:, t].copy()
-        for lag, c in zip(lags.tolist(), coefs.tolist()):
-            if t - lag >= 0:
-                acc -= c * out[:, t - lag]
-        out[:, t] = acc
+    with np.errstate(invalid="ignore", over="ignore"):
+        if zi is not None:
+            m = min(zi.shape[1], u.shape[1])
+            v[:, :m] += zi[:, :m]
+        if np.isfinite(v).all():
+            out[...] = signal.lfilter([1.0], a, v, axis=-1)
+            return out
+        # NaN/inf: lfilter's dense denominator would multiply them by the zero coefficients
+        # between sparse lags (0 * nan = nan); run the sparse recursion so they reach only the
+        # lags they feed.
+        for t in range(v.shape[1]):
+            acc = v[:, t].copy()
+            for lag, c in zip(lags.tolist(), coefs.tolist()):
+                if t - lag >= 0:
+                    acc -= c * out[:, t - lag]
+            out[:, t] = acc
     return out

@@ -178,12 +178,13 @@ def fir_direct(x, lags, coefs, start, out, xp):
     n_out = out.shape[1]
     T = x.shape[1]
     out[...] = 0
-    for lag, c in zip(np.asarray(lags).tolist(), np.asarray(coefs).tolist()):
-        off = start - lag  # out[:, i] += c * x[:, i + off]
-        lo = max(0, -off)
-        hi = min(n_out, T - off)
-        if hi > lo:
-            out[:, lo:hi] += x.dtype.type(c) * x[:, lo + off : hi + off]
+    with np.errstate(invalid="ignore", over="ignore"):  # NaN/inf spread silently, as on the GPU
+        for lag, c in zip(np.asarray(lags).tolist(), np.asarray(coefs).tolist()):
+            off = start - lag  # out[:, i] += c * x[:, i + off]
+            lo = max(0, -off)
+            hi = min(n_out, T - off)
+            if hi > lo:
+                out[:, lo:hi] += x.dtype.type(c) * x[:, lo + off : hi + off]
     return out
 
 
@@ -197,12 +198,13 @@ def ar_recursion_steps(v, lags, coefs, xp):
     y = xp.empty_like(v)
     pairs = [(int(l), v.dtype.type(c)) for l, c in zip(np.asarray(lags).tolist(), np.asarray(coefs).tolist())]
     pairs.sort(reverse=True)  # oldest lag first, as the CPU backends add them
-    for t in range(v.shape[1]):
-        acc = v[:, t].copy()
-        for lag, c in pairs:
-            if t - lag >= 0:
-                acc -= c * y[:, t - lag]
-        y[:, t] = acc
+    with np.errstate(invalid="ignore", over="ignore"):  # NaN/inf spread silently, as on the GPU
+        for t in range(v.shape[1]):
+            acc = v[:, t].copy()
+            for lag, c in pairs:
+                if t - lag >= 0:
+                    acc -= c * y[:, t - lag]
+            y[:, t] = acc
     return y
 
 

@@ -126,9 +126,13 @@ def _nonzero_taps(k: Kernel) -> tuple[np.ndarray, np.ndarray]:
 
 def _has_nonfinite(x2) -> bool:
     """True when ``x2`` holds a NaN/inf: one sum (finite for finite data unless it overflows),
-    then the exact elementwise test only when the sum is not finite."""
+    then the exact elementwise test only when the sum is not finite.  The sum's own floating
+    point warnings (``inf + -inf``, an overflow of finite data) are the test, not the user's
+    business: they are silenced."""
     xp = _array_module(x2)
-    return not bool(xp.isfinite(x2.sum())) and not bool(xp.all(xp.isfinite(x2)))
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = x2.sum()
+    return not bool(xp.isfinite(total)) and not bool(xp.all(xp.isfinite(x2)))
 
 
 def _fir(x2, k: Kernel, mode: str, method: str, be, nonfinite: bool | None = False):
@@ -195,30 +199,47 @@ def _repair_nonfinite(x2, k: Kernel, start: int, y, be) -> None:
     y[rows, cols] = exact[rows, cols]
 
 
-def _fold(k: Kernel, T: int):
-    lags = np.mod(k.ma_lags, T)
-    taps = np.zeros(T)
-    np.add.at(taps, lags, k.ma_coefs)
-    return taps
+def _fold(k: Kernel, T: int) -> tuple[np.ndarray, np.ndarray]:
+    """The kernel's taps wrapped onto lags ``0..T-1`` for mode 'circular': ``(lags, coefs)``.
+
+    Taps whose lags differ by a multiple of ``T`` (a kernel longer than the series) land on one
+    lag.  Each lag keeps the sum of its positive taps and the sum of its negative taps as two
+    terms, not their sum: a NaN/inf value ``v`` there meets ``c1 v + c2 v`` with ``c1 > 0 > c2``
+    in exact arithmetic, which is NaN (``inf - inf``) also when ``c1 + c2 == 0`` (a single
+    folded tap would be 0 and dropped) or when it is not (``(c1 + c2) v`` would be +-inf).
+    Finite data see the same sum up to rounding; a kernel shorter than the series folds
+    nothing.  Zero taps are not terms (``_nonzero_taps``).
+    """
+    lags, coefs = _nonzero_taps(k)
+    lags = np.mod(lags, T)
+    out_lags, out_coefs = [], []
+    for sel in (coefs > 0, coefs < 0):
+        u, inv = np.unique(lags[sel], return_inverse=True)
+        out_lags.append(u)
+        out_coefs.append(np.bincount(inv.ravel(), weights=coefs[sel], minlength=u.size))
+    lags, coefs = np.concatenate(out_lags), np.concatenate(out_coefs)
+    order = np.argsort(lags, kind="stable")
+    return lags[order].astype(np.int64), coefs[order]
 
 
 def _fir_circular(x2, k: Kernel, method: str, be, nonfinite: bool | None):
     xp = _array_module(x2)
     T = x2.shape[1]
-    taps = _fold(k, T)
-    nz = np.flatnonzero(taps)
-    if method in ("fft", "overlap_add") or (method == "auto" and nz.size > 32):
+    lags, coefs = _fold(k, T)
+    if method in ("fft", "overlap_add") or (method == "auto" and lags.size > 32):
         if nonfinite is None:
             nonfinite = _has_nonfinite(x2)
     if method == "auto":
-        method = "direct" if (nonfinite or nz.size <= 32) else "fft"
+        method = "direct" if (nonfinite or lags.size <= 32) else "fft"
     if method == "direct":
         xe = xp.concatenate([x2, x2], axis=1)
         out = xp.empty_like(x2)
-        be.fir_direct(xe, nz.astype(np.int64), taps[nz], T, out)
+        be.fir_direct(xe, lags, coefs, T, out)
         return out
     if method not in ("fft", "overlap_add"):
         raise ValueError(f"method={method!r} does not apply to a FIR kernel")
+    taps = np.zeros(T)
+    np.add.at(taps, lags, coefs)
     fx = xp.fft.rfft(xp.where(xp.isfinite(x2), x2, 0) if nonfinite else x2, axis=-1)
     y = xp.fft.irfft(fx * xp.asarray(np.fft.rfft(taps)), T, axis=-1).astype(x2.dtype, copy=False)
     y = xp.ascontiguousarray(y)
@@ -226,11 +247,11 @@ def _fir_circular(x2, k: Kernel, method: str, be, nonfinite: bool | None):
         bad = ~xp.isfinite(x2)
         xe = xp.concatenate([x2, x2], axis=1)
         hit = xp.empty_like(x2)
-        be.fir_direct(xp.concatenate([bad, bad], axis=1).astype(x2.dtype), nz.astype(np.int64), np.ones(nz.size), T, hit)
+        be.fir_direct(xp.concatenate([bad, bad], axis=1).astype(x2.dtype), lags, np.ones(lags.size), T, hit)
         rows, cols = xp.nonzero(hit > 0.5)
         if rows.size:
             exact = xp.empty_like(x2)
-            be.fir_direct(xe, nz.astype(np.int64), taps[nz], T, exact)
+            be.fir_direct(xe, lags, coefs, T, exact)
             y[rows, cols] = exact[rows, cols]
     return y
 
@@ -542,7 +563,7 @@ def _omit(x2, k: Kernel, mode, method, be, min_weight, nonfinite):
     den, _ = _apply(m, absk, mode, "auto", be, None, False, False)
     share = den / total
     floor = 1e-9 if min_weight is None else max(float(min_weight) - 1e-12, 1e-9)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # rounds to inf, as numba
         y = num / share
     y[xp.broadcast_to(share < floor, y.shape)] = np.nan
     return xp.ascontiguousarray(y)
