@@ -65,3 +65,22 @@ def test_lower_layers_do_not_import_higher_ones(package):
             if LAYER[mod] > level:
                 bad.append(f"{path.relative_to(SRC)} imports convts.{mod}")
     assert not bad, "layering broken (kernels -> engine/backends -> models/whiten -> accessor/cli): " + "; ".join(bad)
+
+
+def test_every_warning_class_is_defined_once_and_exported():
+    """Each warning class convts raises is one object, reachable from the package root and from
+    the module that raises it, so one ``simplefilter`` catches it wherever it comes from."""
+    import convts
+    from convts import engine, models, whiten
+
+    assert convts.ConvergenceWarning is models.ConvergenceWarning
+    assert convts.UnstableKernelWarning is engine.UnstableKernelWarning
+    assert convts.UndefinedStatisticWarning is engine.UndefinedStatisticWarning
+    assert convts.RankDeficientWarning is whiten.RankDeficientWarning
+    assert issubclass(convts.ConvergenceWarning, UserWarning)
+    for cls in (convts.UnstableKernelWarning, convts.UndefinedStatisticWarning, convts.RankDeficientWarning):
+        assert issubclass(cls, RuntimeWarning)
+    # statsmodels' class of the same name is a different one: convts never raises it
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning as SMConvergenceWarning
+
+    assert not issubclass(convts.ConvergenceWarning, SMConvergenceWarning)

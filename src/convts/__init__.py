@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 from . import datasets, kernels
 from . import accessor  # registers .conv
 from ._config import get_option, reset, set_options
+from ._warnings import (ConvergenceWarning, RankDeficientWarning, UndefinedStatisticWarning,
+                        UnstableKernelWarning)
 from .engine import acf, acovf, ccf, convolve, correlate, pacf, steady_state
 from .kernels import Kernel, acf_to_ar
 from . import whiten
@@ -86,3 +88,4 @@ __all__ = [
     "fit_many", "forecast_many", "FitManyResult",
 ]
 __all__ += ["auto_arima", "ndiffs", "nsdiffs"]
+__all__ += ["ConvergenceWarning", "RankDeficientWarning", "UndefinedStatisticWarning", "UnstableKernelWarning"]

@@ -1,10 +1,10 @@
 """The engine: validate once, choose a method, dispatch to a backend."""
 
 from ._ar import ARFit, burg, yule_walker
-from ._convolve import METHODS, MODES, as_kernel, convolve, correlate, steady_state
+from ._convolve import METHODS, MODES, UnstableKernelWarning, as_kernel, convolve, correlate, steady_state
 from ._stats import UndefinedStatisticWarning, acf, acovf, ccf, ccovf, pacf
 
 __all__ = [
     "convolve", "correlate", "steady_state", "as_kernel", "MODES", "METHODS",
-    "acf", "acovf", "pacf", "ccf", "ccovf", "yule_walker", "burg", "ARFit", "UndefinedStatisticWarning",
+    "acf", "acovf", "pacf", "ccf", "ccovf", "yule_walker", "burg", "ARFit", "UndefinedStatisticWarning", "UnstableKernelWarning",
 ]

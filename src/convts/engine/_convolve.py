@@ -13,6 +13,7 @@ from ..backends import available, get_backend
 from ..kernels import Kernel
 from ..kernels import _kernel as _kernel_module
 from . import _choose
+from .._warnings import UnstableKernelWarning  # defined once for the package; re-exported here
 
 __all__ = ["convolve", "correlate", "steady_state", "as_kernel", "UnstableKernelWarning", "MODES", "METHODS"]
 
@@ -26,8 +27,6 @@ BACKENDS = ("auto", "numpy", "numba", "cupy")
 UNIT_ROOT_TOL = 1e-3
 
 
-class UnstableKernelWarning(RuntimeWarning):
-    """An explosive IIR kernel (a pole of modulus > 1) was applied: the output grows geometrically."""
 
 
 def _user_stacklevel() -> int:

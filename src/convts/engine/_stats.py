@@ -12,14 +12,11 @@ from .._validation import (
 )
 from ..kernels._levinson import levinson_durbin
 from ._ar import _yw_autocovariances, burg
+from .._warnings import UndefinedStatisticWarning  # defined once for the package; re-exported here
 
 __all__ = ["acovf", "acf", "pacf", "ccf", "ccovf", "UndefinedStatisticWarning"]
 
 
-class UndefinedStatisticWarning(RuntimeWarning):
-    """A statistic came back NaN because it is undefined for the input: the series is constant
-    (up to rounding, see :func:`convts._validation.is_constant`), or it holds NaN and
-    ``nan_policy='propagate'``.  The message names the input and what to do."""
 
 
 def _norm_ppf(q: float) -> float:

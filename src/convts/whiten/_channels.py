@@ -9,13 +9,11 @@ import numpy as np
 
 from .._validation import check_no_overflow, is_constant
 from ._base import _BaseEstimator, as_input, check_finite_rows, check_n_features, wrap_output
+from .._warnings import RankDeficientWarning  # defined once for the package; re-exported here
 
 __all__ = ["Standardizer", "PCAWhitener", "ZCAWhitener", "RankDeficientWarning"]
 
 
-class RankDeficientWarning(RuntimeWarning):
-    """The data do not span all their channels: a constant channel (Standardizer) or collinear
-    channels (PCA/ZCA whitening, covariance eigenvalues zero up to rounding)."""
 
 
 def _names(idx, meta) -> list:
