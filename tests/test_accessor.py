@@ -514,3 +514,23 @@ def _assert_same_fit_many(a, b):
     assert type(a) is type(b)
     pd.testing.assert_frame_equal(a.table, b.table)
     assert (a.table["status"] == "ok").all()
+
+
+@pytest.mark.parametrize("stat", ["acf", "pacf", "ccf"])
+def test_statistics_take_nan_policy_like_the_engine(stat):
+    """acf/pacf/ccf on the accessor pass nan_policy through: 'raise' raises, 'omit' equals
+    statsmodels' missing='conservative' autocovariances (acf) and the engine on the same values."""
+    from statsmodels.tsa.stattools import acf as sm_acf
+
+    rng = np.random.default_rng(3)
+    v = rng.standard_normal(80).cumsum()
+    v[[5, 40]] = np.nan
+    s = pd.Series(v, name="x")
+    args = (s,) if stat == "ccf" else ()
+    with pytest.raises(ValueError, match="missing|NaN"):
+        getattr(s.conv, stat)(*args, 5, nan_policy="raise")
+    got = getattr(s.conv, stat)(*args, 5, nan_policy="omit")
+    want = getattr(convts, stat)(v, *(v,) if stat == "ccf" else (), 5, nan_policy="omit")
+    np.testing.assert_allclose(got.to_numpy(), want, rtol=1e-12)
+    if stat == "acf":
+        np.testing.assert_allclose(got.to_numpy(), sm_acf(v, nlags=5, missing="conservative"), rtol=1e-10)

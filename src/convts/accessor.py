@@ -417,7 +417,7 @@ class _ConvAccessor:
         return self._per_column(lambda v: acf(v, nlags, adjusted=adjusted, alpha=alpha, nan_policy=nan_policy),
                                 "acf")
 
-    def pacf(self, nlags=None, method="ywadjusted", *, alpha=None):
+    def pacf(self, nlags=None, method="ywadjusted", *, alpha=None, nan_policy="propagate"):
         """Sample partial autocorrelation (:func:`convts.pacf`), indexed by lag ``0..nlags``.
 
         Examples
@@ -429,7 +429,7 @@ class _ConvAccessor:
         """
         from .engine import pacf
 
-        return self._per_column(lambda v: pacf(v, nlags, method, alpha=alpha), "pacf")
+        return self._per_column(lambda v: pacf(v, nlags, method, alpha=alpha, nan_policy=nan_policy), "pacf")
 
     def _other_values(self, other) -> np.ndarray:
         if isinstance(other, pd.Series):
@@ -443,7 +443,7 @@ class _ConvAccessor:
             raise TypeError("other must be one series (a Series or 1-D array), not a DataFrame")
         return np.asarray(other)
 
-    def ccf(self, other, nlags=None, *, two_sided=True, adjusted=True, alpha=None):
+    def ccf(self, other, nlags=None, *, two_sided=True, adjusted=True, alpha=None, nan_policy="propagate"):
         """Cross-correlation ``corr(x[t+k], other[t])`` (:func:`convts.ccf`), indexed by lag.
 
         Lags ``-nlags..nlags`` (``two_sided``) or ``0..nlags``; a peak at positive ``k`` means this
@@ -465,7 +465,7 @@ class _ConvAccessor:
             nl = min(int(10 * np.log10(n)), n - 1) if n > 1 else 0
         lags = np.arange(-nl, nl + 1) if two_sided else np.arange(nl + 1)
         return self._per_column(
-            lambda v: ccf(v, y, nlags, two_sided=two_sided, adjusted=adjusted, alpha=alpha), "ccf", lags=lags
+            lambda v: ccf(v, y, nlags, two_sided=two_sided, adjusted=adjusted, alpha=alpha, nan_policy=nan_policy), "ccf", lags=lags
         )
 
     # -- whitening ------------------------------------------------------------------------------
