@@ -465,3 +465,24 @@ def test_css_estimate_outside_the_region_gets_a_status_on_every_path(monkeypatch
             status = res.table.loc[i, "status"]
             assert "AR polynomial (ar.L1) is not stationary" in status, (backend, status)
             assert f"{1 / res.params.loc[i, 'ar.L1']:.4g}"[:5] in status, (backend, status)
+
+
+@pytest.mark.parametrize("method", ["css-mle", "css"])
+def test_result_pickles_after_forecast_and_forecasts_the_same(method):
+    """A FitManyResult pickles with the standard pickle after its per-series results were built
+    (they hold closures) and, loaded, gives the same table and forecasts; the single-series fit
+    (statsmodels' SARIMAX at convts' params would be the oracle of the numbers themselves, which
+    other tests check) is the reference for the forecast of one series."""
+    import pickle
+
+    rng = np.random.default_rng(5)
+    Y = np.array([convts.kernels.arma(ar=[0.6])(rng.standard_normal(150)) for _ in range(4)])
+    res = convts.fit_many(Y, order=(1, 0, 0), method=method)
+    before = res.forecast(3)
+    res.result(1)  # fills the cache of per-series results
+    loaded = pickle.loads(pickle.dumps(res))
+    pd.testing.assert_frame_equal(loaded.table, res.table)
+    pd.testing.assert_frame_equal(loaded.forecast(3), before, rtol=1e-12)
+    single = convts.ARIMA(Y[2], order=(1, 0, 0)).fit(method=method)
+    np.testing.assert_allclose(loaded.forecast(3).query("id == 2")["mean"].to_numpy(),
+                               single.forecast(3), rtol=1e-5)

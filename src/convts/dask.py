@@ -82,14 +82,12 @@ class _Fitted:
     """A fit task's value: one partition's in-memory ``FitManyResult`` and its phantom id (or None).
 
     It crosses workers whenever a table or forecast task runs on another worker than its fit
-    task (work stealing, a restarted worker).  It pickles as the estimates table, the laid-out
-    series and the model spec -- plain data -- without the per-series ``ARIMAResults`` that
-    ``FitManyResult.result`` / ``forecast`` build lazily and cache: those hold local closures
-    (no standard pickle) and the cache dict grows while a forecast task runs, so a worker
-    serialising the value for a peer at that moment failed ("dictionary changed size during
-    iteration") and the peer's dependent task then waited forever (a hung computation).  The
-    receiving side rebuilds a series' results from its stored parameters when asked, as the
-    in-memory result does for compiled fits (the same numbers).
+    task (work stealing, a restarted worker).  ``FitManyResult`` pickles as plain data (the
+    estimates table, the laid-out series and the spec; see ``FitManyResult.__reduce__``),
+    without the per-series ``ARIMAResults`` it caches: those hold local closures, and the cache
+    grows while a forecast task runs, so a worker serialising the value for a peer at that
+    moment failed ("dictionary changed size during iteration") and the peer's dependent task
+    then waited forever (the hung computation of tests/test_dask.py).
     """
 
     __slots__ = ("fit", "phantom")
@@ -99,14 +97,7 @@ class _Fitted:
         self.phantom = phantom
 
     def __reduce__(self):
-        fit = self.fit
-        return _restore_fitted, (fit.table, fit._batch, fit._spec, list(fit.param_names), self.phantom)
-
-
-def _restore_fitted(table, batch, spec, param_names, phantom):
-    from .models._fit_many import FitManyResult
-
-    return _Fitted(FitManyResult(table, batch, spec, {}, param_names), phantom)
+        return _Fitted, (self.fit, self.phantom)
 
 
 def _fit_part(part, fit_kw, long_cols, id_in_index, grid=None):

@@ -145,6 +145,16 @@ class FitManyResult:
         self._results = results  # id position -> ARIMAResults (Python path); filled lazily otherwise
         self.param_names = list(param_names)
 
+    def __reduce__(self):
+        """Pickle as plain data: the table, the laid-out series and the spec.
+
+        The per-series :class:`ARIMAResults` cached by :meth:`result` / :meth:`forecast` are
+        left out: they hold local closures (no standard pickle), and the cache can grow while
+        another thread forecasts.  :meth:`result` rebuilds them from the stored parameters
+        (the same numbers), so a loaded result forecasts as the original did.
+        """
+        return FitManyResult, (self.table, self._batch, self._spec, {}, self.param_names)
+
     @property
     def params(self):
         """The parameter columns of :attr:`table`."""
