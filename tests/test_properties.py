@@ -337,7 +337,10 @@ def _iir_tol(k, x, axis, eps, zi_scale=0.0, method="recursive"):
                                         psi_ar)[: r.size], x, axis)
     _, (al, ac) = num_den(k)
     feedback = 1.0 + float(np.abs(ac).sum()) * T
-    tol = 64 * eps * feedback * (local + zi_scale * psi.max()) + 1e-300
+    # an absolute floor of two units in the last place at the bottom of the range: float32
+    # outputs round to subnormals (spacing 1.4e-45), which no relative bound covers
+    floor = 2 * float(np.finfo(np.float32).smallest_subnormal) if eps > 1e-10 else 1e-300
+    tol = 64 * eps * feedback * (local + zi_scale * psi.max()) + floor
     if method == "impulse_fft":
         mx = finite_max(x) + zi_scale
         full_psi = np.abs(psi_weights(k, 4000)).sum() if k.is_stable else psi.sum()
