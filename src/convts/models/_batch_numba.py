@@ -33,6 +33,8 @@ compiled code; :mod:`._jitcache` says how their cache stays in step with those f
 
 from __future__ import annotations
 
+import types
+
 import numba as nb
 import numpy as np
 
@@ -50,6 +52,9 @@ N_STATS = 6
 # codes
 OK, NOT_CONVERGED, BREAKDOWN = 0, 1, 2
 CSS, MLE = 0, 1
+# Flags passed by compiled code as ``_FLAG[i]``: an int64 at run time, where a constant would be a
+# literal type to numba and compile one copy of the callee per value.
+_FLAG = np.array([0, 1, 2])
 
 
 # ------------------------------------------------------------------ objectives
@@ -86,7 +91,7 @@ def _demean(w, mu, cx, wd):
         wd[t] = w[t] - m
 
 
-@nb.njit(**_FLAGS)
+@nb.njit(**_INLINE)
 def _mle_objective(x, spec, cx, tol, n_w, w, wd, parts):
     """``-llf / n_w`` (sigma2 profiled) at the transformed free vector ``x``; ``1e10`` where undefined.
 
@@ -102,7 +107,7 @@ def _mle_objective(x, spec, cx, tol, n_w, w, wd, parts):
     return objective_value(ssq, slog, nobs, -1.0, n_w)
 
 
-@nb.njit(**_FLAGS)
+@nb.njit(**_INLINE)
 def _css_objective(x, spec, cx, w, wd, css_out, ar_lags, ma_lags):
     """CSS: ``0.5 log(SSR / n_used)`` at ``x`` (no transform), residuals into ``css_out``; ``1e10`` where undefined."""
     mu, ar, ma, sar, sma = _split(x, spec[0], spec[1], spec[2], spec[3], spec[4])
@@ -110,40 +115,121 @@ def _css_objective(x, spec, cx, w, wd, css_out, ar_lags, ma_lags):
     return css_value(wd, ar, sar, ma, sma, spec[5], ar_lags, ma_lags, spec[6], css_out)
 
 
-@nb.njit(**_INLINE)
-def _mle_grad(x, g, spec, cx, tol, n_w, w, wd, parts):
-    """Central differences, step ``1e-6 * max(1, |x_i|)`` (as ``_likelihood.minimize``)."""
-    xt = x.copy()
-    for i in range(x.size):
+@nb.njit(**_FLAGS)
+def _mle_eval(x, g, mode, spec, cx, tol, n_w, w, wd, parts):
+    """The objective at ``x`` (``mode`` 0 or 2; else 0.0 is returned) and, for ``mode`` 1 or 2, its
+    central-difference gradient into ``g`` (step ``1e-6 * max(1, |x_i|)``, as ``_likelihood.minimize``).
+
+    The objective (and so the Kalman filter) has one call site here and this is the only compiled
+    function that calls it: numba re-optimises a callee in each caller, and LLVM copies it into each
+    call site it inlines.
+    """
+    k = x.size
+    lo = 0 if mode != 1 else 1
+    hi = 2 * k + 1 if mode else 1
+    X = np.empty((hi, k))
+    hs = np.empty(k)
+    for j in range(hi):
+        for i in range(k):
+            X[j, i] = x[i]
+    for i in range(k if hi > 1 else 0):
         h = 1e-6 * max(1.0, abs(x[i]))
-        xt[i] = x[i] + h
-        fp = _mle_objective(xt, spec, cx, tol, n_w, w, wd, parts)
-        xt[i] = x[i] - h
-        fm = _mle_objective(xt, spec, cx, tol, n_w, w, wd, parts)
-        xt[i] = x[i]
-        g[i] = (fp - fm) / (2.0 * h)
+        hs[i] = h
+        X[2 * i + 1, i] = x[i] + h
+        X[2 * i + 2, i] = x[i] - h
+    v = np.empty(hi)
+    for j in range(lo, hi):
+        v[j] = _mle_objective(X[j], spec, cx, tol, n_w, w, wd, parts)
+    if hi > 1:
+        for i in range(k):
+            g[i] = (v[2 * i + 1] - v[2 * i + 2]) / (2.0 * hs[i])
+    return v[0] if lo == 0 else 0.0
+
+
+@nb.njit(**_FLAGS)
+def _bfgs_direction(H, g, d, fresh):
+    """``d = -H g`` and its slope ``d'g``; where that is not a descent direction, ``H = I`` and
+    ``d = -g``.  Returns ``(slope, fresh, first trial step)``: the step keeps the largest
+    component of ``alpha d`` at most 10 (transformed coordinates: a step of 10 is huge)."""
+    k = g.size
+    slope = 0.0
+    for i in range(k):
+        acc = 0.0
+        for j in range(k):
+            acc -= H[i, j] * g[j]
+        d[i] = acc
+        slope += acc * g[i]
+    if not slope < 0.0:
+        _identity(H, 1.0)
+        fresh = 1
+        slope = 0.0
+        for i in range(k):
+            d[i] = -g[i]
+            slope -= g[i] * g[i]
+    dmax = 0.0
+    for i in range(k):
+        dmax = max(dmax, abs(d[i]))
+    return slope, fresh, 1.0 if dmax <= 10.0 else 10.0 / dmax
+
+
+@nb.njit(**_FLAGS)
+def _bfgs_update(H, x, g, xn, gn, fresh):
+    """The BFGS update of the inverse Hessian ``H`` for the step ``x -> xn``, then ``x, g = xn, gn``;
+    returns ``fresh`` (0 or 1; the first update scales ``H`` by ``s'y / y'y``)."""
+    k = x.size
+    s_ = np.empty(k)
+    y_ = np.empty(k)
+    Hy = np.empty(k)
+    sy = 0.0
+    yy = 0.0
+    for i in range(k):
+        s_[i] = xn[i] - x[i]
+        y_[i] = gn[i] - g[i]
+        sy += s_[i] * y_[i]
+        yy += y_[i] * y_[i]
+    if sy > 1e-14 * yy and yy > 0.0:
+        if fresh:
+            _identity(H, sy / yy)
+            fresh = 0
+        # H <- (I - rho s y') H (I - rho y s') + rho s s'
+        rho = 1.0 / sy
+        yHy = 0.0
+        for i in range(k):
+            acc = 0.0
+            for j in range(k):
+                acc += H[i, j] * y_[j]
+            Hy[i] = acc
+            yHy += y_[i] * acc
+        for i in range(k):
+            for j in range(k):
+                H[i, j] += (-rho * (s_[i] * Hy[j] + Hy[i] * s_[j])
+                            + (rho * rho * yHy + rho) * s_[i] * s_[j])
+    for i in range(k):
+        x[i] = xn[i]
+        g[i] = gn[i]
+    return fresh
 
 
 @nb.njit(**_FLAGS)
 def _bfgs(x0, maxiter, gtol, spec, cx, tol, n_w, w, wd):
-    """BFGS on the exact-ML objective, Armijo backtracking; returns ``(x, f, gradient, iterations, success)``."""
+    """BFGS on the exact-ML objective, Armijo backtracking; returns ``(x, f, gradient, iterations, success)``.
+
+    Run as Python by the single fit (:data:`_bfgs_py`): the loops over the parameters' square
+    are the compiled :func:`_bfgs_direction` and :func:`_bfgs_update`.
+    """
     k = x0.size
     x = x0.copy()
     parts = np.empty(3)
-    f = _mle_objective(x, spec, cx, tol, n_w, w, wd, parts)
     g = np.empty(k)
+    f = _mle_eval(x, g, _FLAG[2], spec, cx, tol, n_w, w, wd, parts)
     if k == 0:
         return x, f, g, 0, True
-    _mle_grad(x, g, spec, cx, tol, n_w, w, wd, parts)
     H = np.empty((k, k))
     _identity(H, 1.0)
-    fresh = True
+    fresh = _FLAG[1]
     d = np.empty(k)
     xn = np.empty(k)
     gn = np.empty(k)
-    s_ = np.empty(k)
-    y_ = np.empty(k)
-    Hy = np.empty(k)
     success = False
     it = 0
     while it < maxiter:
@@ -154,31 +240,13 @@ def _bfgs(x0, maxiter, gtol, spec, cx, tol, n_w, w, wd):
             success = True
             break
         it += 1
-        slope = 0.0
-        for i in range(k):
-            acc = 0.0
-            for j in range(k):
-                acc -= H[i, j] * g[j]
-            d[i] = acc
-            slope += acc * g[i]
-        if not slope < 0.0:
-            _identity(H, 1.0)
-            fresh = True
-            slope = 0.0
-            for i in range(k):
-                d[i] = -g[i]
-                slope -= g[i] * g[i]
-        # keep the first trial step bounded (transformed coordinates: a step of 10 is huge)
-        dmax = 0.0
-        for i in range(k):
-            dmax = max(dmax, abs(d[i]))
-        alpha = 1.0 if dmax <= 10.0 else 10.0 / dmax
+        slope, fresh, alpha = _bfgs_direction(H, g, d, fresh)
         fn = f
         accepted = False
         for _ in range(60):
             for i in range(k):
                 xn[i] = x[i] + alpha * d[i]
-            fn = _mle_objective(xn, spec, cx, tol, n_w, w, wd, parts)
+            fn = _mle_eval(xn, gn, _FLAG[0], spec, cx, tol, n_w, w, wd, parts)
             if fn <= f + 1e-4 * alpha * slope:
                 accepted = True
                 break
@@ -190,37 +258,11 @@ def _bfgs(x0, maxiter, gtol, spec, cx, tol, n_w, w, wd):
             if fresh:
                 break  # no descent along the gradient: at the optimum to rounding
             _identity(H, 1.0)
-            fresh = True
+            fresh = _FLAG[1]
             continue
-        _mle_grad(xn, gn, spec, cx, tol, n_w, w, wd, parts)
-        sy = 0.0
-        yy = 0.0
-        for i in range(k):
-            s_[i] = xn[i] - x[i]
-            y_[i] = gn[i] - g[i]
-            sy += s_[i] * y_[i]
-            yy += y_[i] * y_[i]
-        if sy > 1e-14 * yy and yy > 0.0:
-            if fresh:
-                _identity(H, sy / yy)
-                fresh = False
-            # H <- (I - rho s y') H (I - rho y s') + rho s s'
-            rho = 1.0 / sy
-            yHy = 0.0
-            for i in range(k):
-                acc = 0.0
-                for j in range(k):
-                    acc += H[i, j] * y_[j]
-                Hy[i] = acc
-                yHy += y_[i] * acc
-            for i in range(k):
-                for j in range(k):
-                    H[i, j] += (-rho * (s_[i] * Hy[j] + Hy[i] * s_[j])
-                                + (rho * rho * yHy + rho) * s_[i] * s_[j])
+        _mle_eval(xn, gn, _FLAG[1], spec, cx, tol, n_w, w, wd, parts)
+        fresh = _bfgs_update(H, x, g, xn, gn, fresh)
         df = f - fn
-        for i in range(k):
-            x[i] = xn[i]
-            g[i] = gn[i]
         f_old = f
         f = fn
         if df <= 1e-14 * max(abs(f_old), abs(f), 1.0):
@@ -268,6 +310,68 @@ def _solve(A, b):
 
 
 @nb.njit(**_FLAGS)
+def _css_eval(x, jac, spec, cx, w, wd, css_out, ar_lags, ma_lags, J, r, A, g):
+    """Without ``jac``: the CSS objective at ``x`` (residuals into ``css_out``) and the sum of the
+    squares of its non-NaN residuals, ``(f, ssq)``.  With ``jac``: the central-difference Jacobian
+    of the residuals at ``x`` into ``J`` (NaN -> 0), ``g = J' r`` and ``A = J' J``; returns
+    ``(1.0, 0.0)`` when the objective is undefined at a difference point, else ``(0.0, 0.0)``.
+
+    The objective has one call site (see :func:`_mle_eval`).
+    """
+    k = x.size
+    n = w.size
+    xt = x.copy()
+    f = 0.0
+    bad = False
+    h = 0.0
+    i = 0
+    for j in range(2 * k if jac else 1):
+        if jac:
+            i = j // 2
+            h = 1e-6 * max(1.0, abs(x[i]))
+            xt[i] = x[i] + h if j % 2 == 0 else x[i] - h
+        f = _css_objective(xt, spec, cx, w, wd, css_out, ar_lags, ma_lags)
+        if jac:
+            if not f < _BIG:
+                bad = True
+            if j % 2 == 0:
+                for t in range(n):
+                    J[t, i] = css_out[t]
+            else:
+                xt[i] = x[i]
+                for t in range(n):
+                    v = (J[t, i] - css_out[t]) / (2.0 * h)
+                    J[t, i] = v if v == v else 0.0
+    if not jac:
+        ssq = 0.0
+        for t in range(n):
+            v = css_out[t]
+            if v == v:
+                ssq += v * v
+        return f, ssq
+    if bad:
+        return 1.0, 0.0
+    for i in range(k):
+        acc = 0.0
+        for t in range(n):
+            acc += J[t, i] * r[t]
+        g[i] = acc
+        for j in range(i, k):
+            acc = 0.0
+            for t in range(n):
+                acc += J[t, i] * J[t, j]
+            A[i, j] = acc
+            A[j, i] = acc
+    return 0.0, 0.0
+
+
+@nb.njit(**_FLAGS)
+def _nan_to_zero(r, v):
+    for t in range(v.size):
+        r[t] = v[t] if v[t] == v[t] else 0.0
+
+
+@nb.njit(**_FLAGS)
 def _css_lm(x0, maxiter, rtol, spec, cx, w, wd, css_out, ar_lags, ma_lags):
     """Levenberg-Marquardt on the CSS residuals (central-difference Jacobian); ``(x, iterations, success)``.
 
@@ -282,20 +386,15 @@ def _css_lm(x0, maxiter, rtol, spec, cx, w, wd, css_out, ar_lags, ma_lags):
     x = x0.copy()
     if k == 0:
         return x, 0, True
-    f = _css_objective(x, spec, cx, w, wd, css_out, ar_lags, ma_lags)
-    if not f < _BIG:
-        return x, 0, False
-    r = css_out.copy()
-    ssq = 0.0
-    for t in range(n):
-        if r[t] == r[t]:
-            ssq += r[t] * r[t]
-        else:
-            r[t] = 0.0
     J = np.empty((n, k))
-    xt = np.empty(k)
+    r = np.empty(n)
     A = np.empty((k, k))
     g = np.empty(k)
+    f, ssq = _css_eval(x, _FLAG[0], spec, cx, w, wd, css_out, ar_lags, ma_lags, J, r, A, g)
+    if not f < _BIG:
+        return x, 0, False
+    _nan_to_zero(r, css_out)
+    xt = np.empty(k)
     lam = 1e-3
     success = False
     it = 0
@@ -303,35 +402,9 @@ def _css_lm(x0, maxiter, rtol, spec, cx, w, wd, css_out, ar_lags, ma_lags):
     while it < maxiter:
         it += 1
         if fresh_jac:
-            bad = False
-            for j in range(k):
-                h = 1e-6 * max(1.0, abs(x[j]))
-                for i in range(k):
-                    xt[i] = x[i]
-                xt[j] = x[j] + h
-                fp = _css_objective(xt, spec, cx, w, wd, css_out, ar_lags, ma_lags)
-                for t in range(n):
-                    J[t, j] = css_out[t]
-                xt[j] = x[j] - h
-                fm = _css_objective(xt, spec, cx, w, wd, css_out, ar_lags, ma_lags)
-                if not (fp < _BIG and fm < _BIG):
-                    bad = True
-                for t in range(n):
-                    v = (J[t, j] - css_out[t]) / (2.0 * h)
-                    J[t, j] = v if v == v else 0.0
+            bad, _ = _css_eval(x, _FLAG[1], spec, cx, w, wd, css_out, ar_lags, ma_lags, J, r, A, g)
             if bad:
                 return x, it, False
-            for i in range(k):
-                acc = 0.0
-                for t in range(n):
-                    acc += J[t, i] * r[t]
-                g[i] = acc
-                for j in range(i, k):
-                    acc = 0.0
-                    for t in range(n):
-                        acc += J[t, i] * J[t, j]
-                    A[i, j] = acc
-                    A[j, i] = acc
         M = A.copy()
         for i in range(k):
             M[i, i] += lam * (A[i, i] + 1e-12)
@@ -347,19 +420,12 @@ def _css_lm(x0, maxiter, rtol, spec, cx, w, wd, css_out, ar_lags, ma_lags):
             if lam > 1e12:
                 break
             continue
-        ft = _css_objective(xt, spec, cx, w, wd, css_out, ar_lags, ma_lags)
-        ssq_t = 0.0
-        for t in range(n):
-            v = css_out[t]
-            if v == v:
-                ssq_t += v * v
+        ft, ssq_t = _css_eval(xt, _FLAG[0], spec, cx, w, wd, css_out, ar_lags, ma_lags, J, r, A, g)
         if ft < _BIG and ssq_t <= ssq:
             dec = ssq - ssq_t
             for i in range(k):
                 x[i] = xt[i]
-            for t in range(n):
-                v = css_out[t]
-                r[t] = v if v == v else 0.0
+            _nan_to_zero(r, css_out)
             ssq = ssq_t
             lam = max(lam / 3.0, 1e-12)
             fresh_jac = True
@@ -378,7 +444,7 @@ def _css_lm(x0, maxiter, rtol, spec, cx, w, wd, css_out, ar_lags, ma_lags):
 
 
 # ------------------------------------------------------------------ starting values
-@nb.njit(**_FLAGS)
+@nb.njit(**_INLINE)
 def _lstsq(X, y):
     """Least squares by the normal equations (tiny ridge); NaN when singular."""
     n, k = X.shape
@@ -524,18 +590,20 @@ def _css_finish(xc, itc, okc, spec, cx, w, wd, css_out, ar_lags, ma_lags, out_p,
     n = w.size
     gc = 0.0
     xt = xc.copy()
+    J = np.empty((0, 0))  # unused by _css_eval's objective-only call
+    e = np.empty(0)
     for i in range(k):
         h = 1e-6 * max(1.0, abs(xc[i]))
         xt[i] = xc[i] + h
-        fp = _css_objective(xt, spec, cx, w, wd, css_out, ar_lags, ma_lags)
+        fp = _css_eval(xt, _FLAG[0], spec, cx, w, wd, css_out, ar_lags, ma_lags, J, e, J, e)[0]
         xt[i] = xc[i] - h
-        fm = _css_objective(xt, spec, cx, w, wd, css_out, ar_lags, ma_lags)
+        fm = _css_eval(xt, _FLAG[0], spec, cx, w, wd, css_out, ar_lags, ma_lags, J, e, J, e)[0]
         xt[i] = xc[i]
         out_g[i] = (fp - fm) / (2.0 * h)
         gc = max(gc, abs(out_g[i]))
         out_x[i] = xc[i]
         out_p[i] = xc[i]
-    _css_objective(xc, spec, cx, w, wd, css_out, ar_lags, ma_lags)
+    _css_eval(xc, _FLAG[0], spec, cx, w, wd, css_out, ar_lags, ma_lags, J, e, J, e)
     ssq = 0.0
     nu = 0
     for t in range(n):
@@ -611,7 +679,7 @@ def _fit_series(w, method, spec, cx, tol, maxiter, css_maxiter, gtol, ar_lags, m
         out_g[i] = gvm[i]
         gm = max(gm, abs(gvm[i]))
     parts = np.empty(3)
-    _mle_objective(xm, spec, cx, tol, nw, w, wd, parts)
+    _mle_eval(xm, gvm, _FLAG[0], spec, cx, tol, nw, w, wd, parts)
     ssq = parts[0]
     slog = parts[1]
     nobs = int(parts[2])
@@ -647,6 +715,20 @@ def _fit_series(w, method, spec, cx, tol, maxiter, css_maxiter, gtol, ar_lags, m
 _fit_series_nb = nb.njit(**_FLAGS)(_fit_series)
 
 
+def _as_python(fn, **names):
+    """``fn``'s source as a plain Python function whose globals map ``names`` to other objects."""
+    return types.FunctionType(fn.__code__, {**fn.__globals__, **names}, fn.__name__, fn.__defaults__)
+
+
+# The single fit's Python copies: BFGS runs as Python over the compiled objective-and-gradient
+# (:func:`_mle_eval`), so the Kalman filter is compiled into one function only (a compiled BFGS
+# re-optimised it once more, ~2 CPU-s); its loops are over the parameters (a few), the filter's
+# over the series.  ``fit_many`` keeps the compiled :func:`_bfgs` inside :data:`_fit_series_nb`.
+_bfgs_py = _as_python(_bfgs.py_func, _identity=_identity.py_func)
+_css_lm_py = _as_python(_css_lm.py_func)
+_fit_series_py = _as_python(_fit_series, _bfgs=_bfgs_py, _css_lm=_css_lm_py)
+
+
 # ------------------------------------------------------------------ Python entry points
 def _f64(a):
     return np.require(a, dtype=np.float64, requirements=("C", "W"))
@@ -661,7 +743,7 @@ def _args(method, spec, cx, tol, maxiter, css_maxiter, gtol, ar_lags, ma_lags):
 
 def _fit_one(w, method, spec, cx, tol, maxiter, css_maxiter, gtol, ar_lags, ma_lags, out_p, out_s, out_x, out_g):
     """The single-series fit: :func:`_fit_series` run as Python over the compiled stages."""
-    _fit_series(_f64(w), *_args(method, spec, cx, tol, maxiter, css_maxiter, gtol, ar_lags, ma_lags),
+    _fit_series_py(_f64(w), *_args(method, spec, cx, tol, maxiter, css_maxiter, gtol, ar_lags, ma_lags),
                 out_p, out_s, out_x, out_g)
 
 
