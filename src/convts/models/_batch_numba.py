@@ -512,22 +512,33 @@ def _hannan_rissanen(z, ar_step, P, ma_step, Q, const):
 
 
 @nb.njit(**_FLAGS)
-def _hr_start(w, spec, cx):
-    """The statsmodels-style start ``(mu, ar, ma, sar, sma)`` (untransformed; NaN where unavailable).
-
-    Missing values are dropped (as statsmodels does for its start); the seasonal polynomials
-    come from a second regression on the seasonal lags, as in statsmodels.
-    """
-    k_mu, p, q, P, Q, s = spec[0], spec[1], spec[2], spec[3], spec[4], spec[5]
-    k = k_mu + p + q + P + Q
-    out = np.full(k, np.nan)
+def _observed(w):
+    """The non-NaN values of ``w`` (a copy) and their mean."""
     z = np.empty(w.size)
     m = 0
     for t in range(w.size):
         if w[t] == w[t]:
             z[m] = w[t]
             m += 1
-    z = z[:m]
+    mean = 0.0
+    for t in range(m):
+        mean += z[t]
+    return z[:m].copy(), mean / max(m, 1)
+
+
+@nb.njit(**_FLAGS)
+def _hr_start(w, spec, cx):
+    """The statsmodels-style start ``(mu, ar, ma, sar, sma)`` (untransformed; NaN where unavailable).
+
+    Missing values are dropped (as statsmodels does for its start); the seasonal polynomials
+    come from a second regression on the seasonal lags, as in statsmodels.  The single fit runs
+    it as Python (its loops are over the parameters).
+    """
+    k_mu, p, q, P, Q, s = spec[0], spec[1], spec[2], spec[3], spec[4], spec[5]
+    k = k_mu + p + q + P + Q
+    out = np.full(k, np.nan)
+    z, mean = _observed(w)
+    m = z.size
     if m == 0:
         return out
     # steps and constants from an array: literal arguments would compile one copy per value
@@ -542,10 +553,6 @@ def _hr_start(w, spec, cx):
         one_minus = 1.0
         for i in range(p):
             one_minus -= c[1 + i]
-        mean = 0.0
-        for t in range(m):
-            mean += z[t]
-        mean /= m
         mu = c[0] / one_minus if abs(one_minus) > 1e-8 else mean
         out[0] = (mu if np.isfinite(mu) else mean) / cx
     return out
@@ -726,7 +733,8 @@ def _as_python(fn, **names):
 # over the series.  ``fit_many`` keeps the compiled :func:`_bfgs` inside :data:`_fit_series_nb`.
 _bfgs_py = _as_python(_bfgs.py_func, _identity=_identity.py_func)
 _css_lm_py = _as_python(_css_lm.py_func)
-_fit_series_py = _as_python(_fit_series, _bfgs=_bfgs_py, _css_lm=_css_lm_py)
+_fit_series_py = _as_python(_fit_series, _bfgs=_bfgs_py, _css_lm=_css_lm_py, _ml_start=_ml_start.py_func,
+                            _hr_start=_hr_start.py_func)
 
 
 # ------------------------------------------------------------------ Python entry points
