@@ -150,8 +150,8 @@ def test_warmup_compiles_the_models(capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "tqdm", None)  # the plain display: one line per group
     monkeypatch.setitem(sys.modules, "tqdm.auto", None)
     convts.warmup(progress=True)
-    for fn in (bn._css_lm, bn._bfgs, bn._hr_start, bn._ml_start, bn._mle_eval, bn._css_finish,
-               bn._fit_series_nb, ob._grad_kalman, ob._grad_toeplitz, ob.css_value_grad):
+    for fn in (bn._css_eval, bn._mle_eval, bn._bfgs_direction, bn._bfgs_update, bn._observed, bn._hannan_rissanen,
+               bn._css_finish, bn._fit_series_nb, ob._grad_kalman, ob._grad_toeplitz, ob.css_value_grad):
         assert fn.signatures, fn.py_func.__name__
     err = capsys.readouterr().err
     for label in ("engine", "models: exact ML", "models: CSS", "models: scipy", "models: fit_many", "done in"):

@@ -210,7 +210,7 @@ def _bfgs_update(H, x, g, xn, gn, fresh):
     return fresh
 
 
-@nb.njit(**_FLAGS)
+@nb.njit(**_INLINE)
 def _bfgs(x0, maxiter, gtol, spec, cx, tol, n_w, w, wd):
     """BFGS on the exact-ML objective, Armijo backtracking; returns ``(x, f, gradient, iterations, success)``.
 
@@ -371,7 +371,7 @@ def _nan_to_zero(r, v):
         r[t] = v[t] if v[t] == v[t] else 0.0
 
 
-@nb.njit(**_FLAGS)
+@nb.njit(**_INLINE)
 def _css_lm(x0, maxiter, rtol, spec, cx, w, wd, css_out, ar_lags, ma_lags):
     """Levenberg-Marquardt on the CSS residuals (central-difference Jacobian); ``(x, iterations, success)``.
 
@@ -526,7 +526,7 @@ def _observed(w):
     return z[:m].copy(), mean / max(m, 1)
 
 
-@nb.njit(**_FLAGS)
+@nb.njit(**_INLINE)
 def _hr_start(w, spec, cx):
     """The statsmodels-style start ``(mu, ar, ma, sar, sma)`` (untransformed; NaN where unavailable).
 
@@ -558,7 +558,7 @@ def _hr_start(w, spec, cx):
     return out
 
 
-@nb.njit(**_FLAGS)
+@nb.njit(**_INLINE)
 def _ml_start(y0, spec):
     """Transformed ML start from untransformed ``y0``: a polynomial that is not finite or has a
     root within ``1 + 1e-3`` of the unit circle starts at 0."""
