@@ -584,12 +584,14 @@ def _ml_start(y0, spec):
 
 
 # ------------------------------------------------------------------ one series: compiled stages
-# The stages (CSS fit, starts, BFGS, objective) are compiled functions; :func:`_fit_series`,
-# which strings them together, is one source run two ways.  The single fit runs it as Python
-# (``ARIMA.fit`` compiles the stages only: a compiled function holding the whole fit cost ~5
-# CPU-s more to compile, since numba re-optimises and re-emits the machine code of everything
-# below each function it compiles).  ``fit_many`` runs it compiled (:data:`_fit_series_nb`,
-# compiled on the first ``fit_many``), so that a whole fit releases the GIL and threads scale.
+# :func:`_fit_series` (and the stages it calls: LM, the starts, BFGS) is one source run two
+# ways.  The single fit runs it as Python (:data:`_fit_series_py`): the stages' Python copies
+# loop over the parameters and call the compiled kernels (:func:`_css_eval`, :func:`_mle_eval`,
+# :func:`_bfgs_direction`, :func:`_bfgs_update`, :func:`_observed`, :func:`_hannan_rissanen`),
+# each objective compiled into one function only: numba re-optimises and re-emits the machine
+# code of everything below each function it compiles (issue 11).  ``fit_many`` runs it compiled
+# (:data:`_fit_series_nb`, compiled on the first ``fit_many``, the stages inlined at IR level),
+# so that a whole fit releases the GIL and threads scale.
 @nb.njit(**_FLAGS)
 def _css_finish(xc, itc, okc, spec, cx, w, wd, css_out, ar_lags, ma_lags, out_p, out_s, out_x, out_g):
     """``method='css'``: gradient at the CSS estimate (central differences), sigma2 and llf."""
