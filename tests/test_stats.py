@@ -339,3 +339,20 @@ def test_acovf_omit_lags_without_observed_pairs_on_the_fft_path():
     got = acovf(x, 2000, adjusted=True, nan_policy="omit")
     ref = sm.acovf(x, adjusted=True, nlag=2000, missing="conservative", fft=False)
     np.testing.assert_allclose(got, ref, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("scale", [1e-160, 1e-200, 1e-300])
+def test_correlations_of_a_tiny_series_equal_statsmodels_on_the_unscaled_series(scale):
+    """ACF, PACF and CCF are scale-free: a series at 1e-200 is not 'constant', and one at 1e-160
+    loses no digits to subnormal squares (it was off by 3e-4).  Oracle: statsmodels on the series
+    at scale 1."""
+    from statsmodels.tsa.stattools import acf as sm_acf, ccf as sm_ccf, pacf as sm_pacf
+
+    v = np.random.default_rng(11).normal(size=50)
+    w = np.roll(v, 2) + 0.1 * np.random.default_rng(12).normal(size=50)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no UndefinedStatisticWarning: the series is not constant
+        np.testing.assert_allclose(convts.acf(v * scale, 5), sm_acf(v, nlags=5, fft=False), rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(convts.pacf(v * scale, 5), sm_pacf(v, nlags=5), rtol=1e-10, atol=1e-12)
+        got = convts.ccf(v * scale, w * 1e-170, 5, two_sided=False)
+    np.testing.assert_allclose(got, sm_ccf(v, w, adjusted=True)[:6], rtol=1e-10, atol=1e-12)

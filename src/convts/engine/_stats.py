@@ -30,18 +30,35 @@ def _default_nlags(n: int) -> int:
     return min(int(10 * np.log10(n)), n - 1)
 
 
-def _prepare(x, nan_policy, name="x", what="this statistic"):
+# Below this magnitude, squares and their sums reach float64's subnormal range (~1e-308) and lose
+# digits (a series at 1e-200 looked constant, one at 1e-160 had ACF errors of 3e-4).
+_TINY = 2.0 ** -400
+
+
+def _rescaled(arr, obs):
+    """``arr`` times the power of two that brings the largest ``|obs|`` to [0.5, 1), when tiny.
+
+    Exact (a power of two only moves the exponent), so scale-free statistics (correlations) of a
+    series at 1e-200 equal those of the same series at 1."""
+    big = float(np.abs(obs).max()) if obs.size else 0.0
+    if 0.0 < big < _TINY:
+        return np.ldexp(arr, -int(np.frexp(big)[1]))
+    return arr
+
+
+def _prepare(x, nan_policy, name="x", what="this statistic", scale_free=False):
     """Clean ``x`` for the statistics functions under ``nan_policy``.
 
     Returns ``(arr, mask, propagate)``: ``mask`` (observed values) when ``nan_policy='omit'`` and
     ``x`` holds NaN, else None; ``propagate`` is True when ``x`` holds NaN/inf under
-    ``nan_policy='propagate'`` (the caller returns NaN, after a warning).
+    ``nan_policy='propagate'`` (the caller returns NaN, after a warning).  ``scale_free``: the
+    caller computes a correlation, so a tiny series is rescaled exactly (:func:`_rescaled`).
     """
     arr = as_float_array(x, name, ndim=(1,)).astype(np.float64, copy=False)
     check_nan_policy(nan_policy)
     finite = np.isfinite(arr)
     if finite.all():
-        return arr, None, False
+        return (_rescaled(arr, arr) if scale_free else arr), None, False
     if nan_policy == "raise":
         raise_if_nonfinite(arr, name)
     if nan_policy == "propagate":
@@ -56,7 +73,7 @@ def _prepare(x, nan_policy, name="x", what="this statistic"):
         raise ValueError(f"{name} contains inf; nan_policy='omit' skips NaN only: replace inf by NaN first")
     if not finite.any():
         raise ValueError(f"{name} has no finite values")
-    return arr, finite, False
+    return (_rescaled(arr, arr[finite]) if scale_free else arr), finite, False
 
 
 def _warn_constant(name: str, what: str) -> None:
@@ -163,7 +180,9 @@ def acf(x, nlags=None, *, adjusted=False, alpha=None, nan_policy="propagate"):
     every lag, with an :class:`UndefinedStatisticWarning` (statsmodels also returns NaN for an
     exactly constant series; for ``np.full(50, 0.1)`` it returns the rounding ratio
     ``[1, 1, ...]``).  A series whose sum of squares overflows float64 (a value of 1e300)
-    raises ``ValueError`` saying to rescale.
+    raises ``ValueError`` saying to rescale.  A tiny series (largest magnitude below ``2**-400``)
+    is rescaled by an exact power of two first, as in :func:`pacf` and :func:`ccf`: correlations do
+    not depend on scale, and its squares would otherwise fall into float64's subnormal range.
 
     Examples
     --------
@@ -176,7 +195,7 @@ def acf(x, nlags=None, *, adjusted=False, alpha=None, nan_policy="propagate"):
     if n < 2:
         raise ValueError(f"acf needs at least 2 observations, got {n}")
     nlags = _default_nlags(n) if nlags is None else check_int(nlags, "nlags", minimum=0, maximum=n - 1)
-    arr, mask, propagate = _prepare(arr, nan_policy, what="the autocorrelation")
+    arr, mask, propagate = _prepare(arr, nan_policy, what="the autocorrelation", scale_free=True)
     undefined = propagate
     if not undefined and _constant(arr, mask):
         _warn_constant("x", "the autocorrelation")
@@ -249,7 +268,7 @@ def pacf(x, nlags=None, method="ywadjusted", *, alpha=None, nan_policy="propagat
             f"x contains NaN and method={method!r} needs complete data; with nan_policy='omit' use an "
             f"autocovariance method ('yw', 'ywm', 'ld', 'ldb'), or fill the gaps first"
         )
-    arr, mask, undefined = _prepare(arr, nan_policy, what="the partial autocorrelation")
+    arr, mask, undefined = _prepare(arr, nan_policy, what="the partial autocorrelation", scale_free=True)
     if not undefined and _constant(arr, mask):
         _warn_constant("x", "the partial autocorrelation")
         undefined = True
@@ -409,8 +428,8 @@ def ccf(x, y, nlags=None, *, two_sided=True, adjusted=True, alpha=None, nan_poli
     if n < 2:
         raise ValueError("ccf needs at least 2 observations")
     nlags = _default_nlags(n) if nlags is None else check_int(nlags, "nlags", minimum=0, maximum=n - 1)
-    xa, mx, px = _prepare(xa, nan_policy, "x", "the cross-correlation")
-    ya, my, py = _prepare(ya, nan_policy, "y", "the cross-correlation")
+    xa, mx, px = _prepare(xa, nan_policy, "x", "the cross-correlation", scale_free=True)
+    ya, my, py = _prepare(ya, nan_policy, "y", "the cross-correlation", scale_free=True)
     size = 2 * nlags + 1 if two_sided else nlags + 1
     undefined = px or py
     if not undefined:
