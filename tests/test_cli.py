@@ -469,3 +469,22 @@ def test_warmup_command(capsys, monkeypatch, takes_progress):
     assert re.fullmatch(r"convts warmup: done in \d+\.\d s\n", capsys.readouterr().out)
     if takes_progress:
         assert cli.main(["warmup", "--no-progress"]) == 0 and calls[-1] is False
+
+
+def test_dates_across_a_daylight_saving_change_are_read_as_utc(tmp_path, capsys):
+    """A file pandas writes from tz-aware hourly data across a DST change has two UTC offsets
+    (+01:00 then +02:00); it forecasts (in UTC, where the hours stay regular) instead of failing
+    with pandas' 'mixed timezones' message.  Oracle: statsmodels SARIMAX on the values."""
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+    h = pd.date_range("2021-03-27", periods=72, freq="h", tz="Europe/Berlin", name="date")
+    y = pd.Series(np.cumsum(np.random.default_rng(0).normal(size=72)), index=h, name="y")
+    path = tmp_path / "dst.csv"
+    y.to_csv(path)
+    assert "+01:00" in path.read_text() and "+02:00" in path.read_text()
+    assert cli.main(["forecast", str(path), "--order", "1", "0", "0", "--steps", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "2021-03-30 00:00:00+00:00" in out
+    want = SARIMAX(y.to_numpy(), order=(1, 0, 0), trend="c").fit(disp=False).forecast(3)
+    rows = [line.split() for line in out.splitlines() if line.startswith("2021-03-")]
+    np.testing.assert_allclose([float(r[2]) for r in rows], want, atol=2e-3)

@@ -94,9 +94,19 @@ _NUMERIC_DATE = r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](?:\d{4}|\d{2})(?!\d)"
 
 
 def _parse_dates(text, dayfirst: bool):
+    """Parse a date column; dates with different UTC offsets (a daylight-saving change in a file
+    pandas wrote from tz-aware data) are read as UTC, where hourly data stay regular."""
+    import warnings
+
     import pandas as pd
 
-    parsed = pd.to_datetime(text, errors="coerce", format="mixed", dayfirst=dayfirst)
+    with warnings.catch_warnings():
+        # pandas 2 warns (FutureWarning) and returns objects where pandas 3 raises: treat both alike
+        warnings.simplefilter("error", FutureWarning)
+        try:
+            parsed = pd.to_datetime(text, errors="coerce", format="mixed", dayfirst=dayfirst)
+        except (ValueError, TypeError, FutureWarning):  # mixed UTC offsets
+            parsed = pd.to_datetime(text, errors="coerce", format="mixed", dayfirst=dayfirst, utc=True)
     bad = parsed.isna() & text.notna() & (text != "")
     return parsed, bad
 
