@@ -117,7 +117,35 @@ def _describe_gaps(index, full, limit: int = 3) -> str:
     missing = full.difference(index)
     shown = ", ".join(str(v.date()) if hasattr(v, "date") and getattr(v, "hour", 0) == 0 and getattr(v, "minute", 0) == 0
                       else str(v) for v in missing[:limit])
-    return f"{missing.size} missing date(s) ({shown}{', ...' if missing.size > limit else ''})"
+    what = "date(s)" if isinstance(full, (pd.DatetimeIndex, pd.PeriodIndex)) else "time(s)"
+    return f"{missing.size} missing {what} ({shown}{', ...' if missing.size > limit else ''})"
+
+
+def _full_integer_index(index: pd.Index, what: str):
+    """:func:`full_time_index` of an integer index that is not a RangeIndex (see there for the rule)."""
+    if index.has_duplicates:
+        dup = index[index.duplicated()]
+        raise ValueError(f"{what} has {dup.size} duplicated time(s) in its integer index (first: {dup[0]}); give one "
+                         f"value per time, e.g. s.groupby(level=0).mean()")
+    if not index.is_monotonic_increasing:
+        raise ValueError(f"{what} has an unsorted integer index; sort it first: s.sort_index()")
+    if index.size < 2:
+        return index
+    values = index.to_numpy(dtype=np.int64)
+    steps = np.diff(values)
+    step = int(steps.min())
+    if np.all(steps == step):
+        return index
+    odd = np.flatnonzero(steps % step != 0)
+    if odd.size:
+        where = int(odd[0])
+        raise ValueError(
+            f"{what} has an irregular integer index: no step can be inferred, not even allowing for missing "
+            f"times (the smallest step, {step}, does not divide the step between {values[where]} and "
+            f"{values[where + 1]}); put it on a regular grid first, or pass the values without the index "
+            f"(s.reset_index(drop=True)) to treat them as consecutive"
+        )
+    return pd.RangeIndex(int(values[0]), int(values[-1]) + step, step, name=index.name)
 
 
 def _candidate_freqs(index: pd.DatetimeIndex) -> list:
@@ -154,8 +182,29 @@ def full_time_index(index: pd.Index, what: str = "the series"):
       else a fixed step shared by more than half of the consecutive differences -- and every
       observed date lies on that grid; the caller reindexes, so the missing dates become missing values (NaN), which
       the exact likelihood handles; otherwise ``ValueError`` says why and what to do;
-    - a PeriodIndex returns ``pd.period_range(first, last)`` (gaps filled the same way).
+    - a PeriodIndex returns ``pd.period_range(first, last)`` (gaps filled the same way);
+    - an integer index other than a RangeIndex (time labels such as years or 0, 1, 2, ... with
+      some missing) must be unique and strictly increasing; its step is the **smallest difference
+      between consecutive labels, which must divide every difference** (then it is also their gcd,
+      and the majority step whenever one divides all the others), and ``index`` is returned as is
+      when every difference equals it, else the full ``pd.RangeIndex(first, last + step, step)``
+      (the caller reindexes: the missing labels become NaN, and forecasts are labelled
+      ``last + step * h``); a step that does not divide every difference raises ``ValueError``.
+      Long-format ``fit_many`` pivots the ids onto the union of their times first, so the step is
+      inferred over all ids (each id is fitted from its first to its last observation);
+    - a RangeIndex (positions) returns None and is kept as it is;
+    - a float index raises ``ValueError`` (no exact step to fill gaps with); any other index
+      (strings, objects) returns None: the values are taken as consecutive.
     """
+    if isinstance(index, pd.RangeIndex):
+        return None
+    if pd.api.types.is_float_dtype(index.dtype):
+        raise ValueError(
+            f"{what} has a float index, which is not a time axis convts can check for gaps; use an integer, "
+            f"DatetimeIndex or PeriodIndex, or pass the values without the index (s.reset_index(drop=True))"
+        )
+    if pd.api.types.is_integer_dtype(index.dtype) and not isinstance(index, pd.MultiIndex):
+        return _full_integer_index(index, what)
     if isinstance(index, pd.PeriodIndex):
         if index.has_duplicates:
             raise ValueError(f"{what} has a PeriodIndex with duplicated periods (first: {index[index.duplicated()][0]}); "

@@ -297,8 +297,8 @@ def auto_arima(y, m=None, *, d=None, D=None, max_p=5, max_q=5, max_P=2, max_Q=2,
             exog = exog[first:] if exog.ndim == 1 else exog[first:, :]
     if is_constant(x[~np.isnan(x)]):  # R's is.constant counts a gap as variation; ARIMA needs real variation
         raise ValueError(
-            f"y is constant (every value {x[0]!r}): R's auto.arima returns ARIMA(0,0,0) with the mean fixed "
-            f"at that value and zero variance, which convts.ARIMA does not represent; the forecast is {x[0]!r}"
+            f"y is constant (every value {float(x[0]):g}): R's auto.arima returns ARIMA(0,0,0) with the mean fixed "
+            f"at that value and zero variance, which convts.ARIMA does not represent; the forecast is {float(x[0]):g}"
         )
 
     # ---- seasonal period and caps

@@ -93,7 +93,10 @@ def _prepare(data, id_col, time_col, value_col) -> _Batch:
         wide.columns.name = None
         return _from_wide(wide, has_time=time_col is not None)
     if isinstance(data, pd.DataFrame):
-        return _from_wide(data, has_time=isinstance(data.index, (pd.DatetimeIndex, pd.PeriodIndex)))
+        # a time axis: dates, periods, or integer labels other than positions (a RangeIndex)
+        has_time = isinstance(data.index, (pd.DatetimeIndex, pd.PeriodIndex)) or (
+            pd.api.types.is_integer_dtype(data.index.dtype) and not isinstance(data.index, pd.RangeIndex))
+        return _from_wide(data, has_time=has_time)
     if isinstance(data, pd.Series):
         raise TypeError("data is a pandas Series: for one series use convts.ARIMA; for many pass a wide DataFrame "
                         "(one column a series), a long DataFrame with id_col/time_col/value_col, or a 2-D array")
