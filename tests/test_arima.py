@@ -596,3 +596,67 @@ def test_whittle_non_convergence_is_reported_with_convts_warning_and_status(monk
     batch = convts.fit_many(np.stack([y, y]), order=(2, 0, 2), method="whittle")
     assert not batch.table["converged"].any()
     assert batch.table["status"].str.contains("did not converge").all()
+
+
+# ---- exog matched by date across index types (issue 17 item 8)
+def _exog_case():
+    rng = np.random.default_rng(0)
+    idx = pd.date_range("2000-01-01", periods=50, freq="MS")
+    X = pd.DataFrame({"a": rng.normal(size=50)}, index=idx)
+    y = pd.Series(X.a * 2 + rng.normal(size=50), index=idx)
+    return y, X
+
+
+def test_in_sample_exog_is_matched_by_date_across_datetime_and_period_indexes():
+    """A PeriodIndex exog against a DatetimeIndex endog (or the reverse) was used by row position."""
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+    y, X = _exog_case()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sm_llf = SARIMAX(y.values, exog=X.values, order=(1, 0, 0), trend="c").fit(disp=False).llf
+    good = convts.ARIMA(y, exog=X, order=(1, 0, 0)).fit().llf
+    assert abs(good - sm_llf) < 1e-3
+    for endog, exog in [(y, X.iloc[::-1]), (y, X.to_period("M").iloc[::-1]), (y.to_period("M"), X.iloc[::-1]),
+                        (y.to_period("M"), X.to_period("M").iloc[::-1]), (y, X.reset_index(drop=True)),
+                        (y, X.values), (y, X.tz_localize("UTC").iloc[::-1])]:
+        assert convts.ARIMA(endog, exog=exog, order=(1, 0, 0)).fit().llf == pytest.approx(good, abs=1e-8)
+    # the accessor builds the same model
+    assert y.conv.arima((1, 0, 0), exog=X.to_period("M").iloc[::-1]).llf == pytest.approx(good, abs=1e-8)
+
+
+def test_in_sample_exog_with_other_dates_or_labels_raises():
+    y, X = _exog_case()
+    shifted = X.set_axis(X.index.to_period("M") + 12)
+    with pytest.raises(ValueError, match=r"exog has no rows for 12 date\(s\).*first: 2000-01-01"):
+        convts.ARIMA(y, exog=shifted, order=(1, 0, 0))
+    with pytest.raises(ValueError, match=r"exog has no rows.*first: 2000-01"):
+        convts.ARIMA(y.to_period("M"), exog=X.set_axis(X.index + pd.DateOffset(years=1)), order=(1, 0, 0))
+    for labels in ([str(d) for d in X.index], list(range(1, 51)), pd.RangeIndex(10, 60)):
+        with pytest.raises(ValueError, match="give exog the same index as endog"):
+            convts.ARIMA(y, exog=X.set_axis(labels), order=(1, 0, 0))
+    with pytest.raises(ValueError, match="give exog the same index as endog"):
+        y.conv.arima((1, 0, 0), exog=X.set_axis([str(d) for d in X.index]))
+
+
+def test_future_exog_is_matched_by_date_across_index_types():
+    y, X = _exog_case()
+    res = convts.ARIMA(y.iloc[:48], exog=X.iloc[:48], order=(1, 0, 0)).fit()
+    fut = X.iloc[48:]  # 2004-01, 2004-02
+    want = np.asarray(res.forecast(2, exog=fut))
+    for f in (fut.to_period("M"), fut.to_period("M").iloc[::-1], fut.iloc[::-1], fut.reset_index(drop=True), fut.values):
+        np.testing.assert_allclose(np.asarray(res.forecast(2, exog=f)), want, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(np.asarray(res.get_forecast(2, exog=f).predicted_mean), want, rtol=0, atol=1e-12)
+    res_p = convts.ARIMA(y.iloc[:48].to_period("M"), exog=X.iloc[:48], order=(1, 0, 0)).fit()
+    np.testing.assert_allclose(np.asarray(res_p.forecast(2, exog=fut)), want, rtol=0, atol=1e-8)
+    wrong = fut.set_axis(pd.period_range("2010-01", periods=2, freq="M"))
+    for bad in (wrong, fut.set_axis(X.index[46:48])):
+        with pytest.raises(ValueError, match=r"forecast dates are 2004-01-01.*give exog for exactly those dates"):
+            res.forecast(2, exog=bad)
+        with pytest.raises(ValueError, match="give exog for exactly those dates"):
+            res.get_forecast(2, exog=bad)
+    for labels in (["a", "b"], [48, 49], pd.RangeIndex(48, 50)):
+        with pytest.raises(ValueError, match=r"forecast dates are 2004-01-01.*pass a NumPy array"):
+            res.forecast(2, exog=fut.set_axis(labels))
+    with pytest.raises(ValueError, match="give exog for exactly those dates"):
+        res_p.forecast(2, exog=wrong)

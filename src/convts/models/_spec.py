@@ -59,6 +59,56 @@ def _infer_freq(index):
     return infer_offset(index)
 
 
+def _is_time_index(index) -> bool:
+    import pandas as pd
+
+    return isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex, pd.TimedeltaIndex))
+
+
+def _is_default_index(index) -> bool:
+    """pandas' default ``RangeIndex(0..n-1)``: no labels, so the rows are used by position."""
+    import pandas as pd
+
+    return isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
+
+
+def _comparable_time_indexes(a, b) -> bool:
+    """Both dates (Datetime/Period, in any mix) or both TimedeltaIndex."""
+    import pandas as pd
+
+    dates = (pd.DatetimeIndex, pd.PeriodIndex)
+    if isinstance(a, dates) and isinstance(b, dates):
+        return True
+    return isinstance(a, pd.TimedeltaIndex) and isinstance(b, pd.TimedeltaIndex)
+
+
+def _time_keys(a, b):
+    """``a`` and ``b`` as comparable timestamps: a period by its start; a tz-aware index against a
+    naive one by its wall time, two tz-aware ones in ``a``'s zone."""
+    import pandas as pd
+
+    def stamps(ix):
+        return ix.to_timestamp(how="start") if isinstance(ix, pd.PeriodIndex) else ix
+
+    if isinstance(a, pd.TimedeltaIndex):
+        return a, b
+    ka, kb = stamps(a), stamps(b)
+    tza, tzb = getattr(ka, "tz", None), getattr(kb, "tz", None)
+    if tza is not None and tzb is not None:
+        kb = kb.tz_convert(tza)
+    elif tza is not None:
+        ka = ka.tz_localize(None)
+    elif tzb is not None:
+        kb = kb.tz_localize(None)
+    return ka, kb
+
+
+def _show_index(index) -> str:
+    if len(index) == 0:
+        return "empty"
+    return f"{index[0]} .. {index[-1]}" if len(index) > 1 else str(index[0])
+
+
 class ARIMA:
     """ARIMA(p, d, q)(P, D, Q)s with optional trend and regression on ``exog`` (ARIMA errors).
 
@@ -228,24 +278,42 @@ class ARIMA:
 
     # ------------------------------------------------------------------ helpers
     def _align_exog(self, exog):
-        """A DataFrame ``exog`` on a time index matched to endog's dates (not positions)."""
+        """A DataFrame ``exog`` on a time index matched to endog's dates (not positions).
+
+        Datetime and Period indexes are compared as timestamps (a period by its start), so
+        either kind matches the other; a default ``RangeIndex`` (0..n-1) is used by position,
+        and any other index of exog against a time index of endog is refused.
+        """
         import pandas as pd
 
         idx = self._index
-        if not isinstance(idx, (pd.DatetimeIndex, pd.PeriodIndex)) or not isinstance(exog.index, type(idx)):
+        if not _is_time_index(idx):
             return exog
-        if exog.index.has_duplicates:
-            raise ValueError("exog's index has duplicated dates; give one row per date")
-        if exog.index.equals(idx):
+        ex = exog.index
+        if _is_default_index(ex):
             return exog
-        missing = idx.difference(exog.index)
-        if missing.size:
+        if not _comparable_time_indexes(idx, ex):
             raise ValueError(
-                f"exog has no rows for {missing.size} date(s) of endog's range (first: {missing[0]}); exog is "
-                f"matched to endog by date and regressors must be complete"
+                f"exog is indexed by {type(ex).__name__} ({_show_index(ex)}) but endog by dates "
+                f"({type(idx).__name__}: {_show_index(idx)}); exog is matched to endog by date: give exog the "
+                f"same index as endog, or pass a NumPy array to use its rows by position"
+            )
+        key_idx, key_ex = _time_keys(idx, ex)
+        if key_ex.has_duplicates:
+            raise ValueError("exog's index has duplicated dates; give one row per date")
+        if key_ex.equals(key_idx):
+            return exog
+        pos = key_ex.get_indexer(key_idx)
+        missing = pos < 0
+        if missing.any():
+            raise ValueError(
+                f"exog has no rows for {int(missing.sum())} date(s) of endog's range (first: "
+                f"{idx[np.flatnonzero(missing)[0]]}); exog is matched to endog by date and regressors must be complete"
                 + (f" (endog's gaps, {self.gaps}, are missing values of endog, not of exog)" if self.gaps else "")
             )
-        return exog.reindex(idx)
+        out = exog.iloc[pos]
+        out.index = idx
+        return out
 
     def _difference(self, x: np.ndarray) -> np.ndarray:
         """``(1-L)^d (1-L^s)^D x`` on the valid range (length n - d - D s); NaN propagates."""
@@ -326,14 +394,26 @@ class ARIMA:
                     )
                 exog = exog.iloc[:, [given.index(c) for c in self.exog_names]]  # reorder by name
         expected = self._future_index(steps)
-        if (isinstance(exog.index, (pd.DatetimeIndex, pd.PeriodIndex)) and isinstance(expected, type(exog.index))
-                and not exog.index.equals(expected)):
-            shown = ", ".join(str(v) for v in expected[:3]) + (", ..." if steps > 3 else "")
+        ex = exog.index
+        if not _is_time_index(self._index) or not _is_time_index(expected) or _is_default_index(ex):
+            return exog  # no dates to check against, or exog used by position (a default RangeIndex)
+        shown = ", ".join(str(v) for v in expected[:3]) + (", ..." if steps > 3 else "")
+        if not _comparable_time_indexes(expected, ex):
             raise ValueError(
-                f"future exog is indexed {exog.index[0]} .. {exog.index[-1]} ({len(exog)} rows) but the {steps} "
-                f"forecast dates are {shown} (through {expected[-1]}); give exog for exactly those dates"
+                f"future exog is indexed by {type(ex).__name__} ({_show_index(ex)}) but the {steps} forecast "
+                f"dates are {shown} (through {expected[-1]}); give exog those dates as its index (it is matched "
+                f"by date), or pass a NumPy array to use its rows by position"
             )
-        return exog
+        key_exp, key_ex = _time_keys(expected, ex)
+        if key_ex.equals(key_exp):
+            return exog
+        pos = key_ex.get_indexer(key_exp) if not key_ex.has_duplicates else None
+        if pos is None or len(ex) != steps or (pos < 0).any():
+            raise ValueError(
+                f"future exog is indexed {_show_index(ex)} ({len(exog)} rows) but the {steps} forecast dates are "
+                f"{shown} (through {expected[-1]}); give exog for exactly those dates"
+            )
+        return exog.iloc[pos]  # the same dates in another order: matched by date
 
     def _future_index(self, steps: int):
         import pandas as pd
