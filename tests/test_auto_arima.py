@@ -350,3 +350,18 @@ def test_argument_errors():
         convts.auto_arima(WWWUSAGE, method="whittle")
     with pytest.raises(ValueError, match="seasonal_test"):
         convts.auto_arima(WWWUSAGE, seasonal_test="ch")
+
+
+def test_leading_nan_with_a_default_index_exog_frame_keeps_the_exog_positional():
+    """y with a leading NaN on a monthly index and an exog frame with the default RangeIndex: the
+    trimmed exog stays positional (it was refused as an index of neither kind, so every candidate
+    failed).  Oracle: the same search on the trimmed series with the exog as a plain array."""
+    rng = np.random.default_rng(8)
+    idx = pd.date_range("2000-01-01", periods=60, freq="MS")
+    X = pd.DataFrame({"a": rng.normal(size=60)})
+    y = pd.Series(2.0 * X["a"].to_numpy() + convts.kernels.arma(ar=[0.5])(rng.normal(size=60)), index=idx)
+    y.iloc[0] = np.nan
+    res = convts.auto_arima(y, exog=X)
+    want = convts.auto_arima(y.iloc[1:], exog=X["a"].to_numpy()[1:, None])
+    assert res.model.order == want.model.order
+    np.testing.assert_allclose(res.params.to_numpy(), want.params.to_numpy(), rtol=1e-8)

@@ -177,6 +177,17 @@ def _seasonal_diff(x: np.ndarray, D: int, m: int) -> np.ndarray:
     return x
 
 
+
+def _positional(exog):
+    """A trimmed exog frame whose rows were matched by position (a default RangeIndex) stays
+    positional: ``iloc`` leaves ``RangeIndex(first, n)``, which ARIMA would refuse as an index
+    that is neither endog's dates nor the default one.  Time indexes are kept (matched by date)."""
+    import pandas as pd
+
+    if isinstance(exog.index, pd.RangeIndex):
+        return exog.reset_index(drop=True)
+    return exog
+
 def auto_arima(y, m=None, *, d=None, D=None, max_p=5, max_q=5, max_P=2, max_Q=2, max_order=5,
                max_d=2, max_D=1, start_p=2, start_q=2, start_P=1, start_Q=1, ic="aicc", stepwise=True,
                nmodels=94, approximation=None, truncate=None, test="kpss", seasonal_test="seas",
@@ -291,7 +302,7 @@ def auto_arima(y, m=None, *, d=None, D=None, max_p=5, max_q=5, max_P=2, max_Q=2,
     x = values[first:]
     if exog is not None:
         if isinstance(exog, (pd.Series, pd.DataFrame)):
-            exog = exog.iloc[first:]
+            exog = _positional(exog.iloc[first:])
         else:
             exog = np.asarray(exog, dtype=np.float64)
             exog = exog[first:] if exog.ndim == 1 else exog[first:, :]
@@ -407,7 +418,7 @@ def auto_arima(y, m=None, *, d=None, D=None, max_p=5, max_q=5, max_P=2, max_Q=2,
         if truncate is not None and x.size > truncate:
             y = y.iloc[-truncate:] if isinstance(y, pd.Series) else y[-truncate:]
             if exog is not None:
-                exog = exog.iloc[-truncate:] if isinstance(exog, (pd.Series, pd.DataFrame)) else exog[-truncate:]
+                exog = _positional(exog.iloc[-truncate:]) if isinstance(exog, (pd.Series, pd.DataFrame)) else exog[-truncate:]
             search.y, search.exog = y, exog
             search.n_obs = int(np.sum(~np.isnan(np.asarray(y, dtype=np.float64))))
         try:
