@@ -26,22 +26,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 # Deterministic and fast: few examples, no deadline (numba compiles on first use),
 # derandomised so a CI run is reproducible.
-settings.register_profile(
-    "convts",
-    max_examples=40,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
+_COMMON = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+settings.register_profile("convts", max_examples=40, derandomize=True, **_COMMON)
 # The long profile: many random (not derandomised) examples, for a run by hand or a nightly job:
 #     pytest tests/test_properties.py --hypothesis-profile=long
-settings.register_profile(
-    "long",
-    max_examples=2000,
-    deadline=None,
-    derandomize=False,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
+settings.register_profile("long", max_examples=2000, derandomize=False, **_COMMON)
 settings.load_profile("convts")
 
 BACKENDS = ("numpy", "numba", "cupy")

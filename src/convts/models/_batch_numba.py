@@ -351,17 +351,7 @@ def _css_eval(x, jac, spec, cx, w, wd, css_out, ar_lags, ma_lags, J, r, A, g):
         return f, ssq
     if bad:
         return 1.0, 0.0
-    for i in range(k):
-        acc = 0.0
-        for t in range(n):
-            acc += J[t, i] * r[t]
-        g[i] = acc
-        for j in range(i, k):
-            acc = 0.0
-            for t in range(n):
-                acc += J[t, i] * J[t, j]
-            A[i, j] = acc
-            A[j, i] = acc
+    _normal_equations(J, r, A, g)
     return 0.0, 0.0
 
 
@@ -445,12 +435,10 @@ def _css_lm(x0, maxiter, rtol, spec, cx, w, wd, css_out, ar_lags, ma_lags):
 
 # ------------------------------------------------------------------ starting values
 @nb.njit(**_INLINE)
-def _lstsq(X, y):
-    """Least squares by the normal equations (tiny ridge); NaN when singular."""
+def _normal_equations(X, y, A, b):
+    """``A = X'X`` and ``b = X'y`` into the given arrays (the Levenberg-Marquardt step and the start
+    regressions)."""
     n, k = X.shape
-    A = np.empty((k, k))
-    b = np.empty(k)
-    scale = 0.0
     for i in range(k):
         acc = 0.0
         for t in range(n):
@@ -462,6 +450,17 @@ def _lstsq(X, y):
                 acc += X[t, i] * X[t, j]
             A[i, j] = acc
             A[j, i] = acc
+
+
+@nb.njit(**_INLINE)
+def _lstsq(X, y):
+    """Least squares by the normal equations (tiny ridge); NaN when singular."""
+    k = X.shape[1]
+    A = np.empty((k, k))
+    b = np.empty(k)
+    _normal_equations(X, y, A, b)
+    scale = 0.0
+    for i in range(k):
         scale += A[i, i]
     for i in range(k):
         A[i, i] += 1e-12 * scale / max(k, 1)

@@ -35,6 +35,11 @@ def css_n_used(model) -> int:
     return int(np.sum(~np.isnan(model.endog))) - model.k_diff
 
 
+def css_loglik(n_used: int, sigma2: float) -> float:
+    """R's reported CSS log-likelihood, ``-0.5 * n_used * (log(2 pi sigma2) + 1)``, at ``sigma2 = SSR / nu``."""
+    return -0.5 * n_used * (math.log(2.0 * math.pi * sigma2) + 1.0)
+
+
 def css_llf(ssq: float, nu: int, n_used: int, sigma2: float) -> float:
     """R's CSS log-likelihood at the scale ``sigma2``: ``-n_used/2 log(2 pi sigma2) - n_used/nu SSR/(2 sigma2)``.
 

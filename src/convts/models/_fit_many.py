@@ -22,13 +22,13 @@ them).
 
 from __future__ import annotations
 
-import math
 import os
 import sys
 import warnings
 
 import numpy as np
 
+from ._css import css_loglik
 from ._spec import _TRENDS, ARIMA, METHODS, _order
 
 __all__ = ["fit_many", "forecast_many", "FitManyResult"]
@@ -409,7 +409,7 @@ def _css_r_convention(batch, model, rows, params, llf, nobs):
         n_used = int(np.sum(~np.isnan(batch.Y[i, a:b]))) - model.k_diff
         s2 = params[i, -1]
         if np.isfinite(s2) and s2 > 0 and n_used > 0:
-            llf[i] = -0.5 * n_used * (math.log(2.0 * math.pi * s2) + 1.0)
+            llf[i] = css_loglik(n_used, s2)
             nobs[i] = n_used
 
 
@@ -542,8 +542,7 @@ def _run_xp(DY, starts, stops, rows, model, method, xp):
             out_p[i] = row
             conv[i] = bool(ok[j])
             if method == "css":
-                # R's CSS convention, as the single fit (see _css.css_llf)
-                llf[i] = -0.5 * n_used * (math.log(2 * math.pi) + math.log(sigma2[j]) + 1.0)
+                llf[i] = css_loglik(n_used, sigma2[j])  # R's CSS convention, as the single fit
                 nobs[i] = n_used
             else:  # as the single-series estimator: the exact likelihood at the Whittle estimates
                 ar, ma = theta[j, :p].copy(), theta[j, p:].copy()
