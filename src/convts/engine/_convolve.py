@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import warnings
-import weakref
 
 import numpy as np
 
@@ -27,8 +26,6 @@ BACKENDS = ("auto", "numpy", "numba", "cupy")
 UNIT_ROOT_TOL = 1e-3
 
 
-
-
 def _user_stacklevel() -> int:
     """``stacklevel`` for a warning raised in the caller of this function that points at the
     first frame outside convts (convolve, Kernel.__call__, the accessor, dask)."""
@@ -40,18 +37,6 @@ def _user_stacklevel() -> int:
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(pkg):
         frame, level = frame.f_back, level + 1
     return level
-
-
-_RADIUS: "weakref.WeakKeyDictionary[Kernel, float]" = weakref.WeakKeyDictionary()
-
-
-def _pole_radius(k: Kernel) -> float:
-    """``k.pole_radius`` (a root finding, ~0.1-0.3 ms), remembered per kernel: the engine asks for
-    it on every IIR call (auto's choice, the explosive-kernel warning)."""
-    r = _RADIUS.get(k)
-    if r is None:
-        r = _RADIUS[k] = float(k.pole_radius)
-    return r
 
 
 def as_kernel(kernel) -> Kernel:
@@ -384,7 +369,7 @@ def _apply(x2, k, mode, method, be, zi, want_state, nonfinite):
             f"(for a truncated version use Kernel(b=k.impulse_response()))"
         )
     backend_name = be.__name__.rsplit("_", 1)[-1]
-    radius = _pole_radius(k)
+    radius = k.pole_radius
     if method == "auto":
         method = _choose.choose_iir_method(radius, k.ar_lags.size - 1, x2.shape[1], backend_name, nonfinite)
     if method == "impulse_fft" and not radius < 1.0:

@@ -223,7 +223,7 @@ class Kernel:
     TypeError: Kernel() got ar=: Kernel takes the full polynomials as b= ...
     """
 
-    __slots__ = ("_num", "_den", "__weakref__")
+    __slots__ = ("_num", "_den", "_radius", "__weakref__")
 
     def __init__(self, b=1.0, a=None, *, lags=None, a_lags=None, **legacy):
         if legacy:
@@ -481,8 +481,17 @@ class Kernel:
 
     @property
     def pole_radius(self) -> float:
-        """Largest pole modulus: the impulse response decays like ``pole_radius ** j``."""
-        return _max_zero_modulus(*self._den)
+        """Largest pole modulus: the impulse response decays like ``pole_radius ** j``.
+
+        A root finding (~0.1-0.3 ms), done once per kernel: the engine asks on every IIR call
+        (``method='auto'``'s choice, the explosive-kernel warning) and the kernel is immutable.
+        """
+        try:
+            return self._radius
+        except AttributeError:
+            radius = float(_max_zero_modulus(*self._den))
+            object.__setattr__(self, "_radius", radius)
+            return radius
 
     @property
     def is_stable(self) -> bool:
