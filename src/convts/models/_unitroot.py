@@ -66,9 +66,14 @@ def kpss_stat(x, nlags: int | None = None) -> float:
     """KPSS level-stationarity statistic ``sum(S_t^2) / (n^2 s^2(l))`` with Bartlett weights.
 
     ``S_t`` are the partial sums of ``x - mean(x)`` and ``s^2(l)`` the Newey-West long-run
-    variance with ``l = nlags`` lags (default forecast's ``trunc(3 sqrt(n) / 13)``).  Equals
-    ``statsmodels.tsa.stattools.kpss(x, regression="c", nlags=l)[0]`` and urca's ``ur.kpss``.
+    variance with ``l = nlags`` lags (default forecast's ``trunc(3 sqrt(n) / 13)``): statsmodels'
+    ``kpss(x, regression="c", nlags=l)[0]`` (the same as urca's ``ur.kpss``, which R's forecast
+    calls).  The p-value is forecast's table interpolation (:func:`kpss_pvalue`), not statsmodels'.
     """
+    import warnings
+
+    from statsmodels.tsa.stattools import kpss
+
     x = np.asarray(x, dtype=np.float64).ravel()
     n = x.size
     if n < 2:
@@ -76,15 +81,12 @@ def kpss_stat(x, nlags: int | None = None) -> float:
     lags = _kpss_lag(n) if nlags is None else int(nlags)
     if not 0 <= lags < n:
         raise ValueError(f"nlags={lags} must be in [0, {n - 1}] for {n} observations")
-    e = x - x.mean()
-    s2 = e @ e
-    for i in range(1, lags + 1):
-        s2 += 2.0 * (1.0 - i / (lags + 1.0)) * (e[i:] @ e[:-i])
-    s2 /= n
-    if not s2 > 0:
+    with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
+        warnings.simplefilter("ignore")  # its table p-value warning (InterpolationWarning): not used here
+        stat = float(kpss(x, regression="c", nlags=lags)[0])
+    if not np.isfinite(stat):
         raise ValueError("kpss: the long-run variance estimate is not positive (constant series?)")
-    partial = np.cumsum(e)
-    return float(partial @ partial / (n * n) / s2)
+    return stat
 
 
 def kpss_pvalue(stat: float) -> float:
