@@ -454,21 +454,17 @@ def test_warnings_are_one_line(capsys, monkeypatch):
     assert capsys.readouterr().err == "convts: warning: x is 2.5 second line (RuntimeWarning)\n"
 
 
-@pytest.mark.parametrize("takes_progress", [True, False])
-def test_warmup_command(capsys, monkeypatch, takes_progress):
+def test_warmup_command(capsys, monkeypatch):
     calls = []
-    if takes_progress:
-        def warmup(progress: bool = False):
-            calls.append(progress)
-    else:
-        def warmup():
-            calls.append(None)
+
+    def warmup(progress: bool = False):
+        calls.append(progress)
+
     monkeypatch.setattr(convts, "warmup", warmup)
     assert cli.main(["warmup"]) == 0
-    assert calls == ([True] if takes_progress else [None])
+    assert calls == [True]
     assert re.fullmatch(r"convts warmup: done in \d+\.\d s\n", capsys.readouterr().out)
-    if takes_progress:
-        assert cli.main(["warmup", "--no-progress"]) == 0 and calls[-1] is False
+    assert cli.main(["warmup", "--no-progress"]) == 0 and calls[-1] is False
 
 
 def test_dates_across_a_daylight_saving_change_are_read_as_utc(tmp_path, capsys):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import sys
 import time
 import warnings
@@ -93,12 +92,8 @@ class _Display:
 def run(progress: bool) -> None:
     from .backends import get_backend
 
-    engine = get_backend("numba")
-    accepts = "progress" in inspect.signature(engine.warmup).parameters
-    display = _Display(total=len(MODEL_GROUPS) + (5 if accepts else 1)) if progress else None
-    if display is not None and not accepts:
-        display.step("engine kernels")
-    engine.warmup(progress=display.step if display is not None else None) if accepts else engine.warmup()
+    display = _Display(total=len(MODEL_GROUPS) + 5) if progress else None  # 5: the engine's groups
+    get_backend("numba").warmup(progress=display.step if display is not None else None)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tiny warm-up fits may warn (convergence, near-boundary roots)
         for label, fn in MODEL_GROUPS:

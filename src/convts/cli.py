@@ -635,20 +635,12 @@ def _cmd_datasets(args) -> int:
 
 def _cmd_warmup(args) -> int:
     """Compile (or load from numba's cache) every kernel now: for images and CI, before the first real call."""
-    import inspect
     import time
 
     import convts
 
     start = time.perf_counter()
-    try:
-        takes_progress = "progress" in inspect.signature(convts.warmup).parameters
-    except (TypeError, ValueError):  # no signature to read
-        takes_progress = False
-    if takes_progress:
-        convts.warmup(progress=args.progress)
-    else:
-        convts.warmup()
+    convts.warmup(progress=args.progress)
     print(f"convts warmup: done in {time.perf_counter() - start:.1f} s")
     return 0
 
