@@ -150,8 +150,11 @@ def test_warmup_compiles_the_models(capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "tqdm", None)  # the plain display: one line per group
     monkeypatch.setitem(sys.modules, "tqdm.auto", None)
     convts.warmup(progress=True)
+    # (_css_finish is not listed: no library path calls it from Python -- single CSS fits take the
+    # scipy path, fit_many's CSS runs it inside _fit_series_nb -- so it passed only after the bitwise
+    # test above had called it, and failed when this test ran alone)
     for fn in (bn._css_eval, bn._mle_eval, bn._bfgs_direction, bn._bfgs_update, bn._observed, bn._hannan_rissanen,
-               bn._css_finish, bn._fit_series_nb, ob._grad_kalman, ob._grad_toeplitz, ob.css_value_grad):
+               bn._fit_series_nb, ob._grad_kalman, ob._grad_toeplitz, ob.css_value_grad):
         assert fn.signatures, fn.py_func.__name__
     err = capsys.readouterr().err
     for label in ("engine", "models: exact ML", "models: CSS", "models: scipy", "models: fit_many", "done in"):
