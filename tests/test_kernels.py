@@ -84,6 +84,38 @@ def test_frequency_response_vs_freqz(kernel):
     assert kernel.frequency_response(8)[1][0].real == pytest.approx(kernel.dc_gain(), abs=1e-10) or not np.isfinite(kernel.dc_gain())
 
 
+@pytest.mark.parametrize("d, D, period", [(1, 0, None), (2, 0, None), (0, 1, 12), (1, 1, 4)])
+def test_frequency_response_of_integrated_kernels_is_inf_at_unit_roots_quietly(d, D, period):
+    """Issue 15: an integrated model's response is infinite where A(e^{-iw}) has a root (w = 0, and
+    w = 2 pi j / period for a seasonal sum): inf there, no 'divide by zero' warning, and freqz's
+    ratio of the dense polynomials everywhere else."""
+    import warnings
+
+    kernel = K.integrate(d, D, period=period) * K.arma([0.3], [0.4])
+    n = 96  # a multiple of 12 and 4: the seasonal roots fall on the grid
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(all="raise"):
+            w, h = kernel.frequency_response(n, whole=True)
+    s = period or 1
+    cycles = w * (s if D else 1) / (2 * np.pi)  # the roots: a whole number of cycles per period
+    at_root = np.isclose(cycles, np.round(cycles))
+    assert np.all(np.isinf(h[at_root])) and at_root.sum() == (s if D else 1)
+    b = np.zeros(int(kernel.b_lags[-1]) + 1)
+    b[kernel.b_lags] = kernel.b_coefs
+    with np.errstate(divide="ignore", invalid="ignore"):
+        _, h_sp = signal.freqz(b, kernel.a, worN=w[~at_root])
+    np.testing.assert_allclose(h[~at_root], h_sp, rtol=1e-9)
+    assert np.all(np.isfinite(h[~at_root]))
+
+
+def test_frequency_response_of_a_cancelled_unit_root_is_nan():
+    # (1 - L) / (1 - L) is kept rational: at w = 0 both polynomials vanish, so the ratio is 0/0
+    with np.errstate(all="raise"):
+        h = (K.difference(1) / K.difference(1)).frequency_response(8)[1]
+    assert np.isnan(h[0]) and np.allclose(h[1:], 1.0)
+
+
 @pytest.mark.parametrize("kernel", [K.arma([0.5]), K.arma([0.9]), K.arma([0.99]), K.arma([-0.99], [0.5]),
                                     K.arma([1.9 * 0.99 * np.cos(0.3), -(0.99**2)]),  # complex poles, radius 0.99
                                     K.comb(365, 0.9), K.ewma(0.01), K.arma([0.1], [0.5], ma_lags=[365]),

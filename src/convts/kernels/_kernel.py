@@ -168,6 +168,12 @@ def _max_zero_modulus(lags: np.ndarray, coefs: np.ndarray) -> float:
     return float(mod.max()) ** (1.0 / g)
 
 
+def _rounding_bound(lags: np.ndarray, coefs: np.ndarray) -> float:
+    """Below this modulus a value of ``sum_k coefs[k] w**lags[k]`` on the unit circle is rounding
+    noise (a root there): ``ZERO_RTOL * degree * sum |c|``, the rule of ``_max_zero_modulus``."""
+    return ZERO_RTOL * max(int(lags[-1] - lags[0]), 1) * float(np.abs(coefs).sum())
+
+
 def _evaluate(lags: np.ndarray, coefs: np.ndarray, w: np.ndarray) -> np.ndarray:
     """Evaluate ``sum_k coefs[k] * w**lags[k]`` at complex points ``w``."""
     out = np.zeros(w.shape, dtype=complex)
@@ -602,12 +608,35 @@ class Kernel:
         w : ndarray
             Frequencies in radians per sample, ``[0, pi)`` (``[0, 2 pi)`` when ``whole``).
         h : ndarray
-            Complex response ``B(e^{-iw}) / A(e^{-iw})``.
+            Complex response ``B(e^{-iw}) / A(e^{-iw})``.  At a frequency where ``A`` has a
+            root on the unit circle (an integrator at 0, a seasonal sum at ``2 pi j / s``) the
+            response is ``inf`` (``nan`` where ``B`` vanishes there too: the ratio is not
+            defined without cancelling the common factor), without a RuntimeWarning.  ``A``
+            counts as zero there when ``|A| <= ZERO_RTOL * deg * sum |a|``, its rounding error
+            (the rule :attr:`pole_radius` and :meth:`dc_gain` use).
+
+        Examples
+        --------
+        >>> from convts import kernels
+        >>> w, h = kernels.integrate(1).frequency_response(4)
+        >>> h[0], abs(h[2]).round(6)
+        ((inf+0j), 0.707107)
         """
         n = check_int(n, "n", minimum=1)
         w = np.linspace(0.0, 2 * np.pi if whole else np.pi, n, endpoint=False)
         z = np.exp(-1j * w)
-        return w, _evaluate(*self._num, z) / _evaluate(*self._den, z)
+        num = _evaluate(*self._num, z)
+        den = _evaluate(*self._den, z)
+        pole = np.abs(den) <= _rounding_bound(*self._den)
+        if not pole.any():
+            return w, num / den
+        h = np.empty_like(num)
+        h[~pole] = num[~pole] / den[~pole]
+        b_lags = self._num[0] - self._num[0][0]  # B's zeros do not depend on a lead or delay
+        zero = pole & (np.abs(num) <= _rounding_bound(b_lags, self._num[1]))
+        h[pole] = complex(np.inf, 0.0)
+        h[zero] = complex(np.nan, 0.0)
+        return w, h
 
     def acovf(self, nlags: int, sigma2: float = 1.0) -> np.ndarray:
         """Theoretical autocovariance at lags ``0..nlags`` of ``y = k(e)``, ``e`` white noise of variance ``sigma2``.
