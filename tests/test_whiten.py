@@ -26,7 +26,9 @@ from convts.whiten import (
     prewhitened_ccf,
     whiten,
 )
-from convts.whiten._temporal import _step_up, pooled_acovf, pooled_burg
+from convts.engine._ar import burg_path as pooled_burg
+from convts.kernels._levinson import step_up as _step_up
+from convts.whiten._temporal import pooled_acovf
 from reference import fir_loop
 
 import statsmodels.regression.linear_model as sm_linear  # statsmodels is a dependency: no skip

@@ -7,7 +7,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .._validation import as_float_array, check_int, check_no_overflow
-from ..kernels._levinson import levinson_durbin
+from ..kernels._levinson import levinson_durbin, step_up
 
 __all__ = ["ARFit", "yule_walker", "burg", "burg_path", "step_up"]
 
@@ -68,24 +68,13 @@ def yule_walker(x, order: int, method: str = "adjusted", demean: bool = True) ->
     r = _yw_autocovariances(arr, order, method, demean)
     if order == 0:
         return ARFit(np.zeros(0), float(r[0]), np.ones(1))
-    from scipy.linalg import solve_toeplitz
-
-    phi = solve_toeplitz(r[:order], r[1:])
+    # Levinson-Durbin without the stationarity check solves the Toeplitz system R phi = r[1:] as
+    # statsmodels' solve does (divisor n - k may give a matrix that is not positive definite)
+    res = levinson_durbin(r, order, check=False)
+    phi = res.ar
     sigma2 = float(r[0] - phi @ r[1:])
-    try:
-        pacf = levinson_durbin(r, order).pacf
-    except ValueError:
-        pacf = np.full(order + 1, np.nan)
-        pacf[0] = 1.0
+    pacf = res.pacf if np.all(np.abs(res.pacf[1:]) < 1.0) else np.r_[1.0, np.full(order, np.nan)]
     return ARFit(phi, sigma2, pacf)
-
-
-def step_up(refl) -> np.ndarray:
-    """Reflection coefficients ``k_1..k_p`` -> AR coefficients ``phi_1..phi_p`` (Levinson step-up)."""
-    phi = np.zeros(0)
-    for k in np.asarray(refl, dtype=np.float64):
-        phi = np.r_[phi - k * phi[::-1], k]
-    return phi
 
 
 def burg_path(xc: np.ndarray, max_order: int) -> tuple[np.ndarray, np.ndarray]:
@@ -96,7 +85,9 @@ def burg_path(xc: np.ndarray, max_order: int) -> tuple[np.ndarray, np.ndarray]:
     ``(1 - k_p**2) d_p / (2 (n - p))``), for ``k = 0..max_order``.  With one row this is
     statsmodels' ``burg`` at every order at once; with several rows numerators and denominators
     are summed over the rows (the multi-segment Burg estimator), fitting one AR model to all.
-    The one implementation of Burg's method in convts (:func:`burg`, ``ARPrewhitener``).
+    The one implementation of Burg's method in convts (:func:`burg`, ``ARPrewhitener``,
+    ``ARIMA(...).fit(method="burg")``); the step-up to AR coefficients is
+    :func:`convts.kernels._levinson.step_up`.
     """
     C, n = xc.shape
     refl = np.zeros(max_order + 1)

@@ -6,9 +6,9 @@ import numpy as np
 
 from .._validation import check_int, check_no_overflow, is_constant
 from ..engine import convolve
-from ..engine._ar import burg, burg_path, step_up, yule_walker
+from ..engine._ar import burg, burg_path, yule_walker
 from ..kernels import Kernel
-from ..kernels._levinson import levinson_durbin
+from ..kernels._levinson import levinson_path, step_up
 from ._base import _BaseEstimator, as_input, check_finite_rows, check_n_features, wrap_output
 
 __all__ = ["ARPrewhitener", "default_max_order"]
@@ -17,10 +17,8 @@ _METHODS = ("burg", "yule_walker", "mle")
 _CRITERIA = ("aic", "bic")
 _EDGES = ("nan", "drop", "zero")
 
-# Burg's recursion and the Levinson step-up live in the engine (one implementation each); the
-# pooled (multi-row) Burg estimator is engine.burg_path on several rows.
-_step_up = step_up
-pooled_burg = burg_path
+# Burg's recursion lives in the engine (engine._ar.burg_path; on several rows it is the pooled,
+# multi-segment estimator), Levinson-Durbin and the step-up in kernels._levinson: one copy each.
 
 
 def default_max_order(n: int) -> int:
@@ -32,14 +30,6 @@ def pooled_acovf(xc: np.ndarray, max_order: int) -> np.ndarray:
     """Biased autocovariances (divisor n) of demeaned rows, averaged over the rows, lags ``0..max_order``."""
     C, n = xc.shape
     return np.array([np.sum(xc[:, : n - k] * xc[:, k:]) for k in range(max_order + 1)]) / (C * n)
-
-
-def _yw_path(r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Reflection coefficients and innovation variances at every order of ``r`` (kernels' Levinson-Durbin)."""
-    p = r.size - 1
-    refl = levinson_durbin(r, p).pacf
-    sigma2 = r[0] * np.r_[1.0, np.cumprod(1.0 - refl[1:] ** 2)]
-    return refl, sigma2
 
 
 class ARPrewhitener(_BaseEstimator):
@@ -196,9 +186,9 @@ class ARPrewhitener(_BaseEstimator):
         if order is None:
             top = max_order
             if self.method == "burg":
-                _, s2 = pooled_burg(xc, top)
+                _, s2 = burg_path(xc, top)
             else:
-                _, s2 = _yw_path(pooled_acovf(xc, top))
+                _, s2 = levinson_path(pooled_acovf(xc, top), top)
             with np.errstate(divide="ignore"):
                 values = N * np.log(s2) + penalty * np.arange(top + 1)
             order = int(np.argmin(values))
@@ -206,10 +196,10 @@ class ARPrewhitener(_BaseEstimator):
             fit = burg(xc[0], order) if self.method == "burg" else yule_walker(xc[0], order, method="mle")
             return fit.ar, fit.sigma2, order, values, None
         if self.method == "burg":
-            refl, s2 = pooled_burg(xc, order)
+            refl, s2 = burg_path(xc, order)
         else:
-            refl, s2 = _yw_path(pooled_acovf(xc, order))
-        return _step_up(refl[1:]), float(s2[-1]), order, values, None
+            refl, s2 = levinson_path(pooled_acovf(xc, order), order)
+        return step_up(refl[1:]), float(s2[-1]), order, values, None
 
     def _fit_mle(self, raw, order, max_order):
         from ..models import ARIMA  # a sibling layer, imported when used (not the package root)
