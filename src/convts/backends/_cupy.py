@@ -9,19 +9,30 @@ Data placement (see docs/gpu.md)
     A CuPy array in gives a CuPy array out, and nothing leaves the device except scalars the
     engine asks for (``bool(isfinite(...).all())``).  The engine sends a NumPy array here only
     when the caller passed ``backend="cupy"`` explicitly; each function then copies its input
-    to the device, computes there and copies the result back into the caller's NumPy ``out``
-    (or returns a NumPy array): the copy the caller asked for, never a silent one.  Kernel
-    coefficients and lags (a few numbers) are copied to the device at every call.
+    to the device (``cupy.asarray(a, order="C")``), computes there and copies the result back
+    into the caller's NumPy ``out`` (or returns a NumPy array): the copy the caller asked for,
+    never a silent one.  Kernel coefficients and lags (a few numbers) are copied to the device
+    at every call.
 
-Algorithms (the array code is in ``_xp.py`` and runs under NumPy in CI)
+Who does what
+    CuPy holds the arrays and runs cuFFT and the array code (``_xp.py``, tested under NumPy);
+    the three custom kernels are ``numba.cuda`` kernels in ``_cuda_kernels.py`` (tested on the
+    CPU under numba's CUDA simulator by tests/test_cuda_sim.py), launched here on CuPy's current
+    stream with the CuPy arrays passed through ``__cuda_array_interface__`` (no copy, no
+    synchronisation by numba).
+
     ``fft_full``       one batched ``cupy.fft.rfft`` / ``irfft`` (cuFFT plans cached by CuPy).
     ``oa_full``        batched overlap-add: all blocks of all rows in one cuFFT call.
-    ``fir_direct``     CUDA kernel, one thread per output, loop over the stored taps.
+    ``fir_direct``     kernel ``fir_direct``, one thread per output, loop over the stored taps.
     ``fir_uniform``    ``fir_direct`` with equal taps (exact; no running sum on the GPU).
-    ``ar_recursion``   CUDA kernel, one thread per series, when there are >= 1024 series;
+    ``ar_recursion``   kernel ``ar_rows``: one thread per series when the series fill the GPU,
                        otherwise the blocked parallel scan of ``_xp.ar_recursion_scan`` with that
-                       kernel solving all blocks of all series at once.  Rows holding NaN/inf
-                       run the plain recursion (one thread per series) so they spread exactly.
+                       kernel solving all blocks of all series at once
+                       (``_cuda_kernels.ar_plan``: series count against the SM count and the
+                       series length).  Rows holding NaN/inf run the plain recursion (one thread
+                       per series) so they spread exactly.
+    ``ma_inverse``     kernel ``ma_rows`` (not part of the engine's contract): the batched ARMA
+                       fits' inverse MA filter, one launch instead of a Python loop over time.
     ``zi`` is scipy.signal.lfilter's transposed-direct-form-II state, as on the CPU backends,
     so a stream can move between CPU and GPU (the caller moves ``zf`` with ``cupy.asarray`` /
     ``.get()``).
@@ -29,12 +40,13 @@ Algorithms (the array code is in ``_xp.py`` and runs under NumPy in CI)
 Divergences from the NumPy reference (all within rounding)
     The FFT paths use cuFFT instead of pocketfft; float32 input is transformed in single
     precision (complex64), where the reference's scipy also stays in single precision.
-    ``ar_recursion`` on float32 accumulates in float32 (the reference's ``lfilter`` computes in
-    float64 and rounds the output): expect ~1e-6 relative differences for stable filters.
+    ``fir_direct`` on float32 accumulates in float64 with float64 coefficients and rounds once
+    (the CPU backends add each tap's product into the float32 output): differences of a few
+    float32 ulps.  ``ar_recursion`` on float32 runs in float64, as the numba backend does.
 
-Not verified on a GPU in this repository's CI (no GPU there): the CUDA kernels themselves are
-checked against their NumPy emulations (``_xp.emulate_*``) only through identical argument
-lists; tests/test_gpu.py runs the CuPy comparisons whenever a GPU is present.
+Not yet run on a GPU (no GPU was available when this was written): see docs/gpu.md and
+``benchmarks/gpu_check.sh``.  ``method="auto"``'s GPU rule and the occupancy rule are in
+``_cuda_kernels.py`` with their reasoning; their constants are still to be measured.
 """
 
 from __future__ import annotations
@@ -46,6 +58,7 @@ try:
 except Exception as exc:  # ImportError, or a broken CUDA installation raising at import
     raise ImportError(f"CuPy could not be imported ({exc})") from exc
 
+from . import _cuda_kernels as ck
 from . import _xp
 
 try:
@@ -57,55 +70,8 @@ except Exception as exc:  # no driver, no device, CUDA_VISIBLE_DEVICES=""
 
 AVAILABLE = _N_DEVICES > 0
 
-_FIR_SRC = r"""
-extern "C" __global__
-void fir_direct_DTYPE(const DTYPE* __restrict__ x, DTYPE* __restrict__ out,
-                      const long long* __restrict__ lags, const DTYPE* __restrict__ coefs,
-                      const int ntaps, const long long n_rows, const long long T_in,
-                      const long long n_out, const long long start)
-{
-    const long long n = n_rows * n_out;
-    for (long long idx = (long long)blockIdx.x * blockDim.x + threadIdx.x; idx < n;
-         idx += (long long)blockDim.x * gridDim.x) {
-        const long long r = idx / n_out;
-        const long long i = idx - r * n_out;
-        const DTYPE* xr = x + r * T_in;
-        DTYPE acc = 0;
-        for (int k = 0; k < ntaps; ++k) {
-            const long long j = start + i - lags[k];
-            if (j >= 0 && j < T_in) acc += coefs[k] * xr[j];
-        }
-        out[idx] = acc;
-    }
-}
-"""
-
-_AR_SRC = r"""
-extern "C" __global__
-void ar_rows_DTYPE(const DTYPE* __restrict__ v, DTYPE* __restrict__ y,
-                   const long long* __restrict__ lags, const DTYPE* __restrict__ coefs,
-                   const int ntaps, const long long n_rows, const long long n_t,
-                   const long long row_stride, const long long t_stride)
-{
-    for (long long r = (long long)blockIdx.x * blockDim.x + threadIdx.x; r < n_rows;
-         r += (long long)blockDim.x * gridDim.x) {
-        const DTYPE* vr = v + r * row_stride;
-        DTYPE* yr = y + r * row_stride;
-        for (long long t = 0; t < n_t; ++t) {
-            DTYPE acc = vr[t * t_stride];
-            for (int k = ntaps - 1; k >= 0; --k) {  /* lags ascending: oldest first */
-                const long long j = t - lags[k];
-                if (j >= 0) acc -= coefs[k] * yr[j * t_stride];
-            }
-            yr[t * t_stride] = acc;
-        }
-    }
-}
-"""
-
-_CTYPE = {np.dtype(np.float64): "double", np.dtype(np.float32): "float"}
-_kernels: dict[tuple[str, str], object] = {}
-_THREADS = 256
+_SM_COUNT: dict[int, int] = {}  # device id -> multiprocessor count, queried once per device
+_STREAMS: dict[int, object] = {}  # CuPy stream pointer -> numba external stream
 
 
 def _require():
@@ -113,49 +79,52 @@ def _require():
         raise RuntimeError(f"backend 'cupy' cannot run: {REASON}; use backend='numpy' or 'numba'")
 
 
-def _kernel(which: str, dtype):
-    ctype = _CTYPE.get(np.dtype(dtype))
-    if ctype is None:
-        raise TypeError(f"the cupy backend runs float32 and float64 data, got {dtype}")
-    key = (which, ctype)
-    if key not in _kernels:
-        src = (_FIR_SRC if which == "fir" else _AR_SRC).replace("DTYPE", ctype)
-        name = ("fir_direct_" if which == "fir" else "ar_rows_") + ctype
-        _kernels[key] = cp.RawKernel(src, name)
-    return _kernels[key]
+def sm_count() -> int:
+    """Multiprocessors of the current device, queried once per device and process
+    (``Device.attributes`` makes ~100 driver calls: never per launch)."""
+    dev = cp.cuda.Device()
+    if dev.id not in _SM_COUNT:
+        _SM_COUNT[dev.id] = int(dev.attributes["MultiProcessorCount"])
+    return _SM_COUNT[dev.id]
 
 
-def _grid(n: int) -> tuple[int]:
-    sms = cp.cuda.Device().attributes["MultiProcessorCount"]
-    return (max(1, min(-(-n // _THREADS), 32 * sms)),)
+def _numba_stream():
+    """CuPy's current stream as a numba stream, so the kernels queue behind CuPy's work."""
+    ptr = int(cp.cuda.get_current_stream().ptr)
+    if ptr == 0:
+        return 0  # the legacy default stream, the same for CuPy and numba
+    if ptr not in _STREAMS:
+        from numba import cuda
+
+        _STREAMS[ptr] = cuda.external_stream(ptr)
+    return _STREAMS[ptr]
 
 
-def _launch_fir(x, out, lags, coefs, n_rows, T_in, n_out, start):
-    """Same argument list as ``_xp.emulate_fir_direct``."""
-    if n_rows * n_out == 0:
-        return
-    k = _kernel("fir", x.dtype)
-    k(_grid(n_rows * n_out), (_THREADS,),
-      (x, out, cp.asarray(lags, dtype=cp.int64), cp.asarray(coefs, dtype=x.dtype), np.int32(len(lags)),
-       np.int64(n_rows), np.int64(T_in), np.int64(n_out), np.int64(start)))
+def _wrap(a):
+    """A CuPy array as numba sees it: no copy, and no stream synchronisation (the launch
+    is queued on the same stream as the work that produced ``a``)."""
+    from numba import cuda
+
+    return cuda.as_cuda_array(a, sync=False)
 
 
-def _launch_ar(v, y, lags, coefs, n_rows, n_t, row_stride, t_stride):
-    """Same argument list as ``_xp.emulate_ar_rows``."""
-    if n_rows * n_t == 0:
-        return
-    k = _kernel("ar", v.dtype)
-    k(_grid(n_rows), (_THREADS,),
-      (v, y, cp.asarray(lags, dtype=cp.int64), cp.asarray(coefs, dtype=v.dtype), np.int32(len(lags)),
-       np.int64(n_rows), np.int64(n_t), np.int64(row_stride), np.int64(t_stride)))
+def _device() -> ck.Device:
+    return ck.Device(sm_count=sm_count(), put=cp.asarray, wrap=_wrap, stream=_numba_stream())
 
 
-def _on_device(a):
-    """``a`` as a contiguous CuPy array (a host array is copied: only reached when the caller
-    asked for backend='cupy' on NumPy data)."""
+def _on_device(a, dtype=None):
+    """``a`` as a C-contiguous CuPy array.  A host array is copied (only reached when the
+    caller asked for backend='cupy' on NumPy data); ``cupy.ascontiguousarray`` would refuse it."""
     if a is None:
         return None
-    return cp.ascontiguousarray(a)
+    return cp.asarray(a, dtype=dtype, order="C")
+
+
+def _device_out(out, dtype):
+    """Where the kernel writes: ``out`` itself when it is a contiguous CuPy array."""
+    if isinstance(out, cp.ndarray) and out.flags.c_contiguous:
+        return out
+    return cp.empty(out.shape, dtype=dtype)
 
 
 def _finish(y_dev, out):
@@ -171,8 +140,8 @@ def _finish(y_dev, out):
 def fir_direct(x, lags, coefs, start, out):
     _require()
     xd = _on_device(x)
-    od = out if isinstance(out, cp.ndarray) and out.flags.c_contiguous else cp.empty(out.shape, dtype=x.dtype)
-    _xp.fir_direct_gpu(xd, lags, coefs, start, od, cp, _launch_fir)
+    od = _device_out(out, xd.dtype)
+    ck.fir_direct(xd, lags, coefs, start, od, _device())
     return _finish(od, out)
 
 
@@ -197,6 +166,24 @@ def ar_recursion(u, lags, coefs, zi, out):
     _require()
     ud = _on_device(u)
     zd = _on_device(zi)
-    od = out if isinstance(out, cp.ndarray) and out.flags.c_contiguous else cp.empty(u.shape, dtype=u.dtype)
-    _xp.ar_recursion_gpu(ud, lags, coefs, zd, od, cp, _launch_ar)
+    od = _device_out(out, ud.dtype)
+    ck.ar_recursion(ud, lags, coefs, zd, od, cp, _device())
     return _finish(od, out)
+
+
+def ma_inverse(z, ma):
+    """``w_t = z_t - sum_j ma[s, j-1] w_{t-j}`` along the last axis of the CuPy array ``z``
+    (series ``s`` = first index), ``ma`` of shape ``(n, q)``: the batched ARMA fits' inverse
+    MA filter in one kernel launch (``_cuda_kernels.ma_inverse``).  Returns a new CuPy array."""
+    _require()
+    return ck.ma_inverse(_on_device(z), cp.asarray(ma, dtype=z.dtype), cp, _device())
+
+
+def choose_fir_method(n_taps, span, T, uniform, nonfinite):
+    """``method="auto"`` for FIR kernels on the GPU (``_cuda_kernels.choose_fir_method``)."""
+    return ck.choose_fir_method(n_taps, span, T, nonfinite)
+
+
+def choose_iir_method(pole_radius, n_ar_taps, T, nonfinite):
+    """``method="auto"`` for IIR kernels on the GPU (``_cuda_kernels.choose_iir_method``)."""
+    return ck.choose_iir_method(pole_radius, T, nonfinite)
