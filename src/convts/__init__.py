@@ -28,10 +28,12 @@ if TYPE_CHECKING:  # the models load on first use: they import numba (~0.3 s)
     from . import models
     from .models import ARIMA, ARIMAResults, FitManyResult, fit_many, forecast_many
     from .models import auto_arima, ndiffs, nsdiffs
+    from .models import AutoArimaManyResult, auto_arima_many
     from .models import boxcox, boxcox_lambda, fourier, inv_boxcox
 
 _LAZY_MODELS = ("ARIMA", "ARIMAResults", "FitManyResult", "fit_many", "forecast_many")
 _LAZY_MODELS += ("auto_arima", "ndiffs", "nsdiffs")
+_LAZY_MODELS += ("auto_arima_many", "AutoArimaManyResult")
 _LAZY_MODELS += ("boxcox", "inv_boxcox", "boxcox_lambda", "fourier")
 
 
@@ -90,5 +92,6 @@ __all__ = [
     "fit_many", "forecast_many", "FitManyResult",
 ]
 __all__ += ["auto_arima", "ndiffs", "nsdiffs"]
+__all__ += ["auto_arima_many", "AutoArimaManyResult"]
 __all__ += ["boxcox", "inv_boxcox", "boxcox_lambda", "fourier"]
 __all__ += ["ConvergenceWarning", "RankDeficientWarning", "UndefinedStatisticWarning", "UnstableKernelWarning"]
