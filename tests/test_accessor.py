@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import convts
 from convts import kernels
@@ -39,8 +41,8 @@ def _close(a, b, rtol=1e-10, atol=1e-12, **kw):
 FILTERS = {
     "ma": (lambda o: o.conv.ma(5), "ma5"),
     "ma_center": (lambda o: o.conv.ma(4, center=True, min_periods=2), "ma4"),
-    "ewma": (lambda o: o.conv.ewma(0.3), "ewma"),
-    "ewma_adjust": (lambda o: o.conv.ewma(span=4, adjust=True), "ewma"),
+    "ewma": (lambda o: o.conv.ewma(alpha=0.3, adjust=False), "ewma"),
+    "ewma_adjust": (lambda o: o.conv.ewma(span=4), "ewma"),
     "gaussian": (lambda o: o.conv.gaussian(1.5), "gaussian"),
     "convolve": (lambda o: o.conv.convolve([0.5, 0.3, 0.2]), "conv"),
     "echo": (lambda o: o.conv.echo(3, 0.5, repeats=2), "echo"),
@@ -81,8 +83,11 @@ def test_weighted_ma_equals_convolve():
 def test_ewma_equals_convolve_from_steady_state():
     s = _series()
     x = s.to_numpy()
-    k = kernels.ewma(0.25)
-    _close(s.conv.ewma(0.25), convts.convolve(x, k, zi=convts.steady_state(k, x[0])))
+    k = kernels.ewma(0.25)  # complete data: adjust=False is the engine's IIR started in the steady state of x[0]
+    _close(s.conv.ewma(alpha=0.25, adjust=False), convts.convolve(x, k, zi=convts.steady_state(k, x[0])))
+    # adjust=True: the IIR from zero history divided by the weight seen so far
+    adj = convts.convolve(x, k) / (1.0 - 0.75 ** np.arange(1, x.size + 1))
+    _close(s.conv.ewma(alpha=0.25), adj)
 
 
 def test_gaussian_interior_equals_convolve_and_edges_renormalise():
@@ -250,19 +255,110 @@ def test_ma_propagate_and_raise():
 def test_ewma_matches_pandas(kw, adjust):
     s = _series(80)
     _close(s.conv.ewma(**kw, adjust=adjust), s.ewm(**kw, adjust=adjust).mean())
+    _close(s.conv.ewma(**kw), s.ewm(**kw).mean())  # pandas' default adjust=True
 
 
-def test_ewma_nan_handling_matches_pandas():
-    lead = _series(40, nan_at=[0, 1, 2])
-    _close(lead.conv.ewma(0.4), lead.ewm(alpha=0.4, adjust=False).mean(), equal_nan=True)
-    gaps = _series(40, nan_at=[0, 7, 8, 20])
-    _close(gaps.conv.ewma(0.4, adjust=True, nan_policy="omit"), gaps.ewm(alpha=0.4).mean(), equal_nan=True)
-    prop = gaps.conv.ewma(0.4)
-    assert prop[7:].isna().all() and prop[1:7].notna().all()
-    with pytest.raises(ValueError, match="adjust=True"):
-        gaps.conv.ewma(0.4, nan_policy="omit")
-    with pytest.raises(ValueError, match="NaN"):
-        gaps.conv.ewma(0.4, nan_policy="raise")
+def test_ewma_issue_example_and_nan_runs():
+    s = pd.Series([1.0, 2.0, np.nan, 4.0, 5.0])
+    # the hand recursion: weights of the past age through the NaN row (ignore_na=False)
+    a = 0.3
+    w3 = (1 - a) ** 2
+    y3 = (w3 * 1.3 + a * 4.0) / (w3 + a)
+    y4 = (1 - a) * y3 + a * 5.0
+    _close(s.conv.ewma(alpha=a, adjust=False), [1.0, 1.3, 1.3, y3, y4])
+    lead = _series(40, nan_at=[0, 1, 2, 10, 11, 12, 13])
+    for kw in (dict(alpha=0.4, adjust=False), dict(alpha=0.4), dict(span=5, ignore_na=True, min_periods=3)):
+        _close(lead.conv.ewma(**kw), lead.ewm(**kw).mean(), equal_nan=True)
+
+
+def test_ewma_bad_arguments():
+    s = _series(10)
+    with pytest.raises(TypeError, match="keyword arguments only.*alpha=0.3"):
+        s.conv.ewma(0.3)
+    with pytest.raises(ValueError, match="exactly one of com, span, halflife, alpha"):
+        s.conv.ewma()
+    with pytest.raises(ValueError, match="got span, alpha"):
+        s.conv.ewma(span=3, alpha=0.5)
+    for kw, match in [(dict(alpha=0.0), "alpha"), (dict(alpha=1.5), "alpha"), (dict(span=0.5), "span"),
+                      (dict(halflife=0), "halflife"), (dict(com=-1), "com"), (dict(com="x"), "com='x' must be a number")]:
+        with pytest.raises(TypeError if kw.get("com") == "x" else ValueError, match=match):
+            s.conv.ewma(**kw)
+        with pytest.raises((TypeError, ValueError)):  # pandas refuses the same values
+            s.ewm(**kw).mean()
+    with pytest.raises(ValueError, match="min_periods"):
+        s.conv.ewma(alpha=0.5, min_periods=-1)
+    with pytest.raises(NotImplementedError, match="times"):
+        s.conv.ewma(halflife=2, times=s.index)
+
+
+# pandas >= 3.0 gives other values for com == 1 with adjust=False, ignore_na=False and a NaN after the
+# first observation (GH 31178/66523: the times-only rule new_wt = 1 - old_wt applied without times);
+# there the oracle is pandas at com = 1 + 1e-12, the documented recursion (pandas 2 and every other com).
+_PANDAS3_COM1 = int(pd.__version__.split(".")[0]) >= 3
+
+
+def _pandas_ewm(obj, kw):
+    com_one = kw.get("com") == 1 or kw.get("span") == 3 or kw.get("alpha") == 0.5 or kw.get("halflife") == 1
+    if _PANDAS3_COM1 and com_one and not kw.get("adjust", True) and not kw.get("ignore_na", False):
+        kw = {k: v for k, v in kw.items() if k not in ("com", "span", "alpha", "halflife")} | {"com": 1 + 1e-12}
+        return obj.ewm(**kw).mean(), 1e-9
+    return obj.ewm(**kw).mean(), 1e-13
+
+
+_EWM_WEIGHT = st.one_of(
+    st.builds(lambda v: {"alpha": v}, st.sampled_from([0.5, 1.0, 1e-6]) | st.floats(1e-3, 1.0)),
+    st.builds(lambda v: {"span": v}, st.sampled_from([1.0, 3.0]) | st.floats(1.0, 200.0)),
+    st.builds(lambda v: {"com": v}, st.sampled_from([0.0, 1.0]) | st.floats(0.0, 100.0)),
+    st.builds(lambda v: {"halflife": v}, st.sampled_from([1.0]) | st.floats(0.05, 100.0)),
+)
+
+
+@st.composite
+def _ewm_case(draw):
+    n = draw(st.integers(0, 40))
+    scale = draw(st.sampled_from([1.0, 1e-300, 1e300, 1e-8, 1e8]))
+    values = draw(st.lists(st.floats(-1e3, 1e3) | st.just(np.nan) | st.sampled_from([0.0, 5.0]),
+                           min_size=n, max_size=n))
+    x = np.array(values, dtype=np.float64) * scale
+    if n and draw(st.booleans()):  # a NaN run at the start, in the middle or at the end
+        i = draw(st.integers(0, n - 1))
+        x[i : i + draw(st.integers(1, n))] = np.nan
+    kw = draw(_EWM_WEIGHT) | {"adjust": draw(st.booleans()), "ignore_na": draw(st.booleans()),
+                             "min_periods": draw(st.integers(0, 6))}
+    return x, kw
+
+
+@settings(max_examples=300, deadline=None)
+@given(case=_ewm_case())
+def test_ewma_equals_pandas_everywhere(case):
+    """Differential test: every weighting, adjust, ignore_na, min_periods, NaN placement, length, scale."""
+    x, kw = case
+    s = pd.Series(x, name="v")
+    want, rtol = _pandas_ewm(s, kw)
+    got = s.conv.ewma(**kw)
+    assert got.name == "v_ewma" and got.index.equals(s.index)
+    np.testing.assert_allclose(got.to_numpy(), want.to_numpy(), rtol=rtol, atol=0, equal_nan=True)
+
+
+@settings(max_examples=40, deadline=None)
+@given(cases=st.lists(_ewm_case(), min_size=2, max_size=3), kw=_EWM_WEIGHT, adjust=st.booleans(),
+       ignore_na=st.booleans())
+def test_ewma_dataframe_is_per_column(cases, kw, adjust, ignore_na):
+    n = min(len(x) for x, _ in cases)
+    df = pd.DataFrame({f"c{i}": x[:n] for i, (x, _) in enumerate(cases)})
+    kw = kw | {"adjust": adjust, "ignore_na": ignore_na}
+    want, rtol = _pandas_ewm(df, kw)
+    got = df.conv.ewma(**kw)
+    assert list(got.columns) == [f"c{i}_ewma" for i in range(len(cases))]
+    np.testing.assert_allclose(got.to_numpy(), want.to_numpy(), rtol=rtol, atol=0, equal_nan=True)
+
+
+def test_ewma_inf_and_integer_input_as_pandas():
+    s = pd.Series([1.0, np.inf, 2.0, -np.inf, 3.0, np.nan, 4.0])
+    for kw in (dict(alpha=0.3), dict(alpha=0.3, adjust=False), dict(com=2, ignore_na=True)):
+        _close(s.conv.ewma(**kw), s.ewm(**kw).mean(), equal_nan=True)
+    i = pd.Series([3, 1, 4, 1, 5], name="n")
+    _close(i.conv.ewma(span=2), i.ewm(span=2).mean())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -296,7 +392,8 @@ def test_dataframe_equals_per_column_results(key):
         _close(out[f"{c}_{suffix}"], fn(df[c]), equal_nan=True)
 
 
-@pytest.mark.parametrize("key", ["ma", "ewma", "gaussian", "convolve", "echo", "comb", "diff", "integrate",
+# ewma is not an engine filter: it runs pandas' weighting recursion (one compiled call for all columns)
+@pytest.mark.parametrize("key", ["ma", "gaussian", "convolve", "echo", "comb", "diff", "integrate",
                                  "ar_filter"])
 def test_dataframe_runs_one_batched_engine_call(key, monkeypatch):
     import convts.engine
@@ -338,7 +435,7 @@ def test_non_numeric_input_gives_a_clear_error():
         df.conv.diff()
     assert df.equals(before)
     with pytest.raises(TypeError, match="Series 'label'.*not numeric"):
-        df["label"].conv.ewma(0.5)
+        df["label"].conv.ewma(alpha=0.5)
     with pytest.raises(TypeError, match="not numeric"):
         pd.Series(pd.date_range("2020", periods=5)).conv.ma(2)
     with pytest.raises(TypeError, match="not numeric"):
@@ -400,7 +497,7 @@ def test_regular_index_without_freq_is_inferred():
 def test_timezone_aware_index_is_kept():
     s = _series(30, freq="h")
     s.index = s.index.tz_localize("Europe/Berlin")
-    for out in (s.conv.ma(3), s.conv.ewma(0.5), s.conv.diff(1, 1), s.conv.gaussian(1.0)):
+    for out in (s.conv.ma(3), s.conv.ewma(alpha=0.5), s.conv.diff(1, 1), s.conv.gaussian(1.0)):
         assert out.index.equals(s.index) and str(out.index.tz) == "Europe/Berlin" and out.index.freq == s.index.freq
     _close(s.conv.diff(0, 1), s.diff(24), equal_nan=True)
 

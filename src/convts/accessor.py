@@ -19,7 +19,9 @@ Names
     ``pc1, pc2, ...`` (components are not columns).
 DataFrames
     Filters run on all columns in one batched engine call (``convts.convolve(values, k, axis=0)``);
-    every column must be numeric (the error names the first that is not).  Statistics (``acf``,
+    ``ewma`` runs pandas' own weighting recursion (compiled, all columns in one call), so that it
+    equals ``ewm(...).mean()`` with NaN.  Every column must be numeric (the error names the first
+    that is not).  Statistics (``acf``,
     ``pacf``, ``ccf``) are per column.
 Spacing
     Filters count observations (like ``rolling(7)``), so they accept any index.  Operations that
@@ -43,10 +45,11 @@ Examples
 
 from __future__ import annotations
 
+import functools
+import warnings
+
 import numpy as np
 import pandas as pd
-
-import warnings
 
 from . import _pandas as P
 from ._validation import check_int, raise_if_nonfinite
@@ -77,6 +80,82 @@ def _leading_nan(X: np.ndarray) -> np.ndarray:
     first = finite.argmax(axis=0)
     first[~finite.any(axis=0)] = X.shape[0]
     return first
+
+
+def _ewm_alpha(com, span, halflife, alpha) -> float:
+    """pandas' smoothing factor ``1 / (1 + com)``, the center of mass computed as pandas computes it."""
+    given = [(n, v) for n, v in (("com", com), ("span", span), ("halflife", halflife), ("alpha", alpha))
+             if v is not None]
+    if len(given) != 1:
+        names = ", ".join(n for n, _ in given) or "none"
+        raise ValueError(f"give exactly one of com, span, halflife, alpha (got {names}), e.g. ewma(span=10)")
+    name, value = given[0]
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name}={value!r} must be a number") from None
+    if name == "com":
+        if not value >= 0:
+            raise ValueError(f"com={value!r} must be >= 0")
+        c = value
+    elif name == "span":
+        if not value >= 1:
+            raise ValueError(f"span={value!r} must be >= 1")
+        c = (value - 1) / 2
+    elif name == "halflife":
+        if not value > 0:
+            raise ValueError(f"halflife={value!r} must be > 0")
+        c = 1 / (1 - np.exp(np.log(0.5) / value)) - 1
+    else:
+        if not 0 < value <= 1:
+            raise ValueError(f"alpha={value!r} must satisfy 0 < alpha <= 1")
+        c = (1 - value) / value
+    return 1.0 / (1.0 + float(c))
+
+
+def _ewm_mean(X, alpha, adjust, ignore_na, minp, out):
+    """pandas' exponentially weighted mean of each column of ``X`` (n, k) into ``out``.
+
+    The recursion of ``pandas/_libs/window/aggregations.pyx`` (``ewm``, equally spaced rows):
+    ``old_wt`` is the total weight of the past, aged by ``1 - alpha`` per row (per observed row
+    with ``ignore_na``); an observation enters with weight 1 (``adjust``) or ``alpha``.  Plain
+    Python compiled by numba (:func:`_ewm_mean_compiled`), the same operations in the same order.
+    """
+    n, k = X.shape
+    decay = 1.0 - alpha
+    new_wt = 1.0 if adjust else alpha
+    for c in range(k):
+        weighted = X[0, c]
+        nobs = 0 if np.isnan(weighted) else 1
+        out[0, c] = weighted if nobs >= minp else np.nan
+        old_wt = 1.0
+        for i in range(1, n):
+            cur = X[i, c]
+            seen = not np.isnan(cur)
+            nobs += 1 if seen else 0
+            if not np.isnan(weighted):
+                if seen or not ignore_na:
+                    old_wt *= decay
+                    if seen:
+                        if weighted != cur:  # pandas skips the update when equal (constant runs stay exact)
+                            weighted = old_wt * weighted + new_wt * cur
+                            weighted /= old_wt + new_wt
+                        if adjust:
+                            old_wt += new_wt
+                        else:
+                            old_wt = 1.0
+            elif seen:
+                weighted = cur
+            out[i, c] = weighted if nobs >= minp else np.nan
+
+
+@functools.cache
+def _ewm_mean_compiled():
+    import numba as nb
+
+    from ._config import get_option
+
+    return nb.njit(cache=get_option("numba_cache"), nogil=True)(_ewm_mean)
 
 
 class _ConvAccessor:
@@ -164,67 +243,89 @@ class _ConvAccessor:
         y[max(X.shape[0] - after, 0):] = np.nan
         return P.wrap(y, self._obj, suffix)
 
-    def ewma(self, alpha=None, span=None, halflife=None, com=None, adjust=False, *, method="auto",
-             backend="auto", nan_policy="propagate"):
-        """Exponentially weighted mean, equal to pandas ``ewm(..., adjust=adjust).mean()``.
+    def ewma(self, *args, com=None, span=None, halflife=None, alpha=None, min_periods=0, adjust=True,
+             ignore_na=False, times=None):
+        """Exponentially weighted mean, equal to pandas ``ewm(...).mean()`` on every input, NaN included.
 
-        Forwards to :func:`convts.kernels.ewma` and :func:`convts.convolve`.  ``adjust=False``
-        starts the filter in the steady state of the first value,
-        ``zi=convts.steady_state(k, x[0])``; leading NaN (e.g. after ``diff``) are skipped: the
-        filter starts at the first observed value and the result is NaN before it.
-        ``adjust=True`` divides by the weight seen so far, ``1 - (1 - alpha)**(t + 1)``; with
-        ``nan_policy='omit'`` it skips NaN as pandas does.
+        Takes pandas' ``ewm`` arguments with pandas' defaults (``adjust=True``,
+        ``ignore_na=False``, ``min_periods=0``), keyword-only.  Runs pandas' weighting recursion
+        (``pandas/_libs/window/aggregations.pyx``, ``ewm``) compiled by numba, column by column:
+        with ``adjust=True`` the mean of the observed values with weights ``(1 - alpha)**age``;
+        with ``adjust=False`` the recursion ``y_t = (1 - alpha) y_{t-1} + alpha x_t`` started at
+        the first observed value.  A NaN is skipped: the result carries the last mean forward,
+        and the weights of the values before it keep decaying with every row
+        (``ignore_na=False``, weights by absolute position) or only with observed rows
+        (``ignore_na=True``).  Leading NaN give NaN until the first observation; a row gives NaN
+        while fewer than ``max(min_periods, 1)`` values have been observed.  ``+-inf`` count as
+        missing, as in pandas' window functions.
+
+        For the engine's recursive filter (zero history, NaN spreading forward, any backend) use
+        ``s.conv.convolve(convts.kernels.ewma(alpha))``.
 
         Parameters
         ----------
-        alpha, span, halflife, com
-            Exactly one, as :func:`convts.kernels.ewma` and pandas.
+        com, span, halflife, alpha : float
+            Exactly one: ``alpha = 1 / (1 + com)``, ``com = (span - 1) / 2`` (``span >= 1``),
+            ``com = 1 / (1 - exp(log(0.5) / halflife)) - 1`` (``halflife > 0``), or
+            ``0 < alpha <= 1``, computed as pandas does.
+        min_periods : int
+            Observations needed before a value is given (default 0, which pandas treats as 1).
         adjust : bool
-            pandas' ``adjust``; default ``False`` (the recursive filter).
-        nan_policy : {'propagate', 'omit', 'raise'}
-            ``propagate``: a NaN inside the series spreads to every later output.  ``omit``
-            needs ``adjust=True`` when NaN are inside the series.
+            ``True`` (default): the weighted mean of all values so far; ``False``: the recursion.
+        ignore_na : bool
+            ``False`` (default): weights by absolute position; ``True``: NaN rows do not age the weights.
+        times
+            Not supported: raises ``NotImplementedError`` (use ``s.ewm(halflife=..., times=...)``).
+
+        Returns
+        -------
+        Series or DataFrame
+            float64, the caller's index, labels ``f"{label}_ewma"``.
+
+        Raises
+        ------
+        TypeError
+            Positional arguments (pandas' first positional is ``com``; write the name).
+        ValueError
+            None or several of ``com/span/halflife/alpha``, or one out of its range;
+            ``min_periods < 0``.
+        TypeError
+            A non-numeric weight parameter or column.
+
+        Notes
+        -----
+        pandas 3.0 returns other values for ``com == 1`` (``alpha=0.5``, ``span=3``,
+        ``halflife=1``) with ``adjust=False``, ``ignore_na=False`` and a NaN inside the series
+        (pandas GH 31178/66523: a special case for ``times`` applied without them); this method
+        keeps pandas' documented recursion there, the values pandas 2 and pandas 3 give for any
+        other ``com``.
 
         Examples
         --------
-        >>> import pandas as pd, convts
-        >>> pd.Series([2.0, 4.0, 4.0]).conv.ewma(0.5).tolist()
-        [2.0, 3.0, 3.5]
+        >>> import numpy as np, pandas as pd, convts
+        >>> s = pd.Series([1.0, 2.0, np.nan, 4.0, 5.0])
+        >>> s.conv.ewma(alpha=0.3, adjust=False).round(6).tolist()
+        [1.0, 1.3, 1.3, 2.325316, 3.127722]
+        >>> bool(np.allclose(s.conv.ewma(span=3), s.ewm(span=3).mean()))
+        True
         """
-        from .engine import convolve, steady_state
-        from .kernels import ewma
-
-        k = ewma(alpha, span=span, halflife=halflife, com=com)
-        a = float(k.ma_coefs[0])
-        X = self._values()
-        if nan_policy not in ("propagate", "omit", "raise"):
-            raise ValueError(f"nan_policy={nan_policy!r}: use one of ('propagate', 'omit', 'raise')")
-        if nan_policy == "raise":
-            raise_if_nonfinite(X, "the data")
-        T = X.shape[0]
-        if adjust:
-            if nan_policy == "omit" and not np.isfinite(X).all():
-                return self._apply(k, "ewma", X, method=method, backend=backend, nan_policy="omit")
-            y = convolve(X, k, axis=0, method=method, backend=backend, nan_policy="propagate")
-            y /= (1.0 - (1.0 - a) ** np.arange(1, T + 1))[:, None]
-            return P.wrap(y, self._obj, "ewma")
-        lead = _leading_nan(X)
-        rows = np.arange(T)[:, None]
-        if nan_policy == "omit" and not np.isfinite(X[rows >= lead]).all():
-            raise ValueError(
-                "ewma(adjust=False) cannot skip NaN inside the series; use adjust=True (with "
-                "nan_policy='omit' it equals pandas' ewm(adjust=True).mean()), nan_policy='propagate', "
-                "or fill the gaps first (e.g. s.interpolate())"
+        if args:
+            raise TypeError(
+                "ewma takes keyword arguments only (pandas' first positional argument is com, convts' "
+                "used to be alpha): write e.g. s.conv.ewma(alpha=0.3) or s.conv.ewma(span=10)"
             )
-        first = X[np.minimum(lead, T - 1), np.arange(X.shape[1])]
-        if (lead > 0).any():
-            X = np.where(rows < lead, first, X)
-        first = np.where(np.isfinite(first), first, 0.0)
-        y = convolve(X, k, axis=0, method=method, backend=backend, nan_policy="propagate",
-                     zi=steady_state(k, first).T)
-        if (lead > 0).any():
-            y[rows < lead] = np.nan
-        return P.wrap(y, self._obj, "ewma")
+        if times is not None:
+            raise NotImplementedError(
+                "ewma(times=...) is not supported; use pandas: s.ewm(halflife=..., times=...).mean()"
+            )
+        a = _ewm_alpha(com, span, halflife, alpha)
+        min_periods = check_int(min_periods, "min_periods", minimum=0)
+        X = np.array(self._values(), dtype=np.float64)  # a copy: the caller's data stay as they are
+        X[np.isinf(X)] = np.nan  # pandas' window functions read +-inf as missing
+        out = np.empty_like(X)
+        if X.size:
+            _ewm_mean_compiled()(X, a, bool(adjust), bool(ignore_na), max(min_periods, 1), out)
+        return P.wrap(out, self._obj, "ewma")
 
     def gaussian(self, sigma, truncate=4.0, *, method="auto", backend="auto", nan_policy="omit",
                  min_weight=None):
@@ -551,11 +652,11 @@ class SeriesConvAccessor(_ConvAccessor):
         missing from the grid become missing values), so that forecasts are indexed by the
         following dates.  Returns the ``ARIMAResults``.
         """
-        import convts
+        from .models import ARIMA
 
         s, _ = self._regular("arima")
         P.series_values(s)
-        model = convts.ARIMA(s, exog=exog, order=order, seasonal_order=_seasonal(seasonal_order), trend=trend)
+        model = ARIMA(s, exog=exog, order=order, seasonal_order=_seasonal(seasonal_order), trend=trend)
         return model.fit(method=method, **fit_kwargs)
 
     def forecast(self, steps, order, seasonal_order=None, trend=None, method="mle", alpha=0.05,
@@ -592,14 +693,14 @@ class DataFrameConvAccessor(_ConvAccessor):
         the id column, with ``time_col`` and ``value_col`` (``fit_many``'s ``id_col``,
         ``time_col``, ``value_col``).  ``kwargs`` go to ``fit_many`` (``backend``, ``n_jobs``).
         """
-        import convts
+        from .models import fit_many
 
         if by is None:
             if time_col is not None or value_col is not None:
                 raise ValueError("time_col/value_col describe a long panel: give by='<id column>' too")
             df, _ = self._regular("arima")
             P.frame_values(df)
-            return convts.fit_many(df, order, seasonal_order=seasonal_order, trend=trend, method=method, **kwargs)
+            return fit_many(df, order, seasonal_order=seasonal_order, trend=trend, method=method, **kwargs)
         df = self._obj
         for role, col in (("by", by), ("time_col", time_col), ("value_col", value_col)):
             if col is None:
@@ -607,7 +708,7 @@ class DataFrameConvAccessor(_ConvAccessor):
             if col not in df.columns:
                 raise ValueError(f"{role}={col!r} is not a column; the columns are {list(df.columns)}")
         P.series_values(df[value_col])
-        return convts.fit_many(df, order, seasonal_order=seasonal_order, trend=trend, method=method,
+        return fit_many(df, order, seasonal_order=seasonal_order, trend=trend, method=method,
                                id_col=by, time_col=time_col, value_col=value_col, **kwargs)
 
     def forecast(self, steps, order, seasonal_order=None, trend=None, method="mle", alpha=0.05,
