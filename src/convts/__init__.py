@@ -20,6 +20,7 @@ from ._config import get_option, reset, set_options
 from ._warnings import (ConvergenceWarning, RankDeficientWarning, UndefinedStatisticWarning,
                         UnstableKernelWarning)
 from .engine import acf, acovf, ccf, convolve, correlate, pacf, steady_state
+from .engine import rolling_corr, rolling_cov, rolling_std, rolling_var
 from .kernels import Kernel, acf_to_ar
 from . import whiten
 from .whiten import prewhitened_ccf
@@ -94,4 +95,5 @@ __all__ = [
 __all__ += ["auto_arima", "ndiffs", "nsdiffs"]
 __all__ += ["auto_arima_many", "AutoArimaManyResult"]
 __all__ += ["boxcox", "inv_boxcox", "boxcox_lambda", "fourier"]
+__all__ += ["rolling_var", "rolling_std", "rolling_cov", "rolling_corr"]
 __all__ += ["ConvergenceWarning", "RankDeficientWarning", "UndefinedStatisticWarning", "UnstableKernelWarning"]
