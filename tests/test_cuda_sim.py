@@ -219,8 +219,89 @@ def check_ma_inverse():
     assert np.isnan(w[0, 4:]).all() and not np.isnan(w[0, :4]).any() and not np.isnan(w[1]).any()
 
 
+def _numpy_standin_for_cupy():
+    """A module named ``cupy`` that is NumPy plus the few ``cupy.cuda`` calls ``_cupy.py`` makes
+    (one device of one SM, the null stream), so that the backend module itself runs here with
+    the simulated kernels.  It checks ``_cupy.py``'s own logic (placement, output handling,
+    float32, the kernels' wiring), not CuPy."""
+    import types
+
+    fake = types.ModuleType("cupy")
+    fake.__dict__.update({k: getattr(np, k) for k in dir(np) if not k.startswith("__")})
+    fake.__version__ = "numpy-standin"
+    fake.asnumpy = np.asarray
+    # cupy.asarray of host data is a copy (to the device); the simulator writes every array
+    # argument back after a launch, which a read-only NumPy view would refuse
+    fake.asarray = lambda a, dtype=None, order=None: np.array(a, dtype=dtype, order=order or "K", copy=True)
+    calls = {"attributes": 0}
+
+    class _Device:
+        id = 0
+
+        @property
+        def attributes(self):
+            calls["attributes"] += 1
+            return {"MultiProcessorCount": 1}
+
+    fake.cuda = types.SimpleNamespace(
+        runtime=types.SimpleNamespace(getDeviceCount=lambda: 1),
+        Device=_Device,
+        get_current_stream=lambda: types.SimpleNamespace(ptr=0),
+    )
+    return fake, calls
+
+
+def check_cupy_backend_module():
+    """``convts.backends._cupy`` with a NumPy stand-in for CuPy: every contract function and the
+    engine (``backend="cupy"`` on NumPy input) against the NumPy reference backend; the SM
+    count queried once."""
+    fake, calls = _numpy_standin_for_cupy()
+    sys.modules["cupy"] = fake
+    import convts
+    from convts.backends import _numpy as ref
+    from convts.backends import get_backend
+
+    be = get_backend("cupy")
+    assert be.AVAILABLE and be.cp is fake
+    rng = np.random.default_rng(5)
+    for dtype in (np.float64, np.float32):
+        x = rng.standard_normal((3, 70)).astype(dtype)
+        x0 = x.copy()
+        lags, coefs = np.array([-1, 0, 4]), np.array([0.5, -1.0, 0.25])
+        want = np.empty((3, 72), dtype)
+        got = np.empty((3, 72), dtype)
+        ref.fir_direct(x, lags, coefs, 1, want)
+        assert be.fir_direct(x, lags, coefs, 1, got) is got
+        np.testing.assert_allclose(got, want, rtol=1e-5 if dtype == np.float32 else 1e-13, atol=1e-5 if dtype == np.float32 else 1e-13)
+        ref.fir_uniform(x, 0, 3, 0.25, 0, want[:, :70])
+        be.fir_uniform(x, 0, 3, 0.25, 0, got[:, :70])
+        np.testing.assert_allclose(got[:, :70], want[:, :70], rtol=1e-5 if dtype == np.float32 else 1e-13, atol=1e-6)
+        zi = rng.standard_normal((3, 2))
+        ref.ar_recursion(x, np.array([1, 2]), np.array([-1.2, 0.5]), zi, want[:, :70])
+        out = np.empty((3, 70), dtype)
+        assert be.ar_recursion(x, np.array([1, 2]), np.array([-1.2, 0.5]), zi, out) is out
+        assert out.dtype == dtype
+        np.testing.assert_allclose(out, want[:, :70], rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-5 if dtype == np.float32 else 1e-12)
+        np.testing.assert_array_equal(x, x0)  # the caller's data untouched
+    # the engine, NumPy input, backend="cupy", every method
+    x = rng.standard_normal((2, 300))
+    ks = {"direct": convts.kernels.moving_average(5), "fft": convts.Kernel(b=rng.standard_normal(40)),
+          "overlap_add": convts.Kernel(b=rng.standard_normal(40)), "recursive": convts.kernels.arma(ar=[0.6, 0.2], ma=[0.3])}
+    for method, k in ks.items():
+        y = convts.convolve(x, k, backend="cupy", method=method)
+        assert isinstance(y, np.ndarray)
+        np.testing.assert_allclose(y, convts.convolve(x, k, backend="numpy"), rtol=1e-10, atol=1e-10)
+    w = be.ma_inverse(x, np.array([[0.4], [-0.3]]))
+    for s in range(2):
+        import reference
+
+        np.testing.assert_allclose(w[s], reference.css_residuals_loop(x[s], [], [[0.4], [-0.3]][s]), rtol=1e-12, atol=1e-12)
+    assert calls["attributes"] == 1, calls  # the SM count is read once, not per launch
+
+
 CHECKS = {"fir_direct": check_fir_direct, "ar_rows_kernel": check_ar_rows_kernel,
-          "ar_recursion": check_ar_recursion, "ma_inverse": check_ma_inverse}
+          "ar_recursion": check_ar_recursion, "ma_inverse": check_ma_inverse,
+          "cupy_backend_module": check_cupy_backend_module}
 
 
 def _main() -> int:

@@ -31,7 +31,8 @@ method-choice constants below are estimates from the hardware's published rates,
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import contextlib
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
@@ -241,6 +242,9 @@ class Device:
         The numba stream to launch on (CuPy's current stream), or 0 for the default stream.
     threads, blocks_per_sm : int
         Launch shape (small under the simulator, which runs every thread in Python).
+    context : callable
+        Returns the context manager every launch runs in (CuPy on a device other than 0:
+        ``numba.cuda.gpus[id]``, so that numba launches where CuPy's arrays live).
     """
 
     sm_count: int
@@ -249,7 +253,7 @@ class Device:
     stream: Any = 0
     threads: int = THREADS
     blocks_per_sm: int = BLOCKS_PER_SM
-    cache: dict = field(default_factory=dict)
+    context: Callable = contextlib.nullcontext
 
     def blocks(self, n_items: int) -> int:
         return launch_blocks(n_items, self.sm_count, self.threads, self.blocks_per_sm)
@@ -257,7 +261,8 @@ class Device:
     def launch(self, name: str, n_items: int, *args):
         kernel = kernels()[name]
         args = [self.wrap(a) if hasattr(a, "__cuda_array_interface__") else a for a in args]
-        kernel[self.blocks(n_items), self.threads, self.stream](*args)
+        with self.context():
+            kernel[self.blocks(n_items), self.threads, self.stream](*args)
 
 
 def fir_direct(x, lags, coefs, start: int, out, dev: Device):

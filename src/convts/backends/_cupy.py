@@ -51,6 +51,8 @@ Not yet run on a GPU (no GPU was available when this was written): see docs/gpu.
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 try:
@@ -108,8 +110,17 @@ def _wrap(a):
     return cuda.as_cuda_array(a, sync=False)
 
 
+def _numba_device(dev_id: int):
+    """numba's context for CuPy's current device (numba's own current device is 0 unless told)."""
+    from numba import cuda
+
+    return cuda.gpus[dev_id]
+
+
 def _device() -> ck.Device:
-    return ck.Device(sm_count=sm_count(), put=cp.asarray, wrap=_wrap, stream=_numba_stream())
+    dev_id = cp.cuda.Device().id
+    context = contextlib.nullcontext if dev_id == 0 else (lambda: _numba_device(dev_id))
+    return ck.Device(sm_count=sm_count(), put=cp.asarray, wrap=_wrap, stream=_numba_stream(), context=context)
 
 
 def _on_device(a, dtype=None):
