@@ -31,11 +31,13 @@ if TYPE_CHECKING:  # the models load on first use: they import numba (~0.3 s)
     from .models import auto_arima, ndiffs, nsdiffs
     from .models import AutoArimaManyResult, auto_arima_many
     from .models import boxcox, boxcox_lambda, fourier, inv_boxcox
+    from .models import cross_validation, evaluate
 
 _LAZY_MODELS = ("ARIMA", "ARIMAResults", "FitManyResult", "fit_many", "forecast_many")
 _LAZY_MODELS += ("auto_arima", "ndiffs", "nsdiffs")
 _LAZY_MODELS += ("auto_arima_many", "AutoArimaManyResult")
 _LAZY_MODELS += ("boxcox", "inv_boxcox", "boxcox_lambda", "fourier")
+_LAZY_MODELS += ("cross_validation", "evaluate")
 
 
 def __getattr__(name: str):
@@ -95,5 +97,6 @@ __all__ = [
 __all__ += ["auto_arima", "ndiffs", "nsdiffs"]
 __all__ += ["auto_arima_many", "AutoArimaManyResult"]
 __all__ += ["boxcox", "inv_boxcox", "boxcox_lambda", "fourier"]
+__all__ += ["cross_validation", "evaluate"]
 __all__ += ["rolling_var", "rolling_std", "rolling_cov", "rolling_corr"]
 __all__ += ["ConvergenceWarning", "RankDeficientWarning", "UndefinedStatisticWarning", "UnstableKernelWarning"]
