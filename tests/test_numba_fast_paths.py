@@ -256,6 +256,7 @@ def test_tasks_shared_over_threads_equal_serial(monkeypatch, n_threads):
     NumPy reference's numbers (scipy.signal.lfilter for the recursion) at every chunk edge."""
     monkeypatch.setattr(nbk, "PARALLEL_MIN_WORK", 0)
     monkeypatch.setattr(nbk, "_n_threads", lambda: n_threads)
+    monkeypatch.setattr(nbk, "_free_cores", lambda: n_threads)  # as on an idle machine
     monkeypatch.setattr(nbk, "_POOL", None)
     rng = np.random.default_rng(5)
     x = rng.standard_normal((5, 3 * nbk._UBLOCK + 17))
@@ -280,6 +281,7 @@ def test_thread_pool_is_renewed_in_a_forked_child(monkeypatch):
 
     monkeypatch.setattr(nbk, "PARALLEL_MIN_WORK", 0)
     monkeypatch.setattr(nbk, "_n_threads", lambda: 2)
+    monkeypatch.setattr(nbk, "_free_cores", lambda: 2)
     monkeypatch.setattr(nbk, "_POOL", None)
     x = np.random.default_rng(2).standard_normal((4, 5000))
     with convts.set_options(numba_parallel=True):

@@ -28,7 +28,7 @@ import numpy as np
 from scipy import fft as sfft
 
 from .._config import get_option
-from ._numpy import fft_full  # one FFT, as the reference (scipy.fft; no scipy.signal import)
+from . import _numpy, _overlap_add
 
 AVAILABLE = True
 
@@ -84,43 +84,86 @@ def _fir_tap(xr, orow, c, off, T, t0, t1):
 
 
 def _fir_block(x, lags, coefs, start, out, r, t0, t1):
-    # Taps in groups of four: one pass over the block adds four shifted rows, so the block of
-    # ``out`` (in L1) is loaded and stored once per four taps.  1-D row slices (indices known
-    # to be non-negative) let LLVM vectorise; 2-D indexing with a computed offset does not.
+    # Taps in groups of up to four, each group one fused pass over the block: the block of
+    # ``out`` (in L1) is loaded and stored once per group, and a kernel of 1..3 taps is a single
+    # pass that writes (not adds to) the block, with no zero fill first (the short-kernel path:
+    # k = 3 took a zero fill and three passes before).  1-D row slices (indices known to be
+    # non-negative) let LLVM vectorise; 2-D indexing with a computed offset does not.  Where a
+    # tap of the group falls off an end of the row the outputs take the one-tap loop.
     T = x.shape[1]
     xr = x[r]
-    ob = out[r, t0:t1]
-    ob[:] = 0.0
+    orow = out[r]
     K = lags.size
     k = 0
+    fresh = True  # the block holds no sum yet
     while k < K:
-        if k + 4 <= K:
-            o0 = start - lags[k]
-            o1 = start - lags[k + 1]
-            o2 = start - lags[k + 2]
-            o3 = start - lags[k + 3]
-            lo = max(t0, -min(o0, o1, o2, o3))
-            hi = min(t1, T - max(o0, o1, o2, o3))
-            if hi - lo >= 16:
-                c0 = coefs[k]
-                c1 = coefs[k + 1]
+        g = min(4, K - k)
+        o_min = start - lags[k]
+        o_max = o_min
+        for kk in range(k + 1, k + g):
+            o_min = min(o_min, start - lags[kk])
+            o_max = max(o_max, start - lags[kk])
+        lo = max(t0, -o_min)
+        hi = min(t1, T - o_max)
+        if hi - lo < 16:  # too short to vectorise: one tap at a time
+            if fresh:
+                orow[t0:t1] = 0.0
+                fresh = False
+            for kk in range(k, k + g):
+                _fir_tap(xr, orow, coefs[kk], start - lags[kk], T, t0, t1)
+            k += g
+            continue
+        if fresh and (lo > t0 or hi < t1):
+            orow[t0:t1] = 0.0
+            fresh = False
+        og = orow[lo:hi]
+        n = hi - lo
+        x0 = xr[lo + start - lags[k] : hi + start - lags[k]]
+        c0 = coefs[k]
+        if g == 1:
+            if fresh:
+                for i in range(n):
+                    og[i] = c0 * x0[i]
+            else:
+                for i in range(n):
+                    og[i] += c0 * x0[i]
+        else:
+            x1 = xr[lo + start - lags[k + 1] : hi + start - lags[k + 1]]
+            c1 = coefs[k + 1]
+            if g == 2:
+                if fresh:
+                    for i in range(n):
+                        og[i] = c0 * x0[i] + c1 * x1[i]
+                else:
+                    for i in range(n):
+                        og[i] += c0 * x0[i] + c1 * x1[i]
+            else:
+                x2 = xr[lo + start - lags[k + 2] : hi + start - lags[k + 2]]
                 c2 = coefs[k + 2]
-                c3 = coefs[k + 3]
-                x0 = xr[lo + o0 : hi + o0]
-                x1 = xr[lo + o1 : hi + o1]
-                x2 = xr[lo + o2 : hi + o2]
-                x3 = xr[lo + o3 : hi + o3]
-                og = out[r, lo:hi]
-                for i in range(hi - lo):
-                    og[i] += (c0 * x0[i] + c1 * x1[i]) + (c2 * x2[i] + c3 * x3[i])
-                # the outputs where some of the four taps fall off an end of the row
-                for kk in range(k, k + 4):
-                    _fir_tap(xr, out[r], coefs[kk], start - lags[kk], T, t0, lo)
-                    _fir_tap(xr, out[r], coefs[kk], start - lags[kk], T, hi, t1)
-                k += 4
-                continue
-        _fir_tap(xr, out[r], coefs[k], start - lags[k], T, t0, t1)
-        k += 1
+                if g == 3:
+                    if fresh:
+                        for i in range(n):
+                            og[i] = (c0 * x0[i] + c1 * x1[i]) + c2 * x2[i]
+                    else:
+                        for i in range(n):
+                            og[i] += (c0 * x0[i] + c1 * x1[i]) + c2 * x2[i]
+                else:
+                    x3 = xr[lo + start - lags[k + 3] : hi + start - lags[k + 3]]
+                    c3 = coefs[k + 3]
+                    if fresh:
+                        for i in range(n):
+                            og[i] = (c0 * x0[i] + c1 * x1[i]) + (c2 * x2[i] + c3 * x3[i])
+                    else:
+                        for i in range(n):
+                            og[i] += (c0 * x0[i] + c1 * x1[i]) + (c2 * x2[i] + c3 * x3[i])
+        fresh = False
+        # the outputs where some tap of the group falls off an end of the row
+        for kk in range(k, k + g):
+            _fir_tap(xr, orow, coefs[kk], start - lags[kk], T, t0, lo)
+            _fir_tap(xr, orow, coefs[kk], start - lags[kk], T, hi, t1)
+        k += g
+    if fresh:  # no taps: a kernel of zeros has no terms
+        orow[t0:t1] = 0.0
 
 
 def _fir_direct(x, lags, coefs, start, out, task0, task1):
@@ -564,14 +607,43 @@ _lag_dots_impl = _Lazy(_lag_dots_impl, [nb.void(_arr(nb.float64, 1, readonly=Tru
 # (measured: a 4-tap FIR on 65,536 samples took 8 ms parallel vs 0.08 ms serial on a busy
 # 2-core machine), while 4M multiply-adds take ~0.3 ms serially.
 PARALLEL_MIN_WORK = 1 << 22
+# Chunks per thread: tasks are handed out a chunk at a time, so a thread that the OS parks
+# behind another process holds up at most one chunk while the others take the rest.
+CHUNKS_PER_THREAD = 4
 
 _POOL = None
 
 
 def _n_threads() -> int:
-    """Threads to share a call over: numba's thread count setting (NUMBA_NUM_THREADS), which
-    is read without starting numba's own pool."""
+    """Threads to share a call over at most: numba's thread count setting (NUMBA_NUM_THREADS),
+    which is read without starting numba's own pool."""
     return max(1, int(nb.config.NUMBA_NUM_THREADS))
+
+
+def _free_cores() -> int:
+    """Cores this process may use that no other runnable task holds now.
+
+    The cores in the affinity mask less the runnable tasks other than this thread, read from
+    the kernel's instantaneous count (``/proc/loadavg``, fourth field ``running/total``; ~5 us),
+    or from the one-minute load average where there is no /proc.  With another process busy
+    on a 2-core machine this is 1, and a call runs on the calling thread alone: two threads
+    there took 1150 ms against 380 ms on one (n = 1e8, k = 16).
+    """
+    import os
+
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    try:
+        with open("/proc/loadavg", "rb") as f:
+            busy = int(f.read().split()[3].split(b"/")[0]) - 1  # less this thread
+    except (OSError, ValueError, IndexError):
+        try:
+            busy = int(os.getloadavg()[0])
+        except (AttributeError, OSError):
+            busy = 0
+    return max(1, cores - max(busy, 0))
 
 
 def _pool():
@@ -587,23 +659,39 @@ def _pool():
     return _POOL[1]
 
 
-def _parallel(work: float = np.inf, tasks: int = 2) -> bool:
-    """Share a call out over threads only when the option ``numba_parallel`` is on, the call has
-    at least two tasks, and its work pays for waking the pool."""
-    return tasks >= 2 and work >= PARALLEL_MIN_WORK and bool(get_option("numba_parallel")) and _n_threads() > 1
+def _threads(work: float, tasks: int) -> int:
+    """Threads for a call of ``work`` multiply-adds in ``tasks`` tasks: 1 unless the option
+    ``numba_parallel`` is on, there are two tasks, and the work pays for waking the pool; then
+    no more than one per ``PARALLEL_MIN_WORK`` of work, ``NUMBA_NUM_THREADS``, and the cores
+    free now (:func:`_free_cores`)."""
+    if tasks < 2 or work < PARALLEL_MIN_WORK or not get_option("numba_parallel"):
+        return 1
+    n = min(_n_threads(), tasks, int(work // max(PARALLEL_MIN_WORK, 1)))
+    return min(n, _free_cores()) if n > 1 else 1
 
 
-def _run_tasks(kernel, args, n_tasks: int, parallel: bool) -> None:
-    """``kernel(*args, task0, task1)`` over tasks ``0..n_tasks-1``: on the calling thread, or in
-    contiguous chunks, one per thread (the calling thread takes the first)."""
+def _run_tasks(kernel, args, n_tasks: int, threads: int) -> None:
+    """``kernel(*args, task0, task1)`` over tasks ``0..n_tasks-1``: on the calling thread, or on
+    ``threads`` threads (the calling thread one of them) taking chunks of tasks from a shared
+    counter until none is left (``CHUNKS_PER_THREAD`` chunks per thread)."""
     fn = kernel.dispatcher(args[0].dtype)  # compiled here, not concurrently in the workers
-    n = min(_n_threads(), n_tasks) if parallel else 1
-    if n <= 1:
+    if threads <= 1:
         fn(*args, 0, n_tasks)
         return
-    bounds = [n_tasks * i // n for i in range(n + 1)]
-    futures = [_pool().submit(fn, *args, bounds[i], bounds[i + 1]) for i in range(1, n)]
-    fn(*args, bounds[0], bounds[1])
+    import itertools
+
+    n_chunks = min(n_tasks, CHUNKS_PER_THREAD * threads)
+    bounds = [n_tasks * i // n_chunks for i in range(n_chunks + 1)]
+    counter = itertools.count()  # next() is atomic under the GIL
+
+    def work():
+        for i in iter(counter.__next__, None):
+            if i >= n_chunks:
+                return
+            fn(*args, bounds[i], bounds[i + 1])
+
+    futures = [_pool().submit(work) for _ in range(threads - 1)]
+    work()
     for f in futures:
         f.result()
 
@@ -617,10 +705,27 @@ def _ro(a, dtype=None):
     return a
 
 
+def _c(a, dtype):
+    """``a`` as a C-contiguous array of ``dtype``: itself when it already is one.  The kernels'
+    explicit signatures take read-only arrays, and numba passes a writable array to them as it
+    is (no view, no compile)."""
+    if a.dtype == dtype and a.flags.c_contiguous:
+        return a
+    return np.ascontiguousarray(a, dtype=dtype)
+
+
 def fir_direct(x, lags, coefs, start, out):
     n_tasks = out.shape[0] * ((out.shape[1] + _BLOCK - 1) // _BLOCK)
-    _run_tasks(_fir_direct, (_ro(x), _ro(lags, np.int64), _ro(coefs, np.float64), np.int64(start), out), n_tasks,
-               _parallel(work=out.size * max(len(lags), 1), tasks=n_tasks))
+    work = out.size * max(len(lags), 1)
+    if work < PARALLEL_MIN_WORK:  # the common small call: straight to the compiled loop
+        fn = _fir_direct.disp.get(out.dtype) or _fir_direct.dispatcher(out.dtype)
+        try:  # the explicit signatures refuse (TypeError) any other dtype or layout
+            fn(x, lags, coefs, int(start), out, 0, n_tasks)
+            return out
+        except TypeError:
+            pass
+    x, lags, coefs = _c(x, out.dtype), _c(lags, np.int64), _c(coefs, np.float64)
+    _run_tasks(_fir_direct, (x, lags, coefs, int(start), out), n_tasks, _threads(work, n_tasks))
     return out
 
 
@@ -628,12 +733,12 @@ def fir_uniform(x, lo, hi, weight, start, out):
     """A running window sum, exact on NaN/inf like ``fir_direct``: the kernel reports the blocks
     whose running sum met a NaN/inf (which then stays in the sum past its window), and those
     blocks are recomputed with the direct kernel.  Finite data pay no extra pass."""
-    x = _ro(x)
+    x = _c(x, out.dtype)
     n_series, n_out = out.shape
     n_blocks = (n_out + _UBLOCK - 1) // _UBLOCK
     check = np.empty(n_series * n_blocks)
-    _run_tasks(_fir_uniform, (x, np.int64(lo), np.int64(hi), float(weight), np.int64(start), out, check), check.size,
-               _parallel(work=4 * out.size, tasks=check.size))
+    _run_tasks(_fir_uniform, (x, int(lo), int(hi), float(weight), int(start), out, check), check.size,
+               _threads(4 * out.size, check.size))
     bad = np.flatnonzero(~np.isfinite(check))
     if bad.size:
         _redo_direct(x, int(lo), int(hi), float(weight), int(start), out, bad, n_blocks)
@@ -669,8 +774,8 @@ def ar_recursion(u, lags, coefs, zi, out):
     if zi is None:
         zi = np.zeros((u.shape[0], 0))
     y = out if out.dtype == np.float64 else np.empty(out.shape)
-    _run_tasks(_ar_recursion_impl, (_ro(u, np.float64), _ro(lags, np.int64), _ro(coefs, np.float64), _ro(zi, np.float64), y),
-               u.shape[0], _parallel(work=u.size * max(len(lags), 1), tasks=u.shape[0]))
+    _run_tasks(_ar_recursion_impl, (_c(u, np.float64), _c(lags, np.int64), _c(coefs, np.float64), _c(zi, np.float64), y),
+               u.shape[0], _threads(u.size * max(len(lags), 1), u.shape[0]))
     if y is not out:
         out[...] = y
     return out
@@ -678,41 +783,57 @@ def ar_recursion(u, lags, coefs, zi, out):
 
 def lag_dots(x, nlags):
     """``sum_t x[t] x[t + k]`` for ``k = 0..nlags`` of a 1-D float64 series (the ACF's numerators)."""
-    x = _ro(x, np.float64)
-    n_chunks = 1 if not get_option("numba_parallel") else max(1, min(_n_threads(), x.size // (16 * _TIME_BLOCK)))
+    x = _c(x, np.float64)
+    chunks = max(1, x.size // (16 * _TIME_BLOCK))
+    threads = _threads(x.size * (int(nlags) + 1), chunks)
+    n_chunks = min(chunks, CHUNKS_PER_THREAD * threads) if threads > 1 else 1
     part = np.empty((n_chunks, int(nlags) + 1))
-    _run_tasks(_lag_dots_impl, (x, np.int64(nlags), part), n_chunks, n_chunks > 1)
+    _run_tasks(_lag_dots_impl, (x, int(nlags), part), n_chunks, threads)
     return part.sum(axis=0)
 
 
-def oa_block_len(m: int) -> int:
-    """FFT length of an overlap-add block for a kernel of ``m`` taps: ~8 m, at least 4096, at
-    most 2**18 (measured best on the reference machine, see docs/engine_performance.md)."""
-    return sfft.next_fast_len(min(max(8 * m, 4096), max(2**18, 2 * m)), real=True)
+class _SciPyFFT:
+    """scipy.fft's real transforms with ``workers`` from the option ``fft_workers`` (-1: the
+    cores free now, :func:`_free_cores`), in the ``rfft(a, n, axis)`` form ``_overlap_add``
+    calls."""
+
+    def __init__(self, workers: int):
+        self.workers = workers
+
+    def rfft(self, a, n, axis=-1):
+        return sfft.rfft(a, n, axis=axis, workers=self.workers)
+
+    def irfft(self, a, n, axis=-1):
+        return sfft.irfft(a, n, axis=axis, workers=self.workers)
+
+
+def _fft_workers(work: float) -> int:
+    """scipy.fft workers for a call of ``work`` operations: the option ``fft_workers``, where
+    -1 (the default) means the cores free now for a call that pays for threads, else 1."""
+    workers = get_option("fft_workers")
+    if workers == -1:
+        workers = _free_cores() if work >= PARALLEL_MIN_WORK else 1
+    return workers
+
+
+def _fft(work: float) -> _SciPyFFT:
+    return _SciPyFFT(_fft_workers(work))
+
+
+def fft_full(x, b):
+    """Full linear convolution by one FFT: the reference's code, with the workers rule above."""
+    return _numpy.fft_full(x, b, workers=_fft_workers(x.size * 16.0))
+
+
+def oa_into(x, b, i0, out, zero_nonfinite=False):
+    """``out[:, i] = full[:, i0 + i]`` of the full convolution of each row with ``b``, by the
+    shared overlap-add (``_overlap_add``: one block rule, bounded groups written into ``out``)."""
+    return _overlap_add.oa_into(x, b, int(i0), out, np, _fft(x.size * 16.0), zero_nonfinite=zero_nonfinite)
 
 
 def oa_full(x, b):
-    """Full linear convolution of each row with ``b`` by overlap-add: every block of every row
-    in one batched scipy.fft call (beats scipy.signal.oaconvolve's block choice)."""
-    B, T = x.shape
-    m = b.size
-    N = oa_block_len(m)
-    L = N - m + 1
-    n_blk = -(-T // L)
-    workers = get_option("fft_workers")
-    xp = np.zeros((B, n_blk * L), x.dtype)
-    xp[:, :T] = x
-    fb = sfft.rfft(b.astype(x.dtype, copy=False), N)
-    y = sfft.irfft(sfft.rfft(xp.reshape(B, n_blk, L), N, axis=-1, workers=workers) * fb, N, axis=-1, workers=workers)
-    out = np.empty((B, (n_blk + 1) * L + N), x.dtype)
-    out[:, : n_blk * L].reshape(B, n_blk, L)[...] = y[:, :, :L]
-    out[:, n_blk * L :] = 0
-    if m - 1 <= L:  # each block's tail lands inside the next block
-        out[:, L : (n_blk + 1) * L].reshape(B, n_blk, L)[:, :, : m - 1] += y[:, :, L:]
-    else:
-        for j in range(n_blk):
-            out[:, (j + 1) * L : (j + 1) * L + m - 1] += y[:, j, L:]
-    return out[:, : T + m - 1]
+    """Full linear convolution of each row with ``b`` by overlap-add (:func:`oa_into`)."""
+    return oa_into(x, b, 0, np.empty((x.shape[0], x.shape[1] + b.size - 1), x.dtype))
 
 
 def warmup(progress=None) -> None:

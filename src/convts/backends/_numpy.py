@@ -38,10 +38,12 @@ def fir_uniform(x, lo, hi, weight, start, out):
     return fir_direct(x, lags, np.full(lags.size, weight), start, out)
 
 
-def fft_full(x, b):
+def fft_full(x, b, workers=None):
+    """Full linear convolution of each row with ``b`` by one real FFT (``workers``: scipy.fft's;
+    default the option ``fft_workers``)."""
     n = x.shape[1] + b.size - 1
     nfft = sfft.next_fast_len(n, real=True)
-    workers = get_option("fft_workers")
+    workers = get_option("fft_workers") if workers is None else workers
     fx = sfft.rfft(x, nfft, axis=-1, workers=workers)
     fb = sfft.rfft(b.astype(x.dtype, copy=False), nfft)
     return sfft.irfft(fx * fb, nfft, axis=-1, workers=workers)[:, :n].astype(x.dtype, copy=False)
@@ -51,6 +53,26 @@ def oa_full(x, b):
     from scipy import signal
 
     return signal.oaconvolve(x, b.astype(x.dtype, copy=False)[None, :], mode="full", axes=-1)
+
+
+class _FFT:
+    """scipy.fft's real transforms in the ``rfft(a, n, axis)`` form ``_overlap_add`` calls."""
+
+    @staticmethod
+    def rfft(a, n, axis=-1):
+        return sfft.rfft(a, n, axis=axis, workers=get_option("fft_workers"))
+
+    @staticmethod
+    def irfft(a, n, axis=-1):
+        return sfft.irfft(a, n, axis=axis, workers=get_option("fft_workers"))
+
+
+def oa_into(x, b, i0, out, zero_nonfinite=False):
+    """``out[:, i] = full[:, i0 + i]`` by the shared overlap-add (``_overlap_add``); ``oa_full``
+    above stays scipy.signal.oaconvolve, the independent reference for it."""
+    from . import _overlap_add
+
+    return _overlap_add.oa_into(x, b, int(i0), out, np, _FFT, zero_nonfinite=zero_nonfinite)
 
 
 def ar_recursion(u, lags, coefs, zi, out):

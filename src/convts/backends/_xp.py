@@ -14,7 +14,8 @@ Functions
 ---------
 ``fft_full(x, b, xp)``, ``oa_full(x, b, xp)``
     Full linear convolution of every row of ``x`` (2-D) with the dense taps ``b``: one batched
-    real FFT, or batched overlap-add (all blocks of all rows in one FFT call).
+    real FFT, or batched overlap-add (``_overlap_add``: the block rule and loop every backend
+    shares, a bounded group of blocks per FFT call).
 ``fir_direct(x, lags, coefs, start, out, xp)``
     Shifted-slice accumulation, one vector operation per stored tap.
 ``ar_recursion_steps(v, lags, coefs, xp)``
@@ -29,6 +30,8 @@ import math
 
 import numpy as np
 from scipy import signal
+
+from ._overlap_add import oa_block_size, oa_into
 
 __all__ = [
     "good_fft_size",
@@ -106,32 +109,12 @@ def fft_full(x, b, xp):
     return xp.ascontiguousarray(y.astype(x.dtype, copy=False))
 
 
-def oa_block_size(m: int, T: int) -> int:
-    """FFT length for overlap-add with a kernel of ``m`` taps on rows of length ``T``.
-
-    Minimises the FFT work per output sample, ``N log2 N / (N - m + 1)``, over powers of two
-    ``N >= 2 m`` (so each block's tail reaches only into the next block), capped at the length
-    a single FFT of the whole row would need.
-    """
-    lo = max(2 * m, 16)
-    n = 1 << (lo - 1).bit_length()
-    upper = max(n, 1 << (T + m - 2).bit_length(), 2)  # one block covering the whole row
-    best_n, best_cost = n, math.inf
-    while n <= min(upper, 1 << 24):
-        cost = n * math.log2(n) / (n - m + 1)
-        if cost < best_cost * 0.999:
-            best_n, best_cost = n, cost
-        n *= 2
-    return best_n
-
-
 def oa_full(x, b, xp, nfft: int | None = None):
     """Full linear convolution of each row with ``b`` by batched overlap-add.
 
-    The rows are cut into blocks of ``L = N - m + 1`` samples, all blocks of all rows are
-    transformed by one batched ``rfft`` of length ``N`` (shape ``(n_series, n_blocks, N)``),
-    multiplied by the kernel's transform, inverted, and each block's tail of ``m - 1`` samples
-    is added onto the head of the next block.
+    The shared block loop of ``backends._overlap_add.oa_into`` (blocks of
+    :func:`oa_block_size`, transformed a bounded group at a time with ``xp.fft``) writing the
+    whole ``(n_series, T + m - 1)`` result.
 
     Parameters
     ----------
@@ -145,28 +128,9 @@ def oa_full(x, b, xp, nfft: int | None = None):
     -------
     (n_series, T + m - 1) array of ``xp``, dtype of ``x``.
     """
-    B, T = x.shape
-    bb = _taps(b, x.dtype, xp)
-    m = bb.shape[0]
-    N = oa_block_size(m, T) if nfft is None else int(nfft)
-    if N < 2 * m - 1:
-        raise ValueError(f"nfft={N}: overlap-add needs nfft >= 2 * len(b) - 1 = {2 * m - 1}")
-    L = N - m + 1
-    nblk = -(-T // L)
-    xpad = xp.zeros((B, nblk * L), dtype=x.dtype)
-    xpad[:, :T] = x
-    fx = xp.fft.rfft(xpad.reshape(B, nblk, L), N, axis=-1)
-    fb = xp.fft.rfft(bb, N)
-    yb = xp.fft.irfft(fx * fb, N, axis=-1).astype(x.dtype, copy=False)  # (B, nblk, N)
-    n_full = T + m - 1
-    full = xp.zeros((B, nblk * L + m - 1), dtype=x.dtype)
-    full[:, : nblk * L] = yb[:, :, :L].reshape(B, nblk * L)
-    if m > 1:
-        # block j's tail (m - 1 <= L samples) lands at (j + 1) L .. (j + 1) L + m - 2
-        tails = xp.zeros((B, nblk, L), dtype=x.dtype)
-        tails[:, :, : m - 1] = yb[:, :, L:]
-        full[:, L:] += tails.reshape(B, nblk * L)[:, : (nblk - 1) * L + m - 1]
-    return xp.ascontiguousarray(full[:, :n_full])
+    bb = _taps(b, np.float64, xp)
+    out = xp.empty((x.shape[0], x.shape[1] + bb.shape[0] - 1), dtype=x.dtype)
+    return oa_into(x, bb, 0, out, xp, xp.fft, nfft=nfft)
 
 
 def fir_direct(x, lags, coefs, start, out, xp):

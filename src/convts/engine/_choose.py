@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import math
 
+from ..backends._overlap_add import oa_block_size
+
 # direct FIR (numba, four-tap groups, vectorised): per output sample, fixed + per stored tap
 DIRECT_FIXED = 0.8
 DIRECT_PER_TAP = 0.06
@@ -36,16 +38,12 @@ NUMPY_DIRECT_PER_TAP = 0.9
 UNIFORM = 1.3  # 1.0 before the scale-drop check (issue 17), measured 1.26-1.53x the old kernel
 # one FFT convolution of length N (three real FFTs): per output sample, times log2(N)
 FFT_PER_LOG2 = 2.0
-# overlap-add with FFT length N ~ 8 m (backends._numba.oa_block_len): per output sample,
+# overlap-add with FFT length N ~ 8 m (backends._overlap_add.oa_block_size): per output sample,
 # OA_PER_LOG2 * N / (N - m + 1) * log2(N) + OA_FIXED
 OA_PER_LOG2 = 0.6
 OA_FIXED = 1.5
 # acf: blocked dot products (numba) beat one FFT of 2n up to this many lags
 ACF_DOT_MAX_LAGS = 400
-
-
-def _oa_block_len(m: int) -> int:
-    return min(max(8 * m, 4096), max(2**18, 2 * m))
 
 
 def fir_costs(n_taps: int, span: int, T: int, uniform: bool, backend: str) -> dict[str, float]:
@@ -56,7 +54,7 @@ def fir_costs(n_taps: int, span: int, T: int, uniform: bool, backend: str) -> di
         direct = NUMPY_DIRECT_FIXED + NUMPY_DIRECT_PER_TAP * n_taps
     n = T + span - 1
     fft = FFT_PER_LOG2 * math.log2(max(n, 2)) * n / T
-    N = _oa_block_len(span)
+    N = oa_block_size(span, T)
     oa = OA_PER_LOG2 * N / (N - span + 1) * math.log2(N) + OA_FIXED
     if N >= n:  # a single block: overlap-add degenerates into one FFT
         oa = fft * 1.1
@@ -67,6 +65,11 @@ def choose_fir_method(n_taps: int, span: int, T: int, uniform: bool, backend: st
     """Pick the cheapest FIR method; with NaN/inf present and ``nan_policy='propagate'`` only
     the direct method gives the exact (NaN/inf-spreading) result without a repair pass."""
     if nonfinite:
+        return "direct"
+    if backend == "numba" and n_taps <= 64 and T >= 16:
+        # the model's answer without evaluating it (it costs ~1 us, a call on 100 samples ~3):
+        # direct <= 0.8 + 0.06 * 64 = 4.6 ns, one FFT >= 2 log2(16) = 8 ns, and overlap-add
+        # >= OA_FIXED + 0.6 * log2(4096) = 8.7 ns or one FFT's cost when it is a single block
         return "direct"
     costs = fir_costs(n_taps, span, T, uniform, backend)
     return min(costs, key=costs.get)

@@ -11,12 +11,14 @@ from .._validation import _array_module, as_float_array, check_axis, check_nan_p
 from ..backends import available, get_backend
 from ..kernels import Kernel
 from ..kernels import _kernel as _kernel_module
+from ..kernels._kernel import FirTaps, fir_taps
 from . import _choose
 from .._warnings import UnstableKernelWarning  # defined once for the package; re-exported here
 
 __all__ = ["convolve", "correlate", "steady_state", "as_kernel", "UnstableKernelWarning", "MODES", "METHODS"]
 
 MODES = ("causal", "same", "full", "valid", "circular")
+_LINEAR_MODES = ("causal", "same", "full", "valid")
 METHODS = ("auto", "direct", "fft", "overlap_add", "recursive", "impulse_fft")
 BACKENDS = ("auto", "numpy", "numba", "cupy")
 
@@ -48,6 +50,51 @@ def as_kernel(kernel) -> Kernel:
     return Kernel(b=kernel)
 
 
+_AUTO_CPU: list = []  # the backend module 'auto' means for host arrays, once resolved
+
+
+def _auto_cpu_backend():
+    if not _AUTO_CPU:
+        _AUTO_CPU.append(get_backend("numba" if available("numba") else "numpy"))
+    return _AUTO_CPU[0]
+
+
+# Raw taps -> FirTaps, so that a script calling convolve(x, taps) in a loop builds them once.
+# Keyed by the float64 bytes (the taps are copied in); the oldest entry goes when it is full.
+_RAW_TAPS: dict[bytes, FirTaps] = {}
+_RAW_TAPS_MAX = 256
+
+
+def _raw_taps(kernel) -> FirTaps | None:
+    """FirTaps of 1-D taps given as an array or list, without building a Kernel (~25 us), or
+    None where ``Kernel(b=kernel)`` must decide (an error to raise, or all taps zero, whose
+    extent a Kernel reduces to one lag)."""
+    arr = np.asarray(kernel)
+    if arr.ndim != 1 or arr.size == 0 or arr.dtype.kind not in "biuf":
+        return None
+    if arr.dtype != np.float64:
+        arr = arr.astype(np.float64)
+    key = arr.tobytes()
+    taps = _RAW_TAPS.get(key)
+    if taps is None:
+        if not np.isfinite(arr).all() or not arr.any():
+            return None
+        taps = fir_taps(np.arange(arr.size, dtype=np.int64), arr.copy())
+        if len(_RAW_TAPS) >= _RAW_TAPS_MAX:
+            _RAW_TAPS.pop(next(iter(_RAW_TAPS)))
+        _RAW_TAPS[key] = taps
+    return taps
+
+
+def _fast_taps(kernel) -> FirTaps | None:
+    """The FirTaps of a FIR Kernel (kept on the kernel) or of raw taps; None otherwise."""
+    if isinstance(kernel, Kernel):
+        return kernel._fir_taps if kernel.is_fir else None
+    if isinstance(kernel, (np.ndarray, list, tuple)):
+        return _raw_taps(kernel)
+    return None
+
+
 def _resolve_backend(backend: str, x) -> str:
     if backend not in BACKENDS:
         raise ValueError(f"backend={backend!r}: use one of {BACKENDS}")
@@ -77,7 +124,7 @@ def _from_2d(y2, lead, axis, ndim):
     return y if axis == ndim - 1 else _array_module(y).moveaxis(y, -1, axis)
 
 
-def _geometry(k: Kernel, mode: str, T: int) -> tuple[int, int]:
+def _geometry(k: Kernel | FirTaps, mode: str, T: int) -> tuple[int, int]:
     """(start, n_out): output i is the sum at time ``start + i`` (see backends.fir_direct)."""
     lmin, m = k.offset, k.span
     if mode == "causal":
@@ -96,18 +143,6 @@ def _geometry(k: Kernel, mode: str, T: int) -> tuple[int, int]:
     raise AssertionError(mode)
 
 
-def _is_uniform(k: Kernel) -> bool:
-    c = k.ma_coefs
-    return k.ma_lags.size == k.span and k.span > 1 and c[0] != 0.0 and bool(np.all(c == c[0]))
-
-
-def _nonzero_taps(k: Kernel) -> tuple[np.ndarray, np.ndarray]:
-    """The numerator's taps without the zero end taps a Kernel keeps for its extent: a zero
-    coefficient is no term, so NaN/inf must not reach the output through it (0 * inf = nan)."""
-    nz = k.ma_coefs != 0.0
-    return k.ma_lags[nz].astype(np.int64), k.ma_coefs[nz]
-
-
 def _has_nonfinite(x2) -> bool:
     """True when ``x2`` holds a NaN/inf: one sum (finite for finite data unless it overflows),
     then the exact elementwise test only when the sum is not finite.  The sum's own floating
@@ -119,71 +154,74 @@ def _has_nonfinite(x2) -> bool:
     return not bool(xp.isfinite(total)) and not bool(xp.all(xp.isfinite(x2)))
 
 
-def _fir(x2, k: Kernel, mode: str, method: str, be, nonfinite: bool | None = False):
-    """FIR kernel on 2-D rows; returns a new contiguous array.
+def _fir(x2, taps: FirTaps, mode: str, method: str, be, nonfinite: bool | None = False):
+    """FIR taps (``Kernel._fir_taps``) on 2-D rows; returns a new contiguous array.
 
     ``nonfinite``: whether ``x2`` holds a NaN/inf, or None when not yet known.  The direct
     kernels spread NaN/inf exactly by themselves (the running sum of uniform taps recomputes
     the blocks that met one, see ``backends.fir_uniform``), so ``x2`` is checked only when an
     FFT method is chosen.
     """
-    xp = _array_module(x2)
+    xp = np if type(x2) is np.ndarray else _array_module(x2)
     T = x2.shape[1]
     if mode == "circular":
-        return _fir_circular(x2, k, method, be, nonfinite)
-    start, n_out = _geometry(k, mode, T)
-    uniform = _is_uniform(k)
+        return _fir_circular(x2, taps, method, be, nonfinite)
+    start, n_out = _geometry(taps, mode, T)
     if method == "auto":
-        method = _choose.choose_fir_method(k.ma_lags.size, k.span, T, uniform, be.__name__.rsplit("_", 1)[-1], bool(nonfinite))
+        method = _choose.choose_fir_method(taps.lags.size, taps.span, T, taps.uniform, be.__name__.rsplit("_", 1)[-1], bool(nonfinite))
         if method != "direct" and nonfinite is None:
             nonfinite = _has_nonfinite(x2)
             if nonfinite:
                 method = "direct"
     if method == "direct":
         out = xp.empty((x2.shape[0], n_out), dtype=x2.dtype)
-        if uniform and not nonfinite:
-            be.fir_uniform(x2, k.offset, int(k.ma_lags[-1]), float(k.ma_coefs[0]), start, out)
+        if taps.uniform and not nonfinite:
+            be.fir_uniform(x2, taps.offset, taps.offset + taps.span - 1, float(taps.coefs[0]), start, out)
         else:
-            be.fir_direct(x2, *_nonzero_taps(k), start, out)
+            be.fir_direct(x2, taps.lags, taps.coefs, start, out)
         return out
     if method not in ("fft", "overlap_add"):
         raise ValueError(f"method={method!r} does not apply to a FIR kernel; use 'direct', 'fft' or 'overlap_add'")
     if nonfinite is None:
         nonfinite = _has_nonfinite(x2)
-    xin = xp.where(xp.isfinite(x2), x2, 0) if nonfinite else x2
-    full = (be.fft_full if method == "fft" else be.oa_full)(xin, k.b)
     # full[:, j] is the sum at time j + offset; output i is time start + i.  In 'causal' mode a
     # delayed (offset > 0) or centred (offset < 0) kernel reaches outside ``full``: those
     # outputs are 0 (x is 0 outside its range).
-    i0 = start - k.offset
-    if 0 <= i0 and i0 + n_out <= full.shape[1]:
-        y = xp.ascontiguousarray(full[:, i0 : i0 + n_out])
+    i0 = start - taps.offset
+    if method == "overlap_add" and hasattr(be, "oa_into"):
+        # blocks written straight into the output: no padded copy, no whole-length temporary
+        y = xp.empty((x2.shape[0], n_out), dtype=x2.dtype)
+        be.oa_into(x2, taps.dense, i0, y, zero_nonfinite=bool(nonfinite))
     else:
-        y = xp.zeros((x2.shape[0], n_out), dtype=x2.dtype)
-        lo, hi = max(0, -i0), min(n_out, full.shape[1] - i0)
-        if hi > lo:
-            y[:, lo:hi] = full[:, i0 + lo : i0 + hi]
+        xin = xp.where(xp.isfinite(x2), x2, 0) if nonfinite else x2
+        full = (be.fft_full if method == "fft" else be.oa_full)(xin, taps.dense)
+        if 0 <= i0 and i0 + n_out <= full.shape[1]:
+            y = xp.ascontiguousarray(full[:, i0 : i0 + n_out])
+        else:
+            y = xp.zeros((x2.shape[0], n_out), dtype=x2.dtype)
+            lo, hi = max(0, -i0), min(n_out, full.shape[1] - i0)
+            if hi > lo:
+                y[:, lo:hi] = full[:, i0 + lo : i0 + hi]
     if nonfinite:
-        _repair_nonfinite(x2, k, start, y, be)
+        _repair_nonfinite(x2, taps, start, y, be)
     return y
 
 
-def _repair_nonfinite(x2, k: Kernel, start: int, y, be) -> None:
+def _repair_nonfinite(x2, taps: FirTaps, start: int, y, be) -> None:
     """Recompute, exactly, the outputs of an FFT path whose window holds a NaN/inf input."""
     xp = _array_module(x2)
     bad = (~xp.isfinite(x2)).astype(x2.dtype)
     hit = xp.empty_like(y)
-    lags, coefs = _nonzero_taps(k)
-    be.fir_direct(bad, lags, np.ones(lags.size), start, hit)
+    be.fir_direct(bad, taps.lags, np.ones(taps.lags.size), start, hit)
     rows, cols = xp.nonzero(hit > 0.5)
     if rows.size == 0:
         return
     exact = xp.empty_like(y)
-    be.fir_direct(x2, lags, coefs, start, exact)
+    be.fir_direct(x2, taps.lags, taps.coefs, start, exact)
     y[rows, cols] = exact[rows, cols]
 
 
-def _fold(k: Kernel, T: int) -> tuple[np.ndarray, np.ndarray]:
+def _fold(taps: FirTaps, T: int) -> tuple[np.ndarray, np.ndarray]:
     """The kernel's taps wrapped onto lags ``0..T-1`` for mode 'circular': ``(lags, coefs)``.
 
     Taps whose lags differ by a multiple of ``T`` (a kernel longer than the series) land on one
@@ -192,10 +230,10 @@ def _fold(k: Kernel, T: int) -> tuple[np.ndarray, np.ndarray]:
     in exact arithmetic, which is NaN (``inf - inf``) also when ``c1 + c2 == 0`` (a single
     folded tap would be 0 and dropped) or when it is not (``(c1 + c2) v`` would be +-inf).
     Finite data see the same sum up to rounding; a kernel shorter than the series folds
-    nothing.  Zero taps are not terms (``_nonzero_taps``).
+    nothing.  Zero taps are not terms (``FirTaps.lags``).
     """
-    lags, coefs = _nonzero_taps(k)
-    lags = np.mod(lags, T)
+    lags = np.mod(taps.lags, T)
+    coefs = taps.coefs
     out_lags, out_coefs = [], []
     for sel in (coefs > 0, coefs < 0):
         u, inv = np.unique(lags[sel], return_inverse=True)
@@ -206,10 +244,10 @@ def _fold(k: Kernel, T: int) -> tuple[np.ndarray, np.ndarray]:
     return lags[order].astype(np.int64), coefs[order]
 
 
-def _fir_circular(x2, k: Kernel, method: str, be, nonfinite: bool | None):
+def _fir_circular(x2, taps: FirTaps, method: str, be, nonfinite: bool | None):
     xp = _array_module(x2)
     T = x2.shape[1]
-    lags, coefs = _fold(k, T)
+    lags, coefs = _fold(taps, T)
     if method in ("fft", "overlap_add") or (method == "auto" and lags.size > 32):
         if nonfinite is None:
             nonfinite = _has_nonfinite(x2)
@@ -354,7 +392,7 @@ def _apply(x2, k, mode, method, be, zi, want_state, nonfinite):
             method = "direct"
         elif method == "impulse_fft":
             method = "overlap_add" if k.span * 4 <= x2.shape[1] else "fft"
-        y = _fir(x2, k, mode, method, be, nonfinite)
+        y = _fir(x2, k._fir_taps, mode, method, be, nonfinite)
         if zi is not None:
             m = min(zi.shape[1], y.shape[1])
             y[:, :m] += zi[:, :m]
@@ -387,14 +425,14 @@ def _apply(x2, k, mode, method, be, zi, want_state, nonfinite):
         )
     if method == "recursive":
         num = Kernel._from_sparse((k.ma_lags, k.ma_coefs), (np.zeros(1, np.int64), np.ones(1)))
-        u = x2 if (num.ma_lags.size == 1 and num.ma_lags[0] == 0 and num.ma_coefs[0] == 1.0) else _fir(x2, num, "causal", "auto", be, nonfinite)
+        u = x2 if (num.ma_lags.size == 1 and num.ma_lags[0] == 0 and num.ma_coefs[0] == 1.0) else _fir(x2, num._fir_taps, "causal", "auto", be, nonfinite)
         y = xp.empty_like(x2)
         be.ar_recursion(xp.ascontiguousarray(u), k.ar_lags[1:].astype(np.int64), k.ar_coefs[1:], zi, y)
     elif method == "impulse_fft":
         if nonfinite:
             raise ValueError("method='impulse_fft' cannot spread NaN/inf through an infinite response; use method='recursive'")
         psi = k.impulse_response(tol=get_option("impulse_tol"))
-        y = _fir(x2, Kernel(b=psi), "causal", "overlap_add" if psi.size * 4 <= x2.shape[1] else "fft", be)
+        y = _fir(x2, Kernel(b=psi)._fir_taps, "causal", "overlap_add" if psi.size * 4 <= x2.shape[1] else "fft", be)
         if zi is not None:  # add the zero-input response of the initial state
             L = min(x2.shape[1], psi.size + zi.shape[1])
             zir = xp.empty((x2.shape[0], L), dtype=x2.dtype)
@@ -471,6 +509,18 @@ def convolve(x, kernel, *, mode="causal", method="auto", backend="auto", axis=-1
     >>> np.concatenate([y1, y2]).tolist() == convts.kernels.ewma(0.5)(x).tolist()
     True
     """
+    if (type(x) is np.ndarray and nan_policy == "propagate" and zi is None and not return_state
+            and min_weight is None and backend == "auto" and method in ("auto", "direct") and mode in _LINEAR_MODES):
+        # The common call (a float array, FIR taps, no state, default policies) skips the
+        # general set-up: the per-call cost is what short series pay (issue 16)
+        taps = _fast_taps(kernel)
+        if (taps is not None and x.dtype.char in "fd" and x.size and 1 <= x.ndim <= 2
+                and (axis == -1 or axis == x.ndim - 1) and type(axis) is int):
+            x2 = x if x.ndim == 2 else x.reshape(1, -1)
+            if not x2.flags.c_contiguous:
+                x2 = np.ascontiguousarray(x2)
+            y = _fir(x2, taps, mode, method, _auto_cpu_backend(), None)
+            return y if x.ndim == 2 else y.reshape(-1)
     k = as_kernel(kernel)
     if mode not in MODES:
         raise ValueError(f"mode={mode!r}: use one of {MODES}")

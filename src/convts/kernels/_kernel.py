@@ -10,7 +10,7 @@ import numpy as np
 from .._validation import check_finite_taps, check_int
 from ._levinson import levinson_durbin
 
-__all__ = ["Kernel", "Roots", "ZERO_RTOL", "sum_is_zero"]
+__all__ = ["Kernel", "Roots", "FirTaps", "fir_taps", "ZERO_RTOL", "sum_is_zero"]
 
 # The engine installs its ``convolve`` here when it is imported, so that ``kernel(x)`` works
 # without the kernel layer importing the engine layer above it.
@@ -27,6 +27,43 @@ class Roots(NamedTuple):
 
     ar: np.ndarray
     ma: np.ndarray
+
+
+class FirTaps(NamedTuple):
+    """A numerator ``B(L)`` as the engine's direct sums and FFTs read it (see :func:`fir_taps`)."""
+
+    lags: np.ndarray  # int64 lags of the non-zero taps, ascending
+    coefs: np.ndarray  # float64 coefficients at those lags
+    offset: int  # smallest lag of the extent (a zero end tap counts: it is part of the extent)
+    span: int  # number of lags in the extent offset .. offset + span - 1
+    uniform: bool  # span > 1 and every lag of the extent has the same non-zero coefficient
+    dense: np.ndarray  # float64 taps at lags offset .. offset + span - 1
+
+
+def fir_taps(lags: np.ndarray, coefs: np.ndarray) -> FirTaps:
+    """The :class:`FirTaps` of a canonical numerator (sorted lags; zero taps only at the ends).
+
+    A zero coefficient is no term: NaN/inf must not reach an output through it (``0 * inf``
+    is NaN), so the direct sums get the non-zero taps only; the extent (``offset``, ``span``)
+    keeps the zero end taps, which matter for the ``full``/``same``/``valid`` geometry.  The
+    arrays are read-only.
+    """
+    offset = int(lags[0])
+    span = int(lags[-1]) - offset + 1
+    nz = coefs != 0.0
+    if nz.all():
+        lz, cz = lags.astype(np.int64), coefs.astype(np.float64)
+    else:
+        lz, cz = lags[nz].astype(np.int64), coefs[nz].astype(np.float64)
+    uniform = lz.size == span and span > 1 and bool(np.all(cz == cz[0]))
+    if lz.size == span:
+        dense = cz
+    else:
+        dense = np.zeros(span)
+        dense[lags - offset] = coefs
+    for arr in (lz, cz, dense):
+        arr.setflags(write=False)
+    return FirTaps(lz, cz, offset, span, uniform, dense)
 
 
 _LABELS = {"b": "b (the numerator B(L))", "a": "a (the denominator A(L))"}
@@ -229,7 +266,7 @@ class Kernel:
     TypeError: Kernel() got ar=: Kernel takes the full polynomials as b= ...
     """
 
-    __slots__ = ("_num", "_den", "_radius", "__weakref__")
+    __slots__ = ("_num", "_den", "_radius", "_taps", "__weakref__")
 
     def __init__(self, b=1.0, a=None, *, lags=None, a_lags=None, **legacy):
         if legacy:
@@ -498,6 +535,17 @@ class Kernel:
             radius = float(_max_zero_modulus(*self._den))
             object.__setattr__(self, "_radius", radius)
             return radius
+
+    @property
+    def _fir_taps(self) -> FirTaps:
+        """The numerator as the engine's direct sums and FFTs read it (:func:`fir_taps`), computed
+        once per kernel: the engine asks on every call, and the kernel is immutable."""
+        try:
+            return self._taps
+        except AttributeError:
+            taps = fir_taps(*self._num)
+            object.__setattr__(self, "_taps", taps)
+            return taps
 
     @property
     def is_stable(self) -> bool:
