@@ -11,9 +11,9 @@ import reference as ref
 
 import convts
 from convts.models import ConvergenceWarning
-from convts.models._css import css_residuals_engine, css_ssq
-from convts.models._likelihood import full_llf, loglike_parts
-from convts.models._transforms import constrain_stationary, unconstrain_stationary
+from convts.models.likelihood.css import css_residuals_engine, css_ssq
+from convts.models.likelihood.exact import full_llf, loglike_parts
+from convts.models.likelihood.transforms import constrain_stationary, unconstrain_stationary
 
 
 def _sim(n, ar=(), ma=(), seed=0, mean=0.0):
@@ -368,7 +368,7 @@ def test_period_365_fits_through_sparse_taps():
     assert res.converged
     truth = np.array([0.5, 0.3, 0.5, 0.3])
     assert np.all(np.abs(res.params.to_numpy()[1:-1] - truth) < 4 * res.bse.to_numpy()[1:-1])
-    from convts.models._likelihood import full_llf, loglike_parts
+    from convts.models.likelihood.exact import full_llf, loglike_parts
 
     # the Toeplitz likelihood at the estimate equals the Kalman filter's (state dimension 367)
     kal = loglike_parts(model, res.params.to_numpy(), path="kalman")
@@ -378,8 +378,8 @@ def test_period_365_fits_through_sparse_taps():
 @pytest.mark.parametrize("ar, ma, sar, sma, s", [([0.5], [0.3], [0.5], [0.3], 30), ([0.5, -0.2], [0.3], [], [], 1),
                                                  ([0.9], [], [0.6], [-0.4], 12), ([], [0.4], [], [0.5], 12)])
 def test_sparse_acovf_equals_fft_and_loop(ar, ma, sar, sma, s):
-    from convts.models._kalman import expand
-    from convts.models._toeplitz import arma_acovf, pole_radius, sparse_acovf
+    from convts.models.likelihood.kalman import expand
+    from convts.models.likelihood.toeplitz import arma_acovf, pole_radius, sparse_acovf
 
     ar, ma, sar, sma = (np.array(v, dtype=float) for v in (ar, ma, sar, sma))
     phi, theta = expand(ar, sar, s, -1.0), expand(ma, sma, s, 1.0)
@@ -564,7 +564,7 @@ def test_hqic_follows_statsmodels_for_tiny_nobs():
 def test_hessian_not_negative_definite_warns():
     """At sigma2 = 3 SSR/n the log-likelihood is convex in sigma2 (d2l/dsigma2^2 = n/(2 s^4) - SSR/s^6 > 0):
     the standard error of sigma2 is NaN and a warning says why."""
-    from convts.models._fit_many import _rebuild
+    from convts.models.batch import _rebuild
 
     y = convts.kernels.arma(ar=[0.5])(np.random.default_rng(3).standard_normal(300))
     model = convts.ARIMA(y, order=(1, 0, 0))

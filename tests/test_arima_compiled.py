@@ -16,8 +16,8 @@ import pytest
 
 import convts
 from convts.kernels import arma
-from convts.models import _mle
-from convts.models._results import ConvergenceWarning
+from convts.models.estimators import mle as _mle
+from convts.models import ConvergenceWarning
 
 
 def _sim(n, ar=(), ma=(), d=0, seed=0, mean=0.0):
@@ -121,8 +121,8 @@ def test_fit_many_equals_single_fit_closely():
 @pytest.mark.parametrize("method", ["mle", "css"])
 def test_python_and_compiled_orchestration_agree_bitwise(method):
     """``_fit_series`` runs as Python for ARIMA.fit and compiled for fit_many: the same numbers."""
-    from convts.models import _batch_numba as bn
-    from convts.models._css import _structural_lags
+    from convts.models.estimators import compiled as bn
+    from convts.models.likelihood.css import _structural_lags
 
     y = _gaps(_sim(200, ar=[0.5], ma=[-0.3], seed=5, mean=2.0))
     model = convts.ARIMA(y, order=(2, 0, 1), seasonal_order=(1, 0, 0, 4))
@@ -144,8 +144,8 @@ def test_python_and_compiled_orchestration_agree_bitwise(method):
 def test_warmup_compiles_the_models(capsys, monkeypatch):
     import sys
 
-    from convts.models import _batch_numba as bn
-    from convts.models import _objective as ob
+    from convts.models.estimators import compiled as bn
+    from convts.models.likelihood import objective as ob
 
     monkeypatch.setitem(sys.modules, "tqdm", None)  # the plain display: one line per group
     monkeypatch.setitem(sys.modules, "tqdm.auto", None)

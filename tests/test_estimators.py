@@ -18,10 +18,10 @@ from statsmodels.tsa.arima_process import arma_generate_sample
 from statsmodels.tsa.statespace.tools import constrain_stationary_univariate, unconstrain_stationary_univariate
 
 import convts
-from convts.models._burg import fit_burg
-from convts.models._hannan_rissanen import fit_hannan_rissanen
-from convts.models._whittle import _BLOCKS, _constrain, _parse_orders, _unconstrain, _Whittle, fit_whittle
-from convts.models._yule_walker import fit_yule_walker
+from convts.models.estimators.burg import fit_burg
+from convts.models.estimators.hannan_rissanen import fit_hannan_rissanen
+from convts.models.estimators.whittle import _BLOCKS, _constrain, _parse_orders, _unconstrain, _Whittle, fit_whittle
+from convts.models.estimators.yule_walker import fit_yule_walker
 
 
 def simulate(ar, ma, n, seed, scale=1.0, mean=0.0):

@@ -17,7 +17,8 @@ import pytest
 
 import convts
 from convts.kernels import arma
-from convts.models import ConvergenceWarning, _fit_many
+from convts.models import ConvergenceWarning
+from convts.models import batch as _fit_many
 
 PARAM_TOL = 1e-5
 LLF_RTOL = 1e-9
@@ -284,8 +285,8 @@ def test_progress_and_threads(monkeypatch):
 def test_batch_kernels_match_reference_transforms():
     from statsmodels.tsa.statespace.tools import constrain_stationary_univariate, unconstrain_stationary_univariate
 
-    from convts.models._kalman import arma_loglike
-    from convts.models._transforms import constrain_stationary, is_stationary, unconstrain_stationary
+    from convts.models.likelihood.kalman import arma_loglike
+    from convts.models.likelihood.transforms import constrain_stationary, is_stationary, unconstrain_stationary
 
     rng = np.random.default_rng(13)
     for _ in range(200):
@@ -310,7 +311,7 @@ def _loglike_dense(w, ar, sar, ma, sma, s, tol):
     """Oracle of ``arma_loglike``: the initial covariance by scipy's dense Lyapunov solver."""
     from scipy.linalg import solve_discrete_lyapunov
 
-    from convts.models._kalman import expand, kalman_arma
+    from convts.models.likelihood.kalman import expand, kalman_arma
 
     phi, theta = expand(ar, sar, s, -1.0), expand(ma, sma, s, 1.0)
     r = max(phi.size, theta.size + 1)

@@ -12,7 +12,8 @@ from scipy import optimize, signal
 
 import convts
 from convts.backends import _numpy as ref_backend
-from convts.backends import _xp, _xp_arima, available, get_backend
+from convts.backends import _xp, available, get_backend
+from convts.models import batch_xp as _xp_arima
 
 
 CUPY_OK = available("cupy")

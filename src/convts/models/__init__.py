@@ -1,9 +1,9 @@
 """ARIMA models built on kernels: specification, estimators (one file each), results."""
 
-from ._results import ARIMAResults, PredictionResults
-from ._spec import ARIMA
-from ._warnings import ConvergenceWarning
-from ._fit_many import FitManyResult, fit_many, forecast_many
+from .results import ARIMAResults, PredictionResults
+from .spec import ARIMA
+from .._warnings import ConvergenceWarning
+from .batch import FitManyResult, fit_many, forecast_many
 from ._auto_arima import auto_arima
 from ._auto_arima_many import AutoArimaManyResult, auto_arima_many
 from ._unitroot import ndiffs, nsdiffs

@@ -6,18 +6,19 @@ callee's machine code in its cache entry, so after an edit of the callee's file 
 would go on loading the old code.  The models' compiled code is arranged so that this cannot
 bite:
 
-* leaves, calling no compiled code of another module: :mod:`._transforms` (stationarity
-  transforms), :mod:`._kalman` (state space, stationary covariance, Kalman filter, Gaussian
-  log-likelihood, CSS recursion) and :mod:`._toeplitz` (autocovariances, Durbin-Levinson):
-  numba's own check is enough for them;
-* callers: :mod:`._objective` (the fused objectives of the single-series fit) and
-  :mod:`._batch_numba` (``fit_many``).
+* leaves, calling no compiled code of another module: :mod:`.likelihood.transforms`
+  (stationarity transforms), :mod:`.likelihood.kalman` (state space, stationary covariance,
+  Kalman filter, Gaussian log-likelihood, CSS recursion) and :mod:`.likelihood.toeplitz`
+  (autocovariances, Durbin-Levinson): numba's own check is enough for them;
+* callers: :mod:`.likelihood.objective` (the compiled objectives and their gradients),
+  :mod:`.optimize` (BFGS and Levenberg-Marquardt pieces) and :mod:`.estimators.compiled` (the
+  whole per-series fit of ``fit_many``).
 
-:func:`drop_stale` runs when :mod:`._kalman` is imported, i.e. before any caller module
-defines a function: it hashes the sources of all of :data:`SOURCES` and, when the digest
-differs from the one recorded in the cache folder, deletes the callers' cache files, so numba
-compiles them afresh once.  A new module whose cached functions call another module's compiled
-functions goes into :data:`SOURCES` and :data:`CALLERS`.
+:func:`drop_stale_callers` runs when :mod:`.likelihood.kalman` is imported, i.e. before any
+caller module defines a function: it hashes the sources of all of :data:`SOURCES` and, when the
+digest differs from the one recorded in a caller's cache folder, deletes that caller's cache
+files, so numba compiles them afresh once.  A new module whose cached functions call another
+module's compiled functions goes into :data:`SOURCES` and :data:`CALLERS`.
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ import glob
 import hashlib
 import os
 
-SOURCES = ("_transforms.py", "_kalman.py", "_objective.py", "_toeplitz.py", "_batch_numba.py")
-CALLERS = ("_objective", "_batch_numba")
+SOURCES = ("likelihood/transforms.py", "likelihood/kalman.py", "likelihood/toeplitz.py", "likelihood/objective.py",
+           "optimize.py", "estimators/compiled.py")  # relative to this folder
+CALLERS = ("likelihood/objective.py", "optimize.py", "estimators/compiled.py")
 _STAMP = "convts_models_sources.sha1"
 
 
@@ -66,3 +68,28 @@ def drop_stale(cache_dir: str, src_dir: str = os.path.dirname(__file__), sources
     except OSError:
         pass
     return True
+
+
+def drop_stale_callers(src_dir: str = os.path.dirname(__file__)) -> None:
+    """:func:`drop_stale` for every caller of :data:`CALLERS`, in the cache folder numba uses for it.
+
+    numba keeps the cache of each source folder in a folder of its own (``__pycache__`` next to
+    the file, or below ``NUMBA_CACHE_DIR``); callers that share a folder are checked together
+    (one stamp per folder).  Never raises.
+    """
+    try:
+        from numba.core.caching import _CacheImpl
+
+        folders: dict = {}
+        for caller in CALLERS:
+            path = os.path.join(src_dir, caller)
+            for locator_class in _CacheImpl._locator_classes:
+                locator = locator_class.from_function(drop_stale, path)
+                if locator is not None:
+                    stem = os.path.splitext(os.path.basename(caller))[0]
+                    folders.setdefault(locator.get_cache_path(), []).append(stem)
+                    break
+    except Exception:  # numba's private locator API moved: leave its caching as it is
+        return
+    for folder, stems in folders.items():
+        drop_stale(folder, src_dir, SOURCES, tuple(stems))

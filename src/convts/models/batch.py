@@ -28,13 +28,12 @@ import warnings
 
 import numpy as np
 
-from ._css import css_loglik
-from ._spec import _TRENDS, ARIMA, METHODS, _order
+from .likelihood.css import css_loglik
+from .spec import _TRENDS, ARIMA, METHODS, _order
 
 __all__ = ["fit_many", "forecast_many", "FitManyResult"]
 
 _BACKENDS = ("auto", "numba", "numpy", "cupy")
-_NUMBA_METHODS = ("css-mle", "mle", "css")
 _CHUNK = 16  # series per task handed to a thread
 
 
@@ -262,9 +261,9 @@ def forecast_many(result: FitManyResult, steps: int = 1, alpha: float = 0.05):
 
 def _rebuild(model, params, method, converged, tol):
     """``ARIMAResults`` at given parameters, as ``fit_mle`` / ``fit_css`` build it after optimising."""
-    from ._css import _structural_lags, css_llf, css_n_used, css_residuals_engine, css_ssq
-    from ._likelihood import FreeParams, full_llf, loglike_parts
-    from ._results import ARIMAResults
+    from .likelihood.css import _structural_lags, css_llf, css_n_used, css_residuals_engine, css_ssq
+    from .likelihood.exact import FreeParams, full_llf, loglike_parts
+    from .results import ARIMAResults
 
     params = np.array(params, dtype=np.float64)
     if method == "css":
@@ -283,7 +282,7 @@ def _rebuild(model, params, method, converged, tol):
 
         return ARIMAResults(model, params, method="css", llf=llf, nobs=n_used, free=free, converged=converged,
                             resid_w=css_residuals_engine(model, params), loglike=loglike)
-    from ._likelihood import choose_path
+    from .likelihood.exact import choose_path
 
     path = choose_path(model)  # the single-series fit's choice (Kalman filter, or Toeplitz for long periods)
     free = FreeParams(model, {}, transform=True)
@@ -355,7 +354,7 @@ def _screen(batch: _Batch, model, k_diff):
     starts = batch.first.astype(np.int64)
     stops = np.maximum(batch.stop.astype(np.int64) - m, starts)
     p, d, q, P, D, Q, s = model.order_tuple
-    from ._spec import MIN_OBS_PER_COEF
+    from .spec import MIN_OBS_PER_COEF
 
     need = max(model.ncond + 1, model.k_exog + p + q + P + Q + 2, MIN_OBS_PER_COEF * (model.k_exog + p + q + P + Q))
     obs = np.concatenate([np.zeros((n, 1), dtype=np.int64), np.cumsum(~np.isnan(DY), axis=1)], axis=1)
@@ -378,28 +377,6 @@ def _screen(batch: _Batch, model, k_diff):
     return DY, starts, stops, status
 
 
-def _numba_covers(model, method, fixed):
-    """The constant ``cx`` of the differenced trend column when the numba path covers the model, else None."""
-    if method not in _NUMBA_METHODS or fixed:
-        return None
-    p, d, q, P, D, Q, s = model.order_tuple
-    if max(p + P * s, q + Q * s + 1) >= 40:
-        return None  # long seasonal periods: the single-series fit's Toeplitz likelihood (Python path)
-    return _trend_constant(model)
-
-
-def _trend_constant(model):
-    """``cx`` when the differenced trend is one constant column (0.0 without trend), else None."""
-    if model.k_exog == 0:
-        return 0.0
-    if model.k_exog > 1:
-        return None
-    col = model._dX[:, 0]
-    if col.size and np.all(col == col[0]) and col[0] != 0.0:
-        return float(col[0])
-    return None
-
-
 # ----------------------------------------------------------------------------- the paths
 def _css_r_convention(batch, model, rows, params, llf, nobs):
     """R's CSS log-likelihood and ``nobs`` (``n_used``, see :func:`._css.css_llf`) for the compiled rows."""
@@ -414,9 +391,9 @@ def _css_r_convention(batch, model, rows, params, llf, nobs):
 
 
 def _run_numba(DY, starts, stops, rows, model, method, cx, n_workers, bar, maxiter=500):
-    from . import _batch_numba as bn
-    from ._css import _structural_lags
-    from ._mle import CSS_MAXITER
+    from .estimators import compiled as bn
+    from .likelihood.css import _structural_lags
+    from .estimators.mle import CSS_MAXITER
 
     p, d, q, P, D, Q, s = model.order_tuple
     k_mu = model.k_exog
@@ -461,7 +438,7 @@ def _run_numba(DY, starts, stops, rows, model, method, cx, n_workers, bar, maxit
 
 
 def _run_python(batch, rows, order, seasonal_order, trend, method, fixed, bar):
-    from ._warnings import ConvergenceWarning
+    from .._warnings import ConvergenceWarning
 
     results, status = {}, {}
     for i in rows:
@@ -495,11 +472,11 @@ def _cupy_module():
 def _run_xp(DY, starts, stops, rows, model, method, xp):
     """Batched fits on ``xp`` of groups of equal-length complete series: CSS by Levenberg-Marquardt,
     Whittle by BFGS, every series of a group stepping together."""
-    from ..backends._xp_arima import css_fit_batch, periodogram_batch
-    from . import _batch_numba as bn
-    from ._batch_xp import whittle_fit_batch
-    from ._kalman import arma_loglike, scaled_llf
-    from ._transforms import is_stationary
+    from .batch_xp import css_fit_batch, periodogram_batch
+    from .estimators import compiled as bn
+    from .batch_xp import whittle_fit_batch
+    from .likelihood.kalman import arma_loglike, scaled_llf
+    from .likelihood.transforms import is_stationary
 
     p = model.order[0]
     q = model.order[2]
@@ -662,13 +639,15 @@ def fit_many(data, order, seasonal_order=None, trend=None, method="css-mle", bac
     results = {}
     bar = _progress_bar(progress, rows.size)
     try:
-        cx = _numba_covers(model, method, fixed)
+        from .estimators.compiled import covers
+
+        cx = covers(model, method, fixed)
         if backend == "cupy":
             if method not in ("css", "whittle") or P or Q or fixed or model.k_exog > 1:
                 raise ValueError(f"backend='cupy' fits method='css' or 'whittle' for non-seasonal models with trend 'n' or a "
                                  f"constant, without fixed parameters; got method={method!r}, "
                                  f"seasonal_order={seasonal_order}: use backend='numba'")
-            if _trend_constant(model) is None:
+            if model._trend_constant() is None:
                 raise ValueError(f"backend='cupy' supports trend 'n' or a constant; got trend={trend!r}")
             xp = _cupy_module()
             out = _run_xp(DY, starts, stops, rows, model, method, xp)
@@ -702,8 +681,8 @@ def fit_many(data, order, seasonal_order=None, trend=None, method="css-mle", bac
             bar.close()
 
     if method in ("mle", "css-mle"):  # every path: an AR root at the stationarity boundary (the single fit warns)
-        from ._likelihood import root_problem
-        from ._mle import BOUNDARY_MARGIN
+        from .likelihood.exact import root_problem
+        from .estimators.mle import BOUNDARY_MARGIN
 
         free_ar = [g for g in ("ar", "sar") if not any(model.param_names[j] in (fixed or {}) for j in
                                                        range(model._slices[g].start, model._slices[g].stop))]
@@ -716,7 +695,7 @@ def fit_many(data, order, seasonal_order=None, trend=None, method="css-mle", bac
                     status[i] = (f"at the stationarity boundary ({problem}): the series looks integrated or "
                                  f"explosive; difference it (d=1 or D=1)")
     if method == "css":  # every path: a CSS estimate outside the region gets a status (the single fit warns)
-        from ._likelihood import root_problem
+        from .likelihood.exact import root_problem
 
         for i in rows:
             i = int(i)

@@ -7,10 +7,11 @@ from functools import cached_property
 
 import numpy as np
 
-from ._likelihood import approx_hessian, loglike_parts
-from ._warnings import ConvergenceWarning  # noqa: F401 (convts.models._results.ConvergenceWarning stays importable)
+from .likelihood.exact import loglike_parts
+from .optimize import hessian
+from .._warnings import ConvergenceWarning
 
-__all__ = ["ARIMAResults", "PredictionResults", "ConvergenceWarning"]
+__all__ = ["ARIMAResults", "PredictionResults"]
 
 
 class PredictionResults:
@@ -116,7 +117,7 @@ class ARIMAResults:
             return np.zeros((0, 0))
         import warnings
 
-        H = approx_hessian(self._loglike, y)
+        H = hessian(self._loglike, y)
         try:
             cov = np.linalg.inv(-H)
         except np.linalg.LinAlgError:
@@ -232,7 +233,7 @@ class ARIMAResults:
 
         c = integrate(d, D, s if D else None).impulse_response(steps) if model.k_diff else np.r_[1.0, np.zeros(steps - 1)]
         if st.get("path") == "toeplitz":
-            from ._toeplitz import forecast_w, sparse_acovf
+            from .likelihood.toeplitz import forecast_w, sparse_acovf
 
             sl = model._slices
             gamma_full = sparse_acovf(*(np.ascontiguousarray(self._params[sl[g]]) for g in ("ar", "ma", "sar", "sma")),

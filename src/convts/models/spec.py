@@ -15,9 +15,8 @@ import numpy as np
 
 from .._validation import as_float_array, check_int, infer_offset
 from ..kernels import arma, difference, integrate
-from ._warnings import ConvergenceWarning
 
-__all__ = ["ARIMA", "ConvergenceWarning"]
+__all__ = ["ARIMA"]
 
 _TRENDS = {"n": (), "c": (0,), "t": (1,), "ct": (0, 1)}
 #: Orders the data cannot support are refused: after differencing, the non-missing values must be at
@@ -332,7 +331,7 @@ class ARIMA:
         return self._expand(params[sl["ar"]], params[sl["sar"]], -1.0), self._expand(params[sl["ma"]], params[sl["sma"]], 1.0)
 
     def _expand(self, reg, seas, sign):
-        from ._kalman import expand
+        from .likelihood.kalman import expand
 
         return expand(np.ascontiguousarray(reg), np.ascontiguousarray(seas), self.seasonal_order[3], sign)
 
@@ -486,17 +485,20 @@ class ARIMA:
             start_params = np.asarray(start_params, dtype=np.float64).ravel()
             if start_params.size not in (self.k_params, self.k_params - 1):
                 raise ValueError(f"start_params has {start_params.size} values; the model has {self.k_params} parameters {self.param_names}")
-        if method == "css":
-            from ._css import fit_css
+        from .estimators import fit
 
-            return fit_css(self, fixed, kw, start_params)
-        if method in ("mle", "css-mle"):
-            from ._mle import fit_mle
+        return fit(self, method, fixed, kw, start_params)
 
-            return fit_mle(self, fixed, kw, start_params, method)
-        from ._other import fit_other
-
-        return fit_other(self, method, fixed, kw)
+    def _trend_constant(self):
+        """``cx`` when the differenced trend is one constant column (0.0 without trend), else None."""
+        if self.k_exog == 0:
+            return 0.0
+        if self.k_exog > 1:
+            return None
+        col = self._dX[:, 0]
+        if col.size and np.all(col == col[0]) and col[0] != 0.0:
+            return float(col[0])
+        return None
 
     def _check_fixed(self, fixed) -> dict:
         if not fixed:

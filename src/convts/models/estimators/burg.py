@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine import burg as _engine_burg
-from ._yule_walker import _ar_order, _as_series
+from ...engine import burg as _engine_burg
+from .yule_walker import _ar_order, _as_series
 
 __all__ = ["fit_burg"]
 

@@ -2,49 +2,50 @@
 
 One call of :func:`fit_rows` fits a block of series without touching the interpreter, so
 ``fit_many`` runs blocks on a thread pool (``nogil``) and scales across cores.  Each series
-goes through exactly the steps of the single-series estimators (:mod:`._css`, :mod:`._mle`):
+goes through exactly the steps of the single-series estimators (:mod:`.css`, :mod:`.mle`):
 
 1. CSS: minimise ``0.5 log(SSR / n_used)`` over ``(mu, ar, ma, sar, sma)`` from the start
    ``mu = mean of the differenced series / cx`` (the OLS regression on the differenced
    trend column, a constant ``cx``), ARMA terms 0; R's conditional recursion
-   (:func:`._kalman.css_residuals`) on the structural lags.  ``n_used`` does not depend on the
+   (:func:`..likelihood.kalman.css_residuals`) on the structural lags.  ``n_used`` does not depend on the
    parameters, so this is a least-squares problem, solved by Levenberg-Marquardt with a
    central-difference Jacobian of the residuals: to full accuracy for ``method='css'``, loosely
    (relative decrease < 1e-7, ~5 iterations) when it only gives the ML start.
 2. Exact ML (``method`` 'mle' / 'css-mle'): map each AR/MA polynomial to the reals by the
    Jones/Monahan transform, minimise ``-llf / n`` with ``sigma2`` profiled out; the likelihood is
-   the Kalman filter of :func:`._kalman.arma_loglike` (missing values skipped).  BFGS runs from
+   the Kalman filter of :func:`..likelihood.kalman.arma_loglike` (missing values skipped).  BFGS runs from
    two starts and keeps the better optimum: the CSS estimate, and statsmodels' SARIMAX start
    (a Hannan-Rissanen-type regression on lagged values and the residuals of a long AR,
    :func:`_hr_start`).  A polynomial whose roots lie within ``1 + 1e-3`` of the unit circle
    starts at 0.  From the CSS start alone about one series in six of an AR(1) fitted as
    ARMA(2, 2) stopped at a local optimum below statsmodels' (issue 17, item 7).
 
-The optimiser is BFGS with a backtracking (Armijo) line search and the same central-difference
-gradient as :func:`._likelihood.minimize` (step ``1e-6 * max(1, |x|)``), stopping on the same
+The optimisers are :func:`..optimize.bfgs` (a backtracking (Armijo) line search) and
+:func:`..optimize.levenberg_marquardt`, bound here to the objectives of
+:mod:`..likelihood.objective` (the central-difference gradient of :mod:`..optimize`, step
+``1e-6 * max(1, |x|)``, as the scipy path's), stopping on the same
 tolerances (largest gradient ``< gtol``, or a relative decrease ``< 1e-14``).  It is not scipy's
 L-BFGS-B, so the two land on the same optimum to the accuracy of those tolerances, not to the
 last bit (the tests check ``params`` to 1e-5 and ``llf`` to 1e-9 relative).
 
-The likelihood is :func:`._kalman.arma_loglike` and the transforms are those of
-:mod:`._transforms`, the ones the single-series fit uses.  These cached functions embed that
-compiled code; :mod:`._jitcache` says how their cache stays in step with those files.
+The likelihood is :func:`..likelihood.kalman.arma_loglike` and the transforms are those of
+:mod:`..likelihood.transforms`, the ones the single-series fit uses.  These cached functions embed that
+compiled code; :mod:`.._jitcache` says how their cache stays in step with those files.
 """
 
 from __future__ import annotations
 
-import types
-
 import numba as nb
 import numpy as np
 
-from .._config import get_option
-from ._kalman import _LOG2PI, arma_loglike, css_value, objective_value, scaled_llf
-from ._transforms import constrain_stationary, is_stationary, unconstrain_stationary
+from ..likelihood.kalman import _LOG2PI, scaled_llf
+from ..likelihood.objective import _css_eval, _mle_eval
+from ..likelihood.transforms import constrain_stationary, is_stationary, unconstrain_stationary
+from ..optimize import _bfgs_direction, _bfgs_update  # noqa: F401 (the compiled pieces BFGS calls; warmup's test)
+from ..optimize import (_FLAG, _FLAGS, _INLINE, _identity, _lstsq, bfgs, bind, central_gradient, central_points,
+                        levenberg_marquardt)
 
-_FLAGS = dict(cache=get_option("numba_cache"), nogil=True, fastmath=False)
-_INLINE = dict(_FLAGS, inline="always")  # small helpers: no compiled level of their own (see ._kalman)
-_BIG = 1e10
+__all__ = ["covers", "fit_rows", "METHODS"]
 
 # stats columns of fit_rows' output
 LLF, NOBS, CONVERGED, CODE, GMAX, NIT = range(6)
@@ -52,419 +53,15 @@ N_STATS = 6
 # codes
 OK, NOT_CONVERGED, BREAKDOWN = 0, 1, 2
 CSS, MLE = 0, 1
-# Flags passed by compiled code as ``_FLAG[i]``: an int64 at run time, where a constant would be a
-# literal type to numba and compile one copy of the callee per value.
-_FLAG = np.array([0, 1, 2])
 
-
-# ------------------------------------------------------------------ objectives
-# One compiled copy of each: the objectives take no ``kind`` flag (a constant flag made numba
-# compile a copy of the whole call tree per value), and the array copies are loops (numba's
-# array-to-array slice assignment drags in its broadcasting and error-message machinery).
-@nb.njit(**_INLINE)
-def _split(x, k_mu, p, q, P, Q):
-    """``(mu, ar, ma, sar, sma)`` from the free vector ``x`` (no transform)."""
-    mu = x[0] if k_mu else 0.0
-    ar = np.empty(p)
-    ma = np.empty(q)
-    sar = np.empty(P)
-    sma = np.empty(Q)
-    o = k_mu
-    for i in range(p):
-        ar[i] = x[o + i]
-    o += p
-    for i in range(q):
-        ma[i] = x[o + i]
-    o += q
-    for i in range(P):
-        sar[i] = x[o + i]
-    o += P
-    for i in range(Q):
-        sma[i] = x[o + i]
-    return mu, ar, ma, sar, sma
-
-
-@nb.njit(**_INLINE)
-def _demean(w, mu, cx, wd):
-    m = cx * mu
-    for t in range(w.size):
-        wd[t] = w[t] - m
-
-
-@nb.njit(**_INLINE)
-def _mle_objective(x, spec, cx, tol, n_w, w, wd, parts):
-    """``-llf / n_w`` (sigma2 profiled) at the transformed free vector ``x``; ``1e10`` where undefined.
-
-    ``parts`` (length 3) receives the filter's ``(ssq, sum log F, nobs)``.
-    """
-    mu, ar, ma, sar, sma = _split(x, spec[0], spec[1], spec[2], spec[3], spec[4])
-    _demean(w, mu, cx, wd)
-    ssq, slog, nobs = arma_loglike(wd, constrain_stationary(ar), constrain_stationary(sar),
-                                   -constrain_stationary(ma), -constrain_stationary(sma), spec[5], tol)
-    parts[0] = ssq
-    parts[1] = slog
-    parts[2] = nobs
-    return objective_value(ssq, slog, nobs, -1.0, n_w)
-
-
-@nb.njit(**_INLINE)
-def _css_objective(x, spec, cx, w, wd, css_out, ar_lags, ma_lags):
-    """CSS: ``0.5 log(SSR / n_used)`` at ``x`` (no transform), residuals into ``css_out``; ``1e10`` where undefined."""
-    mu, ar, ma, sar, sma = _split(x, spec[0], spec[1], spec[2], spec[3], spec[4])
-    _demean(w, mu, cx, wd)
-    return css_value(wd, ar, sar, ma, sma, spec[5], ar_lags, ma_lags, spec[6], css_out)
-
-
-@nb.njit(**_FLAGS)
-def _mle_eval(x, g, mode, spec, cx, tol, n_w, w, wd, parts):
-    """The objective at ``x`` (``mode`` 0 or 2; else 0.0 is returned) and, for ``mode`` 1 or 2, its
-    central-difference gradient into ``g`` (step ``1e-6 * max(1, |x_i|)``, as ``_likelihood.minimize``).
-
-    The objective (and so the Kalman filter) has one call site here and this is the only compiled
-    function that calls it: numba re-optimises a callee in each caller, and LLVM copies it into each
-    call site it inlines.
-    """
-    k = x.size
-    lo = 0 if mode != 1 else 1
-    hi = 2 * k + 1 if mode else 1
-    X = np.empty((hi, k))
-    hs = np.empty(k)
-    for j in range(hi):
-        for i in range(k):
-            X[j, i] = x[i]
-    for i in range(k if hi > 1 else 0):
-        h = 1e-6 * max(1.0, abs(x[i]))
-        hs[i] = h
-        X[2 * i + 1, i] = x[i] + h
-        X[2 * i + 2, i] = x[i] - h
-    v = np.empty(hi)
-    for j in range(lo, hi):
-        v[j] = _mle_objective(X[j], spec, cx, tol, n_w, w, wd, parts)
-    if hi > 1:
-        for i in range(k):
-            g[i] = (v[2 * i + 1] - v[2 * i + 2]) / (2.0 * hs[i])
-    return v[0] if lo == 0 else 0.0
-
-
-@nb.njit(**_FLAGS)
-def _bfgs_direction(H, g, d, fresh):
-    """``d = -H g`` and its slope ``d'g``; where that is not a descent direction, ``H = I`` and
-    ``d = -g``.  Returns ``(slope, fresh, first trial step)``: the step keeps the largest
-    component of ``alpha d`` at most 10 (transformed coordinates: a step of 10 is huge)."""
-    k = g.size
-    slope = 0.0
-    for i in range(k):
-        acc = 0.0
-        for j in range(k):
-            acc -= H[i, j] * g[j]
-        d[i] = acc
-        slope += acc * g[i]
-    if not slope < 0.0:
-        _identity(H, 1.0)
-        fresh = 1
-        slope = 0.0
-        for i in range(k):
-            d[i] = -g[i]
-            slope -= g[i] * g[i]
-    dmax = 0.0
-    for i in range(k):
-        dmax = max(dmax, abs(d[i]))
-    return slope, fresh, 1.0 if dmax <= 10.0 else 10.0 / dmax
-
-
-@nb.njit(**_FLAGS)
-def _bfgs_update(H, x, g, xn, gn, fresh):
-    """The BFGS update of the inverse Hessian ``H`` for the step ``x -> xn``, then ``x, g = xn, gn``;
-    returns ``fresh`` (0 or 1; the first update scales ``H`` by ``s'y / y'y``)."""
-    k = x.size
-    s_ = np.empty(k)
-    y_ = np.empty(k)
-    Hy = np.empty(k)
-    sy = 0.0
-    yy = 0.0
-    for i in range(k):
-        s_[i] = xn[i] - x[i]
-        y_[i] = gn[i] - g[i]
-        sy += s_[i] * y_[i]
-        yy += y_[i] * y_[i]
-    if sy > 1e-14 * yy and yy > 0.0:
-        if fresh:
-            _identity(H, sy / yy)
-            fresh = 0
-        # H <- (I - rho s y') H (I - rho y s') + rho s s'
-        rho = 1.0 / sy
-        yHy = 0.0
-        for i in range(k):
-            acc = 0.0
-            for j in range(k):
-                acc += H[i, j] * y_[j]
-            Hy[i] = acc
-            yHy += y_[i] * acc
-        for i in range(k):
-            for j in range(k):
-                H[i, j] += (-rho * (s_[i] * Hy[j] + Hy[i] * s_[j])
-                            + (rho * rho * yHy + rho) * s_[i] * s_[j])
-    for i in range(k):
-        x[i] = xn[i]
-        g[i] = gn[i]
-    return fresh
-
-
-@nb.njit(**_INLINE)
-def _bfgs(x0, maxiter, gtol, spec, cx, tol, n_w, w, wd):
-    """BFGS on the exact-ML objective, Armijo backtracking; returns ``(x, f, gradient, iterations, success)``.
-
-    Run as Python by the single fit (:data:`_bfgs_py`): the loops over the parameters' square
-    are the compiled :func:`_bfgs_direction` and :func:`_bfgs_update`.
-    """
-    k = x0.size
-    x = x0.copy()
-    parts = np.empty(3)
-    g = np.empty(k)
-    f = _mle_eval(x, g, _FLAG[2], spec, cx, tol, n_w, w, wd, parts)
-    if k == 0:
-        return x, f, g, 0, True
-    H = np.empty((k, k))
-    _identity(H, 1.0)
-    fresh = _FLAG[1]
-    d = np.empty(k)
-    xn = np.empty(k)
-    gn = np.empty(k)
-    success = False
-    it = 0
-    while it < maxiter:
-        gmax = 0.0
-        for i in range(k):
-            gmax = max(gmax, abs(g[i]))
-        if gmax < gtol:
-            success = True
-            break
-        it += 1
-        slope, fresh, alpha = _bfgs_direction(H, g, d, fresh)
-        fn = f
-        accepted = False
-        for _ in range(60):
-            for i in range(k):
-                xn[i] = x[i] + alpha * d[i]
-            fn = _mle_eval(xn, gn, _FLAG[0], spec, cx, tol, n_w, w, wd, parts)
-            if fn <= f + 1e-4 * alpha * slope:
-                accepted = True
-                break
-            # quadratic interpolation, safeguarded to [0.1, 0.5] alpha
-            denom = 2.0 * (fn - f - alpha * slope)
-            a_new = -slope * alpha * alpha / denom if denom > 0 else 0.5 * alpha
-            alpha = min(max(a_new, 0.1 * alpha), 0.5 * alpha)
-        if not accepted:
-            if fresh:
-                break  # no descent along the gradient: at the optimum to rounding
-            _identity(H, 1.0)
-            fresh = _FLAG[1]
-            continue
-        _mle_eval(xn, gn, _FLAG[1], spec, cx, tol, n_w, w, wd, parts)
-        fresh = _bfgs_update(H, x, g, xn, gn, fresh)
-        df = f - fn
-        f_old = f
-        f = fn
-        if df <= 1e-14 * max(abs(f_old), abs(f), 1.0):
-            success = True
-            break
-    return x, f, g, it, success
-
-
-@nb.njit(**_INLINE)
-def _identity(H, scale):
-    for i in range(H.shape[0]):
-        for j in range(H.shape[1]):
-            H[i, j] = scale if i == j else 0.0
-
-
-@nb.njit(**_FLAGS)
-def _solve(A, b):
-    """Solve ``A x = b`` (small, Gaussian elimination with partial pivoting); NaN when singular."""
-    k = b.size
-    M = A.copy()
-    x = b.copy()
-    for c in range(k):
-        piv = c
-        for i in range(c + 1, k):
-            if abs(M[i, c]) > abs(M[piv, c]):
-                piv = i
-        if not abs(M[piv, c]) > 0.0:
-            x[:] = np.nan
-            return x
-        if piv != c:
-            for j in range(k):
-                M[c, j], M[piv, j] = M[piv, j], M[c, j]
-            x[c], x[piv] = x[piv], x[c]
-        for i in range(c + 1, k):
-            f = M[i, c] / M[c, c]
-            for j in range(c, k):
-                M[i, j] -= f * M[c, j]
-            x[i] -= f * x[c]
-    for c in range(k - 1, -1, -1):
-        acc = x[c]
-        for j in range(c + 1, k):
-            acc -= M[c, j] * x[j]
-        x[c] = acc / M[c, c]
-    return x
-
-
-@nb.njit(**_FLAGS)
-def _css_eval(x, jac, spec, cx, w, wd, css_out, ar_lags, ma_lags, J, r, A, g):
-    """Without ``jac``: the CSS objective at ``x`` (residuals into ``css_out``) and the sum of the
-    squares of its non-NaN residuals, ``(f, ssq)``.  With ``jac``: the central-difference Jacobian
-    of the residuals at ``x`` into ``J`` (NaN -> 0), ``g = J' r`` and ``A = J' J``; returns
-    ``(1.0, 0.0)`` when the objective is undefined at a difference point, else ``(0.0, 0.0)``.
-
-    The objective has one call site (see :func:`_mle_eval`).
-    """
-    k = x.size
-    n = w.size
-    xt = x.copy()
-    f = 0.0
-    bad = False
-    h = 0.0
-    i = 0
-    for j in range(2 * k if jac else 1):
-        if jac:
-            i = j // 2
-            h = 1e-6 * max(1.0, abs(x[i]))
-            xt[i] = x[i] + h if j % 2 == 0 else x[i] - h
-        f = _css_objective(xt, spec, cx, w, wd, css_out, ar_lags, ma_lags)
-        if jac:
-            if not f < _BIG:
-                bad = True
-            if j % 2 == 0:
-                for t in range(n):
-                    J[t, i] = css_out[t]
-            else:
-                xt[i] = x[i]
-                for t in range(n):
-                    v = (J[t, i] - css_out[t]) / (2.0 * h)
-                    J[t, i] = v if v == v else 0.0
-    if not jac:
-        ssq = 0.0
-        for t in range(n):
-            v = css_out[t]
-            if v == v:
-                ssq += v * v
-        return f, ssq
-    if bad:
-        return 1.0, 0.0
-    _normal_equations(J, r, A, g)
-    return 0.0, 0.0
-
-
-@nb.njit(**_FLAGS)
-def _nan_to_zero(r, v):
-    for t in range(v.size):
-        r[t] = v[t] if v[t] == v[t] else 0.0
-
-
-@nb.njit(**_INLINE)
-def _css_lm(x0, maxiter, rtol, spec, cx, w, wd, css_out, ar_lags, ma_lags):
-    """Levenberg-Marquardt on the CSS residuals (central-difference Jacobian); ``(x, iterations, success)``.
-
-    Minimises the sum of squares of the conditional residuals, i.e. the CSS objective
-    ``0.5 log(SSR / n_used)`` (``n_used`` does not depend on the parameters): the same optimum
-    as BFGS on that objective.  Stops when an accepted step lowers SSR by less than ``rtol``
-    relative (Gauss-Newton converges linearly when the residuals are not small: ``rtol=1e-7`` is
-    enough for a starting value, ``1e-15`` gives the CSS estimate to ~1e-9).
-    """
-    k = x0.size
-    n = w.size
-    x = x0.copy()
-    if k == 0:
-        return x, 0, True
-    J = np.empty((n, k))
-    r = np.empty(n)
-    A = np.empty((k, k))
-    g = np.empty(k)
-    f, ssq = _css_eval(x, _FLAG[0], spec, cx, w, wd, css_out, ar_lags, ma_lags, J, r, A, g)
-    if not f < _BIG:
-        return x, 0, False
-    _nan_to_zero(r, css_out)
-    xt = np.empty(k)
-    lam = 1e-3
-    success = False
-    it = 0
-    fresh_jac = True
-    while it < maxiter:
-        it += 1
-        if fresh_jac:
-            bad, _ = _css_eval(x, _FLAG[1], spec, cx, w, wd, css_out, ar_lags, ma_lags, J, r, A, g)
-            if bad:
-                return x, it, False
-        M = A.copy()
-        for i in range(k):
-            M[i, i] += lam * (A[i, i] + 1e-12)
-        d = _solve(M, -g)
-        small = True
-        for i in range(k):
-            xt[i] = x[i] + d[i]
-            if not abs(d[i]) <= 1e-10 * (1.0 + abs(x[i])):
-                small = False
-        if not np.isfinite(d[0]):
-            lam *= 10.0
-            fresh_jac = False
-            if lam > 1e12:
-                break
-            continue
-        ft, ssq_t = _css_eval(xt, _FLAG[0], spec, cx, w, wd, css_out, ar_lags, ma_lags, J, r, A, g)
-        if ft < _BIG and ssq_t <= ssq:
-            dec = ssq - ssq_t
-            for i in range(k):
-                x[i] = xt[i]
-            _nan_to_zero(r, css_out)
-            ssq = ssq_t
-            lam = max(lam / 3.0, 1e-12)
-            fresh_jac = True
-            if small or dec <= rtol * ssq:
-                success = True
-                break
-        else:
-            if small:
-                success = True
-                break
-            lam *= 4.0
-            fresh_jac = False
-            if lam > 1e12:
-                break
-    return x, it, success
+# the optimisers bound to the objectives (inlined at IR level into _fit_series_nb)
+_bfgs = nb.njit(**_INLINE)(bind(bfgs, evaluate=_mle_eval))
+_css_lm = nb.njit(**_INLINE)(bind(levenberg_marquardt, residuals=_css_eval))
 
 
 # ------------------------------------------------------------------ starting values
-@nb.njit(**_INLINE)
-def _normal_equations(X, y, A, b):
-    """``A = X'X`` and ``b = X'y`` into the given arrays (the Levenberg-Marquardt step and the start
-    regressions)."""
-    n, k = X.shape
-    for i in range(k):
-        acc = 0.0
-        for t in range(n):
-            acc += X[t, i] * y[t]
-        b[i] = acc
-        for j in range(i, k):
-            acc = 0.0
-            for t in range(n):
-                acc += X[t, i] * X[t, j]
-            A[i, j] = acc
-            A[j, i] = acc
 
 
-@nb.njit(**_INLINE)
-def _lstsq(X, y):
-    """Least squares by the normal equations (tiny ridge); NaN when singular."""
-    k = X.shape[1]
-    A = np.empty((k, k))
-    b = np.empty(k)
-    _normal_equations(X, y, A, b)
-    scale = 0.0
-    for i in range(k):
-        scale += A[i, i]
-    for i in range(k):
-        A[i, i] += 1e-12 * scale / max(k, 1)
-    return _solve(A, b)
 
 
 @nb.njit(**_FLAGS)
@@ -597,21 +194,18 @@ def _css_finish(xc, itc, okc, spec, cx, w, wd, css_out, ar_lags, ma_lags, out_p,
     k = xc.size
     n = w.size
     gc = 0.0
-    xt = xc.copy()
     J = np.empty((0, 0))  # unused by _css_eval's objective-only call
     e = np.empty(0)
+    X, h = central_points(xc, 1e-6, 1)
+    v = np.empty(2 * k + 1)
+    for j in range(1, 2 * k + 1):
+        v[j] = _css_eval(X[j], _FLAG[0], J, e, J, e, spec, cx, w, wd, css_out, ar_lags, ma_lags)[0]
+    central_gradient(v, h, out_g)
     for i in range(k):
-        h = 1e-6 * max(1.0, abs(xc[i]))
-        xt[i] = xc[i] + h
-        fp = _css_eval(xt, _FLAG[0], spec, cx, w, wd, css_out, ar_lags, ma_lags, J, e, J, e)[0]
-        xt[i] = xc[i] - h
-        fm = _css_eval(xt, _FLAG[0], spec, cx, w, wd, css_out, ar_lags, ma_lags, J, e, J, e)[0]
-        xt[i] = xc[i]
-        out_g[i] = (fp - fm) / (2.0 * h)
         gc = max(gc, abs(out_g[i]))
         out_x[i] = xc[i]
         out_p[i] = xc[i]
-    _css_eval(xc, _FLAG[0], spec, cx, w, wd, css_out, ar_lags, ma_lags, J, e, J, e)
+    _css_eval(xc, _FLAG[0], J, e, J, e, spec, cx, w, wd, css_out, ar_lags, ma_lags)
     ssq = 0.0
     nu = 0
     for t in range(n):
@@ -663,13 +257,14 @@ def _fit_series(w, method, spec, cx, tol, maxiter, css_maxiter, gtol, ar_lags, m
         x0[0] = (tot / n_w) / cx if n_w > 0 else 0.0
     nw = float(max(1, n_w))
     ml = method == MLE
-    xc, itc, okc = _css_lm(x0, css_maxiter if ml else maxiter, 1e-7 if ml else 1e-15, spec, cx, w, wd, css_out,
-                           ar_lags, ma_lags)
+    xc, itc, okc = _css_lm(x0, css_maxiter if ml else maxiter, 1e-7 if ml else 1e-15, css_out,
+                           (spec, cx, w, wd, css_out, ar_lags, ma_lags))
     if not ml:
         _css_finish(xc, itc, okc, spec, cx, w, wd, css_out, ar_lags, ma_lags, out_p, out_s, out_x, out_g)
         return
     x0m = _ml_start(xc, spec)
-    xm, fm, gvm, itm, okm = _bfgs(x0m, maxiter, gtol, spec, cx, tol, nw, w, wd)
+    parts = np.empty(3)
+    xm, fm, gvm, itm, okm = _bfgs(x0m, maxiter, gtol, (spec, cx, tol, nw, w, wd, parts))
     if k > k_mu:
         x0h = _ml_start(_hr_start(w, spec, cx), spec)
         same = True
@@ -677,7 +272,7 @@ def _fit_series(w, method, spec, cx, tol, maxiter, css_maxiter, gtol, ar_lags, m
             if abs(x0h[i] - x0m[i]) > 1e-8 * (1.0 + abs(x0m[i])):
                 same = False
         if not same:
-            xh, fh, gvh, ith, okh = _bfgs(x0h, maxiter, gtol, spec, cx, tol, nw, w, wd)
+            xh, fh, gvh, ith, okh = _bfgs(x0h, maxiter, gtol, (spec, cx, tol, nw, w, wd, parts))
             if fh < fm - 1e-10 * max(1.0, abs(fm)):
                 xm, fm, gvm, itm, okm = xh, fh, gvh, ith, okh
     # ---- the estimates at the optimum
@@ -686,7 +281,6 @@ def _fit_series(w, method, spec, cx, tol, maxiter, css_maxiter, gtol, ar_lags, m
         out_x[i] = xm[i]
         out_g[i] = gvm[i]
         gm = max(gm, abs(gvm[i]))
-    parts = np.empty(3)
     _mle_eval(xm, gvm, _FLAG[0], spec, cx, tol, nw, w, wd, parts)
     ssq = parts[0]
     slog = parts[1]
@@ -723,22 +317,35 @@ def _fit_series(w, method, spec, cx, tol, maxiter, css_maxiter, gtol, ar_lags, m
 _fit_series_nb = nb.njit(**_FLAGS)(_fit_series)
 
 
-def _as_python(fn, **names):
-    """``fn``'s source as a plain Python function whose globals map ``names`` to other objects."""
-    return types.FunctionType(fn.__code__, {**fn.__globals__, **names}, fn.__name__, fn.__defaults__)
-
-
 # The single fit's Python copies: BFGS runs as Python over the compiled objective-and-gradient
 # (:func:`_mle_eval`), so the Kalman filter is compiled into one function only (a compiled BFGS
 # re-optimised it once more, ~2 CPU-s); its loops are over the parameters (a few), the filter's
 # over the series.  ``fit_many`` keeps the compiled :func:`_bfgs` inside :data:`_fit_series_nb`.
-_bfgs_py = _as_python(_bfgs.py_func, _identity=_identity.py_func)
-_css_lm_py = _as_python(_css_lm.py_func)
-_fit_series_py = _as_python(_fit_series, _bfgs=_bfgs_py, _css_lm=_css_lm_py, _ml_start=_ml_start.py_func,
+_bfgs_py = bind(bfgs, evaluate=_mle_eval, _identity=_identity.py_func)
+_css_lm_py = bind(levenberg_marquardt, residuals=_css_eval)
+_fit_series_py = bind(_fit_series, _bfgs=_bfgs_py, _css_lm=_css_lm_py, _ml_start=_ml_start.py_func,
                             _hr_start=_hr_start.py_func)
 
 
 # ------------------------------------------------------------------ Python entry points
+METHODS = ("css-mle", "mle", "css")  # what the compiled fit covers (fit_many; the single fit for 'mle', 'css-mle')
+
+
+def covers(model, method: str = "mle", fixed=None):
+    """The constant ``cx`` of the differenced trend column when the compiled fit covers the model, else None.
+
+    Covered: ``method`` in :data:`METHODS`, no ``fixed``, at most one trend term that is a
+    constant after differencing, and a state dimension ``max(p + P s, q + Q s + 1) < 40``
+    (longer seasonal periods take the single-series fit's Toeplitz likelihood).
+    """
+    if method not in METHODS or fixed:
+        return None
+    p, d, q, P, D, Q, s = model.order_tuple
+    if max(p + P * s, q + Q * s + 1) >= 40:
+        return None
+    return model._trend_constant()
+
+
 def _f64(a):
     return np.require(a, dtype=np.float64, requirements=("C", "W"))
 

@@ -18,72 +18,14 @@ check the two agree).
 
 from __future__ import annotations
 
-import math
 import warnings
 
 import numpy as np
 
-from ..engine import convolve
-from ..kernels import Kernel
-from ._kalman import css_residuals
-from ._likelihood import FreeParams, minimize
+from ..likelihood.css import _structural_lags, css_llf, css_n_used, css_residuals_engine, css_ssq
+from ..likelihood.exact import FreeParams
+from ..optimize import minimize
 
-
-
-def css_n_used(model) -> int:
-    """R's ``n.used``: the non-missing observations minus the differencing order ``d + D*s``."""
-    return int(np.sum(~np.isnan(model.endog))) - model.k_diff
-
-
-def css_loglik(n_used: int, sigma2: float) -> float:
-    """R's reported CSS log-likelihood, ``-0.5 * n_used * (log(2 pi sigma2) + 1)``, at ``sigma2 = SSR / nu``."""
-    return -0.5 * n_used * (math.log(2.0 * math.pi * sigma2) + 1.0)
-
-
-def css_llf(ssq: float, nu: int, n_used: int, sigma2: float) -> float:
-    """R's CSS log-likelihood at the scale ``sigma2``: ``-n_used/2 log(2 pi sigma2) - n_used/nu SSR/(2 sigma2)``.
-
-    At ``sigma2 = SSR / nu`` it is R's ``loglik = -0.5 * n_used * (log(2 pi sigma2) + 1)``; its
-    Hessian in the ARMA and regression coefficients, with ``sigma2`` profiled out, is R's
-    ``hessian * n_used`` (``hessian`` that of ``0.5 log(SSR / nu)``), so the inverse of the
-    full Hessian gives R's ``var.coef``.  ``-inf`` where undefined.
-    """
-    if nu <= 0 or n_used <= 0 or not np.isfinite(ssq) or not sigma2 > 0:
-        return -np.inf
-    return -0.5 * n_used * (math.log(2.0 * math.pi * sigma2) + ssq / (nu * sigma2))
-
-
-def _structural_lags(model):
-    p, d, q, P, D, Q, s = model.order_tuple
-    ar = sorted({i + j * s for i in range(p + 1) for j in range(P + 1)} - {0})
-    ma = sorted({i + j * s for i in range(q + 1) for j in range(Q + 1)} - {0})
-    return np.array(ar, dtype=np.int64), np.array(ma, dtype=np.int64)
-
-
-def css_ssq(model, params, lags=None):
-    """``(ssq, n_used, residuals)`` of the CSS recursion at the full parameter vector."""
-    ar_lags, ma_lags = lags if lags is not None else _structural_lags(model)
-    phi, theta = model.polynomials(params)
-    w = model._dy
-    if model.k_exog:
-        w = w - model._dX @ params[model._slices["exog"]]
-    out = np.empty(w.size)
-    ssq, nu = css_residuals(w, ar_lags, phi[ar_lags - 1] if ar_lags.size else np.zeros(0),
-                            ma_lags, theta[ma_lags - 1] if ma_lags.size else np.zeros(0), model.ncond, out)
-    return ssq, int(nu), out
-
-
-def css_residuals_engine(model, params) -> np.ndarray:
-    """CSS residuals through the engine: FIR ``phi(L)Phi(L^s)`` then IIR ``1/theta(L)Theta(L^s)``."""
-    phi, theta = model.polynomials(params)
-    w = model._dy
-    if model.k_exog:
-        w = w - model._dX @ params[model._slices["exog"]]
-    c = model.ncond
-    ar_kernel = Kernel(b=np.r_[1.0, -phi])
-    u = convolve(w, ar_kernel, mode="causal")[c:]
-    e = convolve(u, Kernel(a=np.r_[1.0, theta]), mode="causal")
-    return np.r_[np.full(c, np.nan), e]
 
 
 def ols_beta(model) -> np.ndarray:
@@ -111,13 +53,7 @@ def estimate_css(model, fixed: dict, kw: dict, start_params=None):
     start = css_start(model, fixed) if start_params is None else np.r_[start_params[: model.k_params - 1], 0.0]
     x0 = start[free.free_idx]
 
-    def f(x):
-        ssq, nu, _ = css_ssq(model, free.full(x), lags)
-        if nu <= 0 or not ssq > 0 or not np.isfinite(ssq):
-            return 1e10
-        return 0.5 * math.log(ssq / nu)
-
-    from ._objective import css_value_grad, slice_bounds
+    from ..likelihood.objective import css_value_grad, slice_bounds
 
     args = (np.nan_to_num(free.base), free.free_idx, model._dy, np.ascontiguousarray(model._dX), slice_bounds(model),
             model.seasonal_order[3], lags[0], lags[1], model.ncond, 1e-6)
@@ -125,7 +61,7 @@ def estimate_css(model, fixed: dict, kw: dict, start_params=None):
     def fg(x):
         return css_value_grad(np.asarray(x, dtype=np.float64), *args)
 
-    opt = minimize(f, x0, maxiter=kw.get("maxiter", 500), gtol=kw.get("gtol", 1e-8), fg=fg,
+    opt = minimize(fg, x0, maxiter=kw.get("maxiter", 500), gtol=kw.get("gtol", 1e-8),
                    max_seconds=kw.get("max_seconds"))
     params = free.full(opt.x)
     ssq, nu, _ = css_ssq(model, params, lags)
@@ -135,8 +71,8 @@ def estimate_css(model, fixed: dict, kw: dict, start_params=None):
 
 
 def fit_css(model, fixed: dict, kw: dict, start_params=None):
-    from ._results import ARIMAResults
-    from ._warnings import ConvergenceWarning
+    from ..results import ARIMAResults
+    from ..._warnings import ConvergenceWarning
 
     params, nu, ssq, free, opt = estimate_css(model, fixed, kw, start_params)
     sigma2 = params[-1]
@@ -153,7 +89,7 @@ def fit_css(model, fixed: dict, kw: dict, start_params=None):
             ConvergenceWarning, stacklevel=3,
         )
     else:
-        from ._likelihood import root_problem
+        from ..likelihood.exact import root_problem
 
         problem = root_problem(model, params)  # R's CSS does not enforce the region; say so when it matters
         if problem is not None:

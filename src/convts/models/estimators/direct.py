@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._likelihood import FreeParams, choose_path, full_llf, loglike_parts
+from ..likelihood.exact import FreeParams, choose_path, full_llf, loglike_parts
 
 
 def fit_other(model, method: str, fixed: dict, kw: dict):
-    from ._results import ARIMAResults
+    from ..results import ARIMAResults
 
     p, d, q, P, D, Q, s = model.order_tuple
     if fixed:
@@ -36,26 +36,26 @@ def fit_other(model, method: str, fixed: dict, kw: dict):
         if q or P or Q:
             raise ValueError(f"method={method!r} estimates pure AR models; order q and seasonal P, Q must be 0 (got {model.order}, {model.seasonal_order})")
         if method == "yule_walker":
-            from ._yule_walker import fit_yule_walker
+            from .yule_walker import fit_yule_walker
 
             # statsmodels' ARIMA(method="yule_walker") uses the biased (divisor n) autocovariances
             kw = {"method": "mle", **kw}
             ar, sigma2 = fit_yule_walker(w - mean, p, demean=False, **kw)
         else:
-            from ._burg import fit_burg
+            from .burg import fit_burg
 
             ar, sigma2 = fit_burg(w - mean, p, demean=False, **kw)
         params[sl["ar"]] = ar
     elif method == "hannan_rissanen":
         if P or Q:
             raise ValueError("method='hannan_rissanen' estimates non-seasonal ARMA models; P and Q must be 0")
-        from ._hannan_rissanen import fit_hannan_rissanen
+        from .hannan_rissanen import fit_hannan_rissanen
 
         ar, ma, sigma2 = fit_hannan_rissanen(w - mean, p, q, demean=False, **kw)
         params[sl["ar"]] = ar
         params[sl["ma"]] = ma
     elif method == "whittle":
-        from ._whittle import fit_whittle
+        from .whittle import fit_whittle
 
         out = fit_whittle(w - mean, (p, 0, q), (P, 0, Q, s), demean=False, **kw)
         params[sl["ar"]] = out["ar"]
@@ -74,8 +74,8 @@ def fit_other(model, method: str, fixed: dict, kw: dict):
     if parts["nobs"] <= 0:
         import warnings
 
-        from ._likelihood import root_problem
-        from ._warnings import ConvergenceWarning
+        from ..likelihood.exact import root_problem
+        from ..._warnings import ConvergenceWarning
 
         problem = root_problem(model, params) or "the exact likelihood is undefined there"
         converged = False

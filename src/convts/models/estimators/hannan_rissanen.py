@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_int
-from ..engine import acovf, convolve
-from ..kernels import Kernel, arma
-from ._yule_walker import _as_series, _lags
+from ..._validation import check_int
+from ...engine import acovf, convolve
+from ...kernels import Kernel, arma
+from .yule_walker import _as_series, _lags
 
 __all__ = ["fit_hannan_rissanen"]
 

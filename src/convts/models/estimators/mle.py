@@ -20,8 +20,9 @@ import warnings
 
 import numpy as np
 
-from ._css import estimate_css
-from ._likelihood import FreeParams, choose_path, concentrated_llf, full_llf, loglike_parts, minimize
+from .css import estimate_css
+from ..likelihood.exact import FreeParams, choose_path, full_llf, loglike_parts
+from ..optimize import minimize
 
 
 USE_COMPILED = True  # the compiled optimiser for the models it covers (False: scipy for every model; tests)
@@ -49,7 +50,7 @@ def fit_mle(model, fixed: dict, kw: dict, start_params=None, method: str = "mle"
 def _check_fixed_region(model, free, fixed, kw):
     """A polynomial whose coefficients are all fixed outside the stationary (invertible) region: raise
     naming the parameters and the root, rather than a Kalman-filter breakdown at the end."""
-    from ._likelihood import root_problem
+    from ..likelihood.exact import root_problem
 
     names = model.param_names
     groups = [g for g in ("ar", "sar", "ma", "sma")
@@ -97,12 +98,7 @@ def _fit_scipy(model, free, fixed, kw, start_params, path, tol):
     n_w = max(1, int(np.sum(~np.isnan(model._dy))))
     sigma2_fixed = fixed.get("sigma2")
 
-    def objective(x):
-        parts = loglike_parts(model, free.full(free.constrain(x)), tol, path=path)
-        llf = concentrated_llf(parts) if sigma2_fixed is None else full_llf(parts, sigma2_fixed)
-        return -llf / n_w if np.isfinite(llf) else 1e10
-
-    from ._objective import mle_value_grad, slice_bounds, transform_groups
+    from ..likelihood.objective import mle_value_grad, slice_bounds, transform_groups
 
     lo, hi, sign = transform_groups(free)
     common = (np.nan_to_num(free.base), free.free_idx, lo, hi, sign, model._dy, np.ascontiguousarray(model._dX),
@@ -117,7 +113,7 @@ def _fit_scipy(model, free, fixed, kw, start_params, path, tol):
 
     def run(x_start):
         left = None if max_seconds is None else max(float(max_seconds) - (time.monotonic() - t0), 1e-3)
-        opt = minimize(objective, x_start, maxiter=maxiter, gtol=gtol, fg=fg, max_seconds=left)
+        opt = minimize(fg, x_start, maxiter=maxiter, gtol=gtol, max_seconds=left)
         opt["timed_out"] = "wall-clock" in str(opt.message)
         if opt["timed_out"]:
             opt["message"] = (f"wall-clock limit of {float(max_seconds):g} s reached (method_kwargs 'max_seconds'); "
@@ -207,7 +203,7 @@ def _hannan_rissanen_start(model, free, css_params):
 
 
 def _compiled_covers(model, fixed, kw, start_params, path):
-    """``cx`` (see :func:`._fit_many._numba_covers`) when the compiled fit applies, else None."""
+    """``cx`` (see :func:`.compiled.covers`) when the compiled fit applies, else None."""
     if (fixed or start_params is not None or path != "kalman" or model.exog is not None
             or not kw.get("enforce_stationarity", True) or not kw.get("enforce_invertibility", True)
             or set(kw) - _COMPILED_KW):
@@ -215,17 +211,17 @@ def _compiled_covers(model, fixed, kw, start_params, path):
     dy = model._dy
     if dy.size == 0 or np.isnan(dy[0]) or np.isnan(dy[-1]):
         return None  # leading/trailing gaps: fit_many trims them, the single fit keeps them
-    from ._fit_many import _numba_covers
+    from .compiled import covers
 
-    return _numba_covers(model, "mle", fixed)
+    return covers(model, "mle", fixed)
 
 
 def _fit_compiled(model, cx, tol, kw):
     """CSS (Levenberg-Marquardt) then exact ML (BFGS) in compiled code, as ``fit_many``."""
     from scipy.optimize import OptimizeResult
 
-    from . import _batch_numba as bn
-    from ._css import _structural_lags
+    from . import compiled as bn
+    from ..likelihood.css import _structural_lags
 
     p, d, q, P, D, Q, s = model.order_tuple
     spec = np.array([model.k_exog, p, q, P, Q, s, model.ncond], dtype=np.int64)
@@ -253,13 +249,13 @@ def _fit_compiled(model, cx, tol, kw):
 
 def _finish(model, free, opt, method, path, tol, sigma2_fixed):
     """Results at the optimiser's point ``opt.x`` (transformed free parameters)."""
-    from ._results import ARIMAResults
-    from ._warnings import ConvergenceWarning
+    from ..results import ARIMAResults
+    from ..._warnings import ConvergenceWarning
 
     params = free.full(free.constrain(opt.x))
     parts = loglike_parts(model, params, tol, keep=True, path=path)
     if parts["nobs"] <= 0 or not np.isfinite(parts["ssq"]):
-        from ._likelihood import root_problem
+        from ..likelihood.exact import root_problem
 
         problem = root_problem(model, params)
         raise RuntimeError(
@@ -286,7 +282,7 @@ def _finish(model, free, opt, method, path, tol, sigma2_fixed):
             ConvergenceWarning, stacklevel=4,
         )
     elif free.tgroups:
-        from ._likelihood import root_problem
+        from ..likelihood.exact import root_problem
 
         tgroups = [g for g, _pos in free.tgroups]
         ar_problem = root_problem(model, params, margin=BOUNDARY_MARGIN, groups=[g for g in tgroups if g in ("ar", "sar")])

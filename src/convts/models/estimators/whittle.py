@@ -13,11 +13,11 @@ import warnings
 
 import numpy as np
 
-from .._validation import check_int
-from ..kernels import arma
-from ._hannan_rissanen import fit_hannan_rissanen
-from ._transforms import constrain_stationary, partial_autocorrelations
-from ._yule_walker import _as_series, _lags
+from ..._validation import check_int
+from ...kernels import arma
+from .hannan_rissanen import fit_hannan_rissanen
+from ..likelihood.transforms import constrain_stationary, partial_autocorrelations
+from .yule_walker import _as_series, _lags
 
 __all__ = ["fit_whittle"]
 
@@ -319,7 +319,7 @@ def fit_whittle(y, order, seasonal_order=(0, 0, 0, 0), demean: bool = True, star
     Examples
     --------
     >>> import convts
-    >>> from convts.models._whittle import fit_whittle
+    >>> from convts.models.estimators.whittle import fit_whittle
     >>> e = np.random.default_rng(0).standard_normal(20_000)
     >>> y = convts.kernels.arma(ar=[0.5], ma=[0.4])(e)
     >>> fit = fit_whittle(y, (1, 0, 1))
@@ -328,7 +328,7 @@ def fit_whittle(y, order, seasonal_order=(0, 0, 0, 0), demean: bool = True, star
     """
     from scipy.optimize import minimize
 
-    from ._warnings import ConvergenceWarning
+    from ..._warnings import ConvergenceWarning
 
     arr = _as_series(y)
     lags = _parse_orders(order, seasonal_order)

@@ -10,8 +10,8 @@ import numbers
 
 import numpy as np
 
-from .._validation import as_float_array, check_int
-from ..engine import yule_walker as _engine_yule_walker
+from ..._validation import as_float_array, check_int
+from ...engine import yule_walker as _engine_yule_walker
 
 __all__ = ["fit_yule_walker"]
 

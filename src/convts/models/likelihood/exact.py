@@ -1,17 +1,18 @@
-"""Exact Gaussian likelihood of the differenced series, free-parameter bookkeeping, optimiser.
+"""Exact Gaussian likelihood of the differenced series at a model's parameters; free-parameter bookkeeping.
 
-Shared by the estimators: :class:`FreeParams` maps the optimiser's vector (free parameters,
-optionally transformed to enforce stationarity/invertibility) to the model's full parameter
-vector; :func:`loglike_parts` runs the numba Kalman filter; :func:`minimize` is L-BFGS-B with
-a central-difference gradient.
+Shared by the estimators and the results: :func:`choose_path` picks the Kalman filter or
+Durbin-Levinson on the autocovariances; :func:`loglike_parts` runs it; :class:`FreeParams` maps
+the optimiser's vector (free parameters, optionally transformed to enforce
+stationarity/invertibility) to the model's full parameter vector; :func:`root_problem` names a
+polynomial outside the stationary/invertible region.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._kalman import arma_loglike, kalman_arma, profiled_llf, scaled_llf, state_space, stationary_cov
-from ._transforms import constrain_stationary, is_stationary, unconstrain_stationary
+from .kalman import arma_loglike, kalman_arma, scaled_llf, state_space, stationary_cov
+from .transforms import constrain_stationary, is_stationary, unconstrain_stationary
 
 _EMPTY = np.zeros(0)
 
@@ -48,7 +49,7 @@ def loglike_parts(model, params, tol=1e-10, keep=False, path="kalman"):
         w = w - model._dX @ params[model._slices["exog"]]
     sl = model._slices
     if path == "toeplitz":
-        from ._toeplitz import levinson_loglike, pole_radius, sparse_acovf
+        from .toeplitz import levinson_loglike, pole_radius, sparse_acovf
 
         phi, theta = model.polynomials(params)
         rho = pole_radius(params[sl["ar"]], params[sl["sar"]], model.seasonal_order[3])
@@ -81,11 +82,6 @@ def loglike_parts(model, params, tol=1e-10, keep=False, path="kalman"):
     F = np.empty(w.size)
     ssq, slog, nobs = kalman_arma(w, ph, R, P0, tol, v, F, a_end, P_end)
     return dict(ssq=ssq, slog=slog, nobs=int(nobs), v=v, F=F, a_end=a_end, P_end=P_end, phi=ph, R=R, path=path)
-
-
-def concentrated_llf(parts) -> float:
-    """Log-likelihood of :func:`loglike_parts` with ``sigma2`` profiled out (``-inf`` if undefined)."""
-    return profiled_llf(float(parts["ssq"]), float(parts["slog"]), int(parts["nobs"]))
 
 
 def full_llf(parts, sigma2: float) -> float:
@@ -152,82 +148,6 @@ class FreeParams:
             if not is_stationary(v if g in ("ar", "sar") else -v, margin):
                 bad.append(g)
         return bad
-
-
-class _OutOfTime(Exception):
-    pass
-
-
-def minimize(f, x0, maxiter=500, gtol=1e-7, step=1e-6, fg=None, max_seconds=None):
-    """L-BFGS-B on ``f`` with a central-difference gradient; returns scipy's OptimizeResult.
-
-    ``fg``, when given, returns ``(f(x), gradient)`` in one call (the fused numba objectives).
-    ``max_seconds`` (wall clock) stops the optimiser at its best point so far with
-    ``success=False`` and a message saying so (the caller warns).
-    """
-    from scipy.optimize import minimize as _minimize
-
-    def fg_py(x):
-        fx = f(x)
-        g = np.empty(x.size)
-        for i in range(x.size):
-            h = step * max(1.0, abs(x[i]))
-            xp = x.copy()
-            xp[i] += h
-            xm = x.copy()
-            xm[i] -= h
-            g[i] = (f(xp) - f(xm)) / (2 * h)
-        return fx, g
-
-    if x0.size == 0:
-        from scipy.optimize import OptimizeResult
-
-        return OptimizeResult(x=x0, fun=f(x0), success=True, nit=0, message="nothing to optimise", jac=np.zeros(0))
-    fun = fg if fg is not None else fg_py
-    if max_seconds is None:
-        return _minimize(fun, x0, jac=True, method="L-BFGS-B",
-                         options=dict(maxiter=maxiter, gtol=gtol, ftol=1e-14, maxcor=20))
-    import time
-
-    from scipy.optimize import OptimizeResult
-
-    max_seconds = float(max_seconds)
-    if not max_seconds > 0:
-        raise ValueError(f"max_seconds={max_seconds}: give a positive number of seconds")
-    deadline = time.monotonic() + max_seconds
-    best = {"x": np.array(x0, dtype=np.float64), "f": np.inf, "g": np.zeros(x0.size), "n": 0}
-
-    def guarded(x):
-        if time.monotonic() > deadline:
-            raise _OutOfTime
-        fx, g = fun(x)
-        best["n"] += 1
-        if np.isfinite(fx) and fx < best["f"]:
-            best.update(x=np.array(x, dtype=np.float64), f=float(fx), g=np.array(g, dtype=np.float64))
-        return fx, g
-
-    try:
-        return _minimize(guarded, x0, jac=True, method="L-BFGS-B",
-                         options=dict(maxiter=maxiter, gtol=gtol, ftol=1e-14, maxcor=20))
-    except _OutOfTime:
-        f_best = best["f"] if np.isfinite(best["f"]) else fun(best["x"])[0]
-        return OptimizeResult(x=best["x"], fun=f_best, jac=best["g"], nit=best["n"], success=False,
-                              message=f"wall-clock limit of {max_seconds:g} s reached (method_kwargs "
-                                      f"'max_seconds'); the best point so far is returned")
-
-
-def approx_hessian(f, x):
-    """Numerical Hessian (statsmodels' ``approx_hess3`` formula: step eps**(1/4) * max(|x|, 0.1))."""
-    x = np.asarray(x, dtype=np.float64)
-    k = x.size
-    h = np.finfo(float).eps ** 0.25 * np.maximum(np.abs(x), 0.1)
-    ee = np.diag(h)
-    H = np.empty((k, k))
-    for i in range(k):
-        for j in range(i, k):
-            val = (f(x + ee[i] + ee[j]) - f(x + ee[i] - ee[j]) - (f(x - ee[i] + ee[j]) - f(x - ee[i] - ee[j])))
-            H[i, j] = H[j, i] = val / (4.0 * h[i] * h[j])
-    return H
 
 
 _GROUP_LABELS = {"ar": ("AR", "stationary", -1.0), "ma": ("MA", "invertible", 1.0),

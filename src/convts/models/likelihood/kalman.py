@@ -24,12 +24,11 @@ so importing this module drops the callers' cache files when any of those source
 from __future__ import annotations
 
 import math
-import os
 
 import numba as nb
 import numpy as np
 
-from .._config import get_option
+from ..._config import get_option
 
 _FLAGS = dict(cache=get_option("numba_cache"), nogil=True, fastmath=False)
 # Small helpers and thin wrappers are inlined into their compiled callers (numba IR inlining):
@@ -355,8 +354,7 @@ def css_value(w, ar, sar, ma, sma, s, ar_lags, ma_lags, ncond, out):
     return 0.5 * np.log(ssq / nu)
 
 
-if _FLAGS["cache"]:  # callers' cache entries embed this module's code: see ._jitcache
-    from ._jitcache import drop_stale
+if _FLAGS["cache"]:  # callers' cache entries embed this module's code: see .._jitcache
+    from .._jitcache import drop_stale_callers
 
-    drop_stale(getattr(getattr(arma_loglike, "_cache", None), "_cache_path", None)
-               or os.path.join(os.path.dirname(__file__), "__pycache__"))
+    drop_stale_callers()

@@ -1,10 +1,15 @@
-"""Fused numba objectives (value and central-difference gradient in one call).
+"""The compiled objectives the optimisers call (value and central-difference gradient in one call).
 
 Each optimiser iteration calls one compiled function instead of 2k + 1 Python-level likelihood
-evaluations: parameter transform (Jones/Monahan, as :mod:`._transforms`), regression, polynomial
-expansion and the Kalman filter (exact ML) or the CSS recursion all run inside numba.  They
-call the compiled pieces of :mod:`._kalman`, :mod:`._toeplitz` and :mod:`._transforms`; :mod:`._jitcache` says how
-their cache stays in step with those files.
+evaluations: parameter transform (Jones/Monahan, as :mod:`.transforms`), regression, polynomial
+expansion and the Kalman filter (exact ML) or the CSS recursion all run inside numba.  Two
+families: the scipy path's objectives over the general free-parameter vector (fixed values,
+regression, ``sigma2`` fixed; :func:`mle_value_grad`, :func:`css_value_grad`), and the compiled
+fit's (:func:`_mle_eval`, :func:`_css_eval`; a constant mean only), which
+:mod:`..estimators.compiled` binds to :func:`..optimize.bfgs` and
+:func:`..optimize.levenberg_marquardt`.  They call the compiled pieces of :mod:`.kalman`,
+:mod:`.toeplitz`, :mod:`.transforms` and :mod:`..optimize`; :mod:`.._jitcache` says how their
+cache stays in step with those files.
 """
 
 from __future__ import annotations
@@ -12,14 +17,15 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from .._config import get_option
-from ._kalman import arma_loglike, objective_value
-from ._kalman import css_value as _css_value
-from ._toeplitz import levinson_loglike, sparse_acovf
-from ._transforms import constrain_stationary
+from ..._config import get_option
+from ..optimize import _BIG, _normal_equations, central_gradient, central_points, difference_step
+from .kalman import arma_loglike, objective_value
+from .kalman import css_value as _css_value
+from .toeplitz import levinson_loglike, sparse_acovf
+from .transforms import constrain_stationary
 
 _FLAGS = dict(cache=get_option("numba_cache"), nogil=True)
-_INLINE = dict(_FLAGS, inline="always")  # small helpers: no compiled level of their own (see ._kalman)
+_INLINE = dict(_FLAGS, inline="always")  # small helpers: no compiled level of their own (see .kalman)
 
 
 @nb.njit(**_INLINE)
@@ -70,34 +76,29 @@ def mle_value_toeplitz(x, base, free_idx, tg_lo, tg_hi, tg_sign, dy, dX, sl, s, 
     return objective_value(ssq, slog, nobs, sigma2_fixed, n_w)
 
 
-# Two compiled copies of the gradient loop, one per likelihood, so that a fit compiles only the
-# likelihood it uses (a runtime ``toeplitz`` flag compiled both into every caller).
+# One compiled gradient per likelihood, so that a fit compiles only the likelihood it uses (a
+# runtime ``toeplitz`` flag compiled both into every caller); the difference rule is
+# :func:`..optimize.central_points` / :func:`..optimize.central_gradient`.
 @nb.njit(**_FLAGS)
 def _grad_kalman(x, args, step):
-    f = mle_value_kalman(x, *args)
+    X, h = central_points(x, step, 0)
+    v = np.empty(X.shape[0])
+    for j in range(v.size):
+        v[j] = mle_value_kalman(X[j], *args)
     g = np.empty(x.size)
-    for i in range(x.size):
-        h = step * max(1.0, abs(x[i]))
-        xp = x.copy()
-        xp[i] += h
-        xm = x.copy()
-        xm[i] -= h
-        g[i] = (mle_value_kalman(xp, *args) - mle_value_kalman(xm, *args)) / (2.0 * h)
-    return f, g
+    central_gradient(v, h, g)
+    return v[0], g
 
 
 @nb.njit(**_FLAGS)
 def _grad_toeplitz(x, args, step):
-    f = mle_value_toeplitz(x, *args)
+    X, h = central_points(x, step, 0)
+    v = np.empty(X.shape[0])
+    for j in range(v.size):
+        v[j] = mle_value_toeplitz(X[j], *args)
     g = np.empty(x.size)
-    for i in range(x.size):
-        h = step * max(1.0, abs(x[i]))
-        xp = x.copy()
-        xp[i] += h
-        xm = x.copy()
-        xm[i] -= h
-        g[i] = (mle_value_toeplitz(xp, *args) - mle_value_toeplitz(xm, *args)) / (2.0 * h)
-    return f, g
+    central_gradient(v, h, g)
+    return v[0], g
 
 
 def mle_value_grad(x, base, free_idx, tg_lo, tg_hi, tg_sign, dy, dX, sl, s, tol, n_w, sigma2_fixed, toeplitz, step):
@@ -120,17 +121,13 @@ def css_value(x, base, free_idx, dy, dX, sl, s, ar_lags, ma_lags, ncond, out):
 @nb.njit(**_FLAGS)
 def css_value_grad(x, base, free_idx, dy, dX, sl, s, ar_lags, ma_lags, ncond, step):
     out = np.empty(dy.size)
-    f = css_value(x, base, free_idx, dy, dX, sl, s, ar_lags, ma_lags, ncond, out)
+    X, h = central_points(x, step, 0)
+    v = np.empty(X.shape[0])
+    for j in range(v.size):
+        v[j] = css_value(X[j], base, free_idx, dy, dX, sl, s, ar_lags, ma_lags, ncond, out)
     g = np.empty(x.size)
-    for i in range(x.size):
-        h = step * max(1.0, abs(x[i]))
-        xp = x.copy()
-        xp[i] += h
-        xm = x.copy()
-        xm[i] -= h
-        g[i] = (css_value(xp, base, free_idx, dy, dX, sl, s, ar_lags, ma_lags, ncond, out)
-                - css_value(xm, base, free_idx, dy, dX, sl, s, ar_lags, ma_lags, ncond, out)) / (2.0 * h)
-    return f, g
+    central_gradient(v, h, g)
+    return v[0], g
 
 
 def slice_bounds(model) -> np.ndarray:
@@ -147,3 +144,127 @@ def transform_groups(free):
         hi.append(int(pos[-1]) + 1)
         sign.append(1.0 if g in ("ar", "sar") else -1.0)
     return np.array(lo, dtype=np.int64), np.array(hi, dtype=np.int64), np.array(sign)
+
+
+# ------------------------------------------------------------------ the compiled fit's objectives (estimators.compiled)
+# One compiled copy of each: the objectives take no ``kind`` flag (a constant flag made numba
+# compile a copy of the whole call tree per value), and the array copies are loops (numba's
+# array-to-array slice assignment drags in its broadcasting and error-message machinery).
+@nb.njit(**_INLINE)
+def _split(x, k_mu, p, q, P, Q):
+    """``(mu, ar, ma, sar, sma)`` from the free vector ``x`` (no transform)."""
+    mu = x[0] if k_mu else 0.0
+    ar = np.empty(p)
+    ma = np.empty(q)
+    sar = np.empty(P)
+    sma = np.empty(Q)
+    o = k_mu
+    for i in range(p):
+        ar[i] = x[o + i]
+    o += p
+    for i in range(q):
+        ma[i] = x[o + i]
+    o += q
+    for i in range(P):
+        sar[i] = x[o + i]
+    o += P
+    for i in range(Q):
+        sma[i] = x[o + i]
+    return mu, ar, ma, sar, sma
+
+
+@nb.njit(**_INLINE)
+def _demean(w, mu, cx, wd):
+    m = cx * mu
+    for t in range(w.size):
+        wd[t] = w[t] - m
+
+
+@nb.njit(**_INLINE)
+def _mle_objective(x, spec, cx, tol, n_w, w, wd, parts):
+    """``-llf / n_w`` (sigma2 profiled) at the transformed free vector ``x``; ``1e10`` where undefined.
+
+    ``parts`` (length 3) receives the filter's ``(ssq, sum log F, nobs)``.
+    """
+    mu, ar, ma, sar, sma = _split(x, spec[0], spec[1], spec[2], spec[3], spec[4])
+    _demean(w, mu, cx, wd)
+    ssq, slog, nobs = arma_loglike(wd, constrain_stationary(ar), constrain_stationary(sar),
+                                   -constrain_stationary(ma), -constrain_stationary(sma), spec[5], tol)
+    parts[0] = ssq
+    parts[1] = slog
+    parts[2] = nobs
+    return objective_value(ssq, slog, nobs, -1.0, n_w)
+
+
+@nb.njit(**_INLINE)
+def _css_objective(x, spec, cx, w, wd, css_out, ar_lags, ma_lags):
+    """CSS: ``0.5 log(SSR / n_used)`` at ``x`` (no transform), residuals into ``css_out``; ``1e10`` where undefined."""
+    mu, ar, ma, sar, sma = _split(x, spec[0], spec[1], spec[2], spec[3], spec[4])
+    _demean(w, mu, cx, wd)
+    return _css_value(wd, ar, sar, ma, sma, spec[5], ar_lags, ma_lags, spec[6], css_out)
+
+
+@nb.njit(**_FLAGS)
+def _mle_eval(x, g, mode, spec, cx, tol, n_w, w, wd, parts):
+    """The objective at ``x`` (``mode`` 0 or 2; else 0.0 is returned) and, for ``mode`` 1 or 2, its
+    central-difference gradient into ``g`` (:func:`..optimize.central_gradient`).
+
+    The objective (and so the Kalman filter) has one call site here and this is the only compiled
+    function that calls it: numba re-optimises a callee in each caller, and LLVM copies it into each
+    call site it inlines.
+    """
+    lo = 0 if mode != 1 else 1
+    hi = 2 * x.size + 1 if mode else 1
+    X, h = central_points(x, 1e-6, lo)
+    v = np.empty(hi)
+    for j in range(lo, hi):
+        v[j] = _mle_objective(X[j], spec, cx, tol, n_w, w, wd, parts)
+    if hi > 1:
+        central_gradient(v, h, g)
+    return v[0] if lo == 0 else 0.0
+
+
+@nb.njit(**_FLAGS)
+def _css_eval(x, jac, J, r, A, g, spec, cx, w, wd, css_out, ar_lags, ma_lags):
+    """Without ``jac``: the CSS objective at ``x`` (residuals into ``css_out``) and the sum of the
+    squares of its non-NaN residuals, ``(f, ssq)``.  With ``jac``: the central-difference Jacobian
+    of the residuals at ``x`` into ``J`` (NaN -> 0), ``g = J' r`` and ``A = J' J``; returns
+    ``(1.0, 0.0)`` when the objective is undefined at a difference point, else ``(0.0, 0.0)``.
+
+    The objective has one call site (see :func:`_mle_eval`).
+    """
+    k = x.size
+    n = w.size
+    xt = x.copy()
+    f = 0.0
+    bad = False
+    h = 0.0
+    i = 0
+    for j in range(2 * k if jac else 1):
+        if jac:
+            i = j // 2
+            h = difference_step(x[i], 1e-6)
+            xt[i] = x[i] + h if j % 2 == 0 else x[i] - h
+        f = _css_objective(xt, spec, cx, w, wd, css_out, ar_lags, ma_lags)
+        if jac:
+            if not f < _BIG:
+                bad = True
+            if j % 2 == 0:
+                for t in range(n):
+                    J[t, i] = css_out[t]
+            else:
+                xt[i] = x[i]
+                for t in range(n):
+                    v = (J[t, i] - css_out[t]) / (2.0 * h)
+                    J[t, i] = v if v == v else 0.0
+    if not jac:
+        ssq = 0.0
+        for t in range(n):
+            v = css_out[t]
+            if v == v:
+                ssq += v * v
+        return f, ssq
+    if bad:
+        return 1.0, 0.0
+    _normal_equations(J, r, A, g)
+    return 0.0, 0.0

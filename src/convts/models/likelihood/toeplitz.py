@@ -20,7 +20,7 @@ import math
 import numba as nb
 import numpy as np
 
-from .._config import get_option
+from ..._config import get_option
 
 
 def _max_inverse_root(coefs: np.ndarray) -> float:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from .._config import get_option
+from ..._config import get_option
 
 __all__ = ["constrain_stationary", "unconstrain_stationary", "partial_autocorrelations", "is_stationary"]
 
