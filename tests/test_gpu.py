@@ -1,7 +1,8 @@
 """GPU backend: the xp-generic algorithms (run under NumPy in CI, and under CuPy when a GPU is
-present), the glue around the CUDA kernels (run with NumPy emulations of the kernels), the
-batched ARMA objectives, and engine-level CuPy checks (skipped with the reason when there is
-no CuPy or no GPU)."""
+present), the glue of ``_xp`` around the kernels (run with NumPy emulations of the kernels), the
+batched ARMA objectives, and CuPy checks of the backend and the engine (skipped with the reason
+when there is no CuPy or no GPU).  The numba.cuda kernels themselves run on the CPU under
+numba's CUDA simulator in tests/test_cuda_sim.py."""
 
 from __future__ import annotations
 
@@ -623,3 +624,87 @@ def test_cupy_fir_direct_kernel(dtype):
         out = cupy.empty((3, 5004), dtype=dtype)
         be.fir_direct(cupy.asarray(x), lags, coefs, start, out)
         assert_rel(cupy.asnumpy(out), want, dtype)
+
+
+@needs_gpu
+@pytest.mark.parametrize("method", ["direct", "fft", "overlap_add", "recursive"])
+def test_explicit_backend_cupy_on_numpy_input_every_method(method):
+    # every backend function copies host input with cupy.asarray(order="C"); cupy.ascontiguousarray refused it
+    x = rng.standard_normal((2, 3000))
+    k = convts.kernels.ewma(0.2) if method == "recursive" else convts.Kernel(b=np.random.default_rng(2).standard_normal(40))
+    y = convts.convolve(x, k, backend="cupy", method=method)
+    assert isinstance(y, np.ndarray)
+    assert_rel(y, convts.convolve(x, k, backend="numpy", method="recursive" if method == "recursive" else "direct"))
+
+
+@needs_gpu
+def test_cupy_sm_count_is_queried_once(monkeypatch):
+    be = get_backend("cupy")
+    be.sm_count()
+    calls = []
+    real = cupy.cuda.Device.attributes
+    monkeypatch.setattr(cupy.cuda.Device, "attributes", property(lambda self: calls.append(1) or real.__get__(self)))
+    x = cupy.asarray(rng.standard_normal((2, 500)))
+    for _ in range(3):
+        convts.convolve(x, convts.kernels.moving_average(5), method="direct")
+        convts.convolve(x, convts.kernels.ewma(0.3), method="recursive")
+    assert calls == []
+
+
+@needs_gpu
+@pytest.mark.parametrize("n_series,T", [(40_000, 100), (4, 100_000), (3, 50)])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_cupy_ar_recursion_both_plans(n_series, T, dtype):
+    from convts.backends import _cuda_kernels as ck
+
+    be = get_backend("cupy")
+    plan = ck.ar_plan(n_series, T, 2, be.sm_count())
+    u = rng.standard_normal((n_series, T)).astype(dtype)
+    want = _lfilter_ref(u.astype(np.float64), [1, 2], [-1.5, 0.7], None)
+    out = cupy.empty(u.shape, dtype=dtype)
+    be.ar_recursion(cupy.asarray(u), np.array([1, 2]), np.array([-1.5, 0.7]), None, out)
+    assert_rel(cupy.asnumpy(out), want, dtype)
+    assert plan in ("rows", "scan")
+
+
+@needs_gpu
+def test_cupy_fir_float32_accumulates_in_float64():
+    be = get_backend("cupy")
+    x = rng.standard_normal((2, 5000)).astype(np.float32)
+    lags = np.arange(64)
+    coefs = rng.standard_normal(64)
+    exact = np.empty((2, 5000))
+    ref_backend.fir_direct(x.astype(np.float64), lags, coefs, 0, exact)
+    out = cupy.empty((2, 5000), dtype=np.float32)
+    be.fir_direct(cupy.asarray(x), lags, coefs, 0, out)
+    got = cupy.asnumpy(out)
+    w32 = exact.astype(np.float32)
+    assert np.all(np.abs(got - w32) <= np.spacing(np.abs(w32)))  # one rounding of the float64 sum
+
+
+@needs_gpu
+def test_cupy_kernels_run_on_the_current_stream():
+    k = convts.kernels.arma(ar=[0.6, 0.2], ma=[0.3])
+    x = rng.standard_normal((3, 20_000))
+    want = convts.convolve(x, k, backend="numpy")
+    with cupy.cuda.Stream(non_blocking=True) as st:
+        xd = cupy.asarray(x)
+        y = convts.convolve(xd, k, method="recursive")
+        yd = convts.convolve(xd, convts.kernels.moving_average(7), method="direct")
+        st.synchronize()
+    assert_rel(cupy.asnumpy(y), want)
+    assert_rel(cupy.asnumpy(yd), convts.convolve(x, convts.kernels.moving_average(7), backend="numpy"))
+
+
+@needs_gpu
+@pytest.mark.parametrize("shape", [(50, 200), (50, 4, 200)])
+def test_cupy_ma_inverse_matches_lfilter(shape):
+    be = get_backend("cupy")
+    z = rng.standard_normal(shape)
+    ma = rng.uniform(-0.6, 0.6, (shape[0], 2))
+    w = cupy.asnumpy(be.ma_inverse(cupy.asarray(z), cupy.asarray(ma)))
+    zz = z.reshape(shape[0], -1, shape[-1])
+    ww = w.reshape(zz.shape)
+    for s in range(shape[0]):
+        for c in range(zz.shape[1]):
+            assert_rel(ww[s, c], signal.lfilter([1.0], np.r_[1.0, ma[s]], zz[s, c]))
