@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The GPU backend's checks and measurements, in one go, on a machine with an NVIDIA GPU and CuPy
 # (issue 18).  Run from anywhere:  bash benchmarks/gpu_check.sh [install|tests|bench]...
-# (no argument: all three, in that order).  Every step has a timeout; the total stays under
-# 9 minutes so that a 10-minute command limit leaves room, and a rerun can repeat one step.
+# (no argument: all three, in that order).  Every step has a timeout (90 + 150 + 90 + 240 s:
+# at most 9.5 minutes in all), and a rerun can repeat one step.
 #
 #   install  pip install --no-deps -e .   (CuPy and the scientific stack are already there)
 #   tests    the CuPy/CUDA tests: tests/test_gpu.py, tests/test_engine.py -k cupy, and the
@@ -10,9 +10,10 @@
 #   bench    python benchmarks/bench_gpu.py (FIR/IIR on 1e8 samples vs cupyx.scipy.signal,
 #            the AR plan calibration, fit_many 100,000 x 200 CSS and Whittle vs the CPU)
 #
+# BENCH_ARGS passes options to bench_gpu.py (e.g. BENCH_ARGS="--scale 0.3" or "--only fir --only ar").
 # Output: everything on stdout; the benchmark's table also in $OUT/bench_gpu.txt when $OUT is
 # set (the device tool brings that folder back).  Paste the table into docs/gpu.md and README.
-set -u
+set -u -o pipefail
 cd "$(dirname "$0")/.."
 export NUMBA_CACHE_DIR="${NUMBA_CACHE_DIR:-/tmp/numba_gpu_check}"
 export PYTHONUNBUFFERED=1
@@ -24,7 +25,7 @@ for step in "${steps[@]}"; do
   echo "=== gpu_check: $step ($(date -u +%H:%M:%S) UTC)"
   case "$step" in
     install)
-      timeout 120 python -m pip install --no-deps -q -e . || { echo "install failed"; exit 1; }
+      timeout 90 python -m pip install --no-deps -q -e . || { echo "install failed"; exit 1; }
       python - <<'EOF'
 import cupy, numba
 from numba import cuda
@@ -37,14 +38,14 @@ EOF
       ;;
     tests)
       # the whole of test_gpu.py: its NumPy cases are seconds, its CuPy cases are the point
-      timeout 200 python -m pytest -q -p no:randomly tests/test_gpu.py tests/test_cuda_sim.py || status=1
-      timeout 150 python -m pytest -q -p no:randomly tests/test_engine.py -k "cupy or cuda" || status=1
+      timeout 150 python -m pytest -q -p no:randomly tests/test_gpu.py tests/test_cuda_sim.py || status=1
+      timeout 90 python -m pytest -q -p no:randomly tests/test_engine.py -k "cupy or cuda" || status=1
       ;;
     bench)
       if [ -n "${OUT:-}" ]; then
-        timeout 300 python benchmarks/bench_gpu.py --repeat 3 | tee "$OUT/bench_gpu.txt" || status=1
+        timeout 240 python benchmarks/bench_gpu.py --repeat 3 ${BENCH_ARGS:-} | tee "$OUT/bench_gpu.txt" || status=1
       else
-        timeout 300 python benchmarks/bench_gpu.py --repeat 3 || status=1
+        timeout 240 python benchmarks/bench_gpu.py --repeat 3 ${BENCH_ARGS:-} || status=1
       fi
       ;;
     *)
