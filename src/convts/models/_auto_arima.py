@@ -191,7 +191,7 @@ def auto_arima(y, m=None, *, d=None, D=None, max_p=5, max_q=5, max_P=2, max_Q=2,
 
     m_freq = 1 if m is None else m
     m = 1 if (not seasonal or m is None or m < 1) else int(round(m))
-    st = engine.prepare(x, m, m_freq, opts, X=X, endog=y, exog=exog)
+    st = engine.prepare(x, m, m_freq, opts, X=X, endog=y, exog=exog, cap_long_period=True)
     for msg in st.warnings:
         warnings.warn(msg, UserWarning, stacklevel=2)
     st.warnings = []

@@ -131,7 +131,7 @@ def _seasonal_diff(x: np.ndarray, D: int, m: int) -> np.ndarray:
     return x
 
 
-def prepare(x, m, m_freq, opts, X=None, endog=None, exog=None, *, cap_long_period=False):
+def prepare(x, m, m_freq, opts, X=None, endog=None, exog=None, *, cap_long_period=True):
     """R's steps before the search, for one series: a :class:`State`, or ValueError (the status).
 
     ``x`` is the series with leading NaN trimmed, ``m`` the seasonal period (1 if not
