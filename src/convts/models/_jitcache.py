@@ -8,11 +8,12 @@ bite:
 
 * leaves, calling no compiled code of another module: :mod:`.likelihood.transforms`
   (stationarity transforms), :mod:`.likelihood.kalman` (state space, stationary covariance,
-  Kalman filter, Gaussian log-likelihood, CSS recursion) and :mod:`.likelihood.toeplitz`
-  (autocovariances, Durbin-Levinson): numba's own check is enough for them;
-* callers: :mod:`.likelihood.objective` (the compiled objectives and their gradients),
-  :mod:`.optimize` (BFGS and Levenberg-Marquardt pieces) and :mod:`.estimators.compiled` (the
-  whole per-series fit of ``fit_many``).
+  Kalman filter, Gaussian log-likelihood, CSS recursion) and :mod:`.optimize` (BFGS and
+  Levenberg-Marquardt steps, central differences): numba's own check is enough for them;
+* callers: :mod:`.likelihood.toeplitz` (Durbin-Levinson with the steps of
+  :mod:`convts.kernels._levinson`), :mod:`.likelihood.objective` (the compiled objectives and
+  their gradients) and :mod:`.estimators.compiled` (the whole per-series fit, with the
+  optimisers of :mod:`.optimize` bound to its objectives).
 
 :func:`drop_stale_callers` runs when :mod:`.likelihood.kalman` is imported, i.e. before any
 caller module defines a function: it hashes the sources of all of :data:`SOURCES` and, when the
@@ -28,8 +29,8 @@ import hashlib
 import os
 
 SOURCES = ("likelihood/transforms.py", "likelihood/kalman.py", "likelihood/toeplitz.py", "likelihood/objective.py",
-           "optimize.py", "estimators/compiled.py")  # relative to this folder
-CALLERS = ("likelihood/objective.py", "optimize.py", "estimators/compiled.py")
+           "optimize.py", "estimators/compiled.py", "../kernels/_levinson.py")  # relative to this folder
+CALLERS = ("likelihood/toeplitz.py", "likelihood/objective.py", "estimators/compiled.py")
 _STAMP = "convts_models_sources.sha1"
 
 

@@ -6,7 +6,7 @@ Paths (``method`` is the algorithm, ``backend`` the executor):
   one trend term that is constant after differencing (``'n'``; ``'c'`` with ``d + D == 0``; ``'t'``
   with ``d + D == 1``), no ``fixed``, a state dimension ``max(p + P s, q + Q s + 1) < 40``
   (longer seasonal periods take the Python path, whose likelihood switches to Durbin-Levinson): the whole fit of each series (CSS, then exact ML) runs in
-  compiled code (:mod:`._batch_numba`), blocks of series on a pool of threads (``nogil``).
+  compiled code (:mod:`.estimators.compiled`), blocks of series on a pool of threads (``nogil``).
 - Any other method or model (``whittle``, ``yule_walker``, ``burg``, ``hannan_rissanen``,
   ``fixed=...``, trend ``'ct'``), or ``backend="numpy"``: each series through
   ``ARIMA(y, ...).fit(method=...)`` in Python, one after the other.
@@ -379,7 +379,7 @@ def _screen(batch: _Batch, model, k_diff):
 
 # ----------------------------------------------------------------------------- the paths
 def _css_r_convention(batch, model, rows, params, llf, nobs):
-    """R's CSS log-likelihood and ``nobs`` (``n_used``, see :func:`._css.css_llf`) for the compiled rows."""
+    """R's CSS log-likelihood and ``nobs`` (``n_used``, see :func:`.likelihood.css.css_llf`) for the compiled rows."""
     for i in rows:
         i = int(i)
         a, b = int(batch.first[i]), int(batch.stop[i])

@@ -1,7 +1,7 @@
 """Exact maximum likelihood (R's ``arima(method="ML")``; statsmodels ``SARIMAX(simple_differencing=True)``).
 
 The likelihood is that of the differenced regression errors ``w = (1-L)^d (1-L^s)^D (y - X beta)``,
-an ARMA series, computed exactly by the numba Kalman filter in :mod:`._kalman` (stationary
+an ARMA series, computed exactly by the numba Kalman filter in :mod:`..likelihood.kalman` (stationary
 initial covariance, missing values skipped, steady-state switch).  ``sigma2`` is profiled out:
 the optimiser sees ``beta`` and the ARMA coefficients only, each AR/MA polynomial mapped to
 the reals by the Jones/Monahan transform (statsmodels' ``constrain_stationary_univariate``).

@@ -13,12 +13,12 @@ A missing ``w_t`` skips the update (exact).  Once the one-step covariance stops 
 (max abs change < ``tol``, 1e-10 by default on the unit-variance scale) the filter switches
 to the steady-state recursion, O(r) per step instead of O(r^2).
 
-This module, :mod:`._transforms` and :mod:`._toeplitz` are the leaves of the models' compiled
-code: the fused objectives (:mod:`._objective`) and ``fit_many`` (:mod:`._batch_numba`) call
+This module, :mod:`.transforms` and :mod:`.toeplitz` are the leaves of the models' compiled
+code: the fused objectives (:mod:`.objective`) and ``fit_many`` (:mod:`..estimators.compiled`) call
 these functions; one implementation of each piece serves the
 single-series fit and the batch path.  numba's cache does not notice an edit of a callee's file,
 so importing this module drops the callers' cache files when any of those sources changed
-(:mod:`._jitcache`).
+(:mod:`.._jitcache`).
 """
 
 from __future__ import annotations

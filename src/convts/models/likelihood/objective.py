@@ -67,7 +67,7 @@ def mle_value_kalman(x, base, free_idx, tg_lo, tg_hi, tg_sign, dy, dX, sl, s, to
 @nb.njit(**_FLAGS)
 def mle_value_toeplitz(x, base, free_idx, tg_lo, tg_hi, tg_sign, dy, dX, sl, s, tol, n_w, sigma2_fixed):
     """As :func:`mle_value_kalman`, the likelihood by Durbin-Levinson on the autocovariances
-    (:mod:`._toeplitz`, complete series); ``tol`` is unused."""
+    (:mod:`.toeplitz`, complete series); ``tol`` is unused."""
     full = _full_params(x, base, free_idx, tg_lo, tg_hi, tg_sign)
     w = _regress(dy, dX, full)
     ar, ma, sar, sma = full[sl[0]: sl[1]], full[sl[2]: sl[3]], full[sl[4]: sl[5]], full[sl[6]: sl[7]]
@@ -103,7 +103,7 @@ def _grad_toeplitz(x, args, step):
 
 def mle_value_grad(x, base, free_idx, tg_lo, tg_hi, tg_sign, dy, dX, sl, s, tol, n_w, sigma2_fixed, toeplitz, step):
     """``(-llf / n_w, central-difference gradient)``; the Kalman filter, or with ``toeplitz``
-    Durbin-Levinson on the autocovariances (:mod:`._toeplitz`, complete series)."""
+    Durbin-Levinson on the autocovariances (:mod:`.toeplitz`, complete series)."""
     args = (base, free_idx, tg_lo, tg_hi, tg_sign, dy, dX, sl, int(s), float(tol), float(n_w), float(sigma2_fixed))
     return (_grad_toeplitz if toeplitz else _grad_kalman)(x, args, float(step))
 

@@ -9,8 +9,8 @@ inverse FFT of ``|theta(z) Theta(z^s)|^2 / |phi(z) Phi(z^s)|^2`` on ``N`` points
 ``N >= n + L`` where ``L`` is the lag beyond which ``rho**L < 1e-14`` (``rho`` the pole radius),
 so the aliasing error is below about 1e-14 relative.
 
-The optimiser's objective on this path is :func:`._objective.mle_value_toeplitz`
-(it calls :func:`sparse_acovf` and :func:`levinson_loglike`; see :mod:`._jitcache`).
+The optimiser's objective on this path is :func:`.objective.mle_value_toeplitz`
+(it calls :func:`sparse_acovf` and :func:`levinson_loglike`; see :mod:`.._jitcache`).
 """
 
 from __future__ import annotations
@@ -21,6 +21,13 @@ import numba as nb
 import numpy as np
 
 from ..._config import get_option
+from ...kernels import arma
+from ...kernels._levinson import reflection, step_up_into
+
+_FLAGS = dict(cache=get_option("numba_cache"), nogil=True)
+# the Levinson-Durbin steps of convts.kernels (plain Python written for numba), inlined at IR level
+_reflection = nb.njit(**_FLAGS, inline="always")(reflection)
+_step_up_into = nb.njit(**_FLAGS, inline="always")(step_up_into)
 
 
 def _max_inverse_root(coefs: np.ndarray) -> float:
@@ -48,30 +55,24 @@ def pole_radius(ar, sar, s) -> float:
 
 
 def arma_acovf(phi: np.ndarray, theta: np.ndarray, nlags: int, rho: float) -> np.ndarray:
-    """Autocovariances ``gamma_0..gamma_{nlags-1}`` (unit innovation variance) by FFT of the spectrum."""
+    """Autocovariances ``gamma_0..gamma_{nlags-1}`` (unit innovation variance) of the expanded ARMA
+    ``theta(L) / phi(L)``: :meth:`convts.Kernel.acovf` (NaN when ``rho``, the pole radius, is >= 1).
+
+    The likelihood uses :func:`sparse_acovf` (compiled, the seasonal factor kept apart); this is the
+    general kernel's answer for the same process."""
     if rho >= 1.0:
         return np.full(nlags, np.nan)
-    # gamma_h decays like rho**h: N - nlags >= L keeps the circular aliasing gamma_{N-h} below 1e-14
-    decay = 0 if rho == 0.0 else int(math.ceil(math.log(1e-14) / math.log(rho)))
-    need = nlags + max(decay, phi.size + theta.size + 1) + 1
-    N = 1 << int(math.ceil(math.log2(max(need, 64))))
-    if N > (1 << 24):
-        return np.full(nlags, np.nan)
-    a = np.zeros(N)
-    a[0] = 1.0
-    a[1: phi.size + 1] = -phi
-    b = np.zeros(N)
-    b[0] = 1.0
-    b[1: theta.size + 1] = theta
-    A = np.fft.rfft(a)
-    B = np.fft.rfft(b)
-    spec = (B.real**2 + B.imag**2) / (A.real**2 + A.imag**2)
-    return np.fft.irfft(spec, N)[:nlags]
+    return arma(ar=phi, ma=theta).acovf(nlags - 1)
 
 
-@nb.njit(cache=get_option("numba_cache"), nogil=True)
+@nb.njit(**_FLAGS)
 def levinson_loglike(w, gamma, v_out, F_out):
-    """Durbin-Levinson innovations of a complete series: ``(ssq, sum_log_F, nobs)`` (-1 on breakdown)."""
+    """Durbin-Levinson innovations of a complete series: ``(ssq, sum_log_F, nobs)`` (-1 on breakdown).
+
+    The order-``t`` predictor of ``w_t`` from ``w_0..w_{t-1}`` comes from the order ``t - 1`` one by
+    :func:`convts.kernels._levinson.reflection` and :func:`~convts.kernels._levinson.step_up_into`
+    (the recursion's one home); its error variance is the innovation variance ``F_t``.
+    """
     n = w.size
     keep = v_out.size == n
     coef = np.zeros(n)
@@ -85,17 +86,11 @@ def levinson_loglike(w, gamma, v_out, F_out):
         v_out[0] = w[0]
         F_out[0] = nu
     for t in range(1, n):
-        acc = gamma[t]
-        for k in range(1, t):
-            acc -= prev[k] * gamma[t - k]
-        ptt = acc / nu
+        ptt, nu = _reflection(gamma, t, prev, nu)
+        _step_up_into(prev, coef, t, ptt)
         pred = ptt * w[0]
         for k in range(1, t):
-            c = prev[k] - ptt * prev[t - k]
-            coef[k] = c
-            pred += c * w[t - k]
-        coef[t] = ptt
-        nu = nu * (1.0 - ptt * ptt)
+            pred += coef[k - 1] * w[t - k]
         if not nu > 0:
             return np.nan, np.nan, -1
         v = w[t] - pred
@@ -128,7 +123,7 @@ def forecast_w(w: np.ndarray, gamma_full: np.ndarray, steps: int):
 
 
 # ------------------------------------------------------------------ sparse (multiplicative) autocovariances
-@nb.njit(cache=get_option("numba_cache"), nogil=True)
+@nb.njit(**_FLAGS)
 def _psi_acovf(ar, ma, max_len):
     """Autocovariances of the ARMA ``(1 + sum ma_j L^j) / (1 - sum ar_i L^i)`` (unit variance) from
     its psi weights, truncated where the weights have decayed below 1e-17 of their sum of squares
@@ -162,7 +157,7 @@ def _psi_acovf(ar, ma, max_len):
     return gamma
 
 
-@nb.njit(cache=get_option("numba_cache"), nogil=True)
+@nb.njit(**_FLAGS)
 def sparse_acovf(ar, ma, sar, sma, s, nlags):
     """Autocovariances of ``theta(L)Theta(L^s) / (phi(L)Phi(L^s))`` at lags ``0..nlags-1``.
 

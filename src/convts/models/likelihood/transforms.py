@@ -7,9 +7,9 @@ polynomial coefficients by the Durbin-Levinson recursion.  It is the map of stat
 ``constrain_stationary_univariate`` / ``unconstrain_stationary_univariate`` (the tests check
 that both give the same numbers), applied per polynomial (ar, ma, seasonal ar, seasonal ma).
 
-The functions are numba-compiled and serve both Python callers (:mod:`._likelihood`,
-:mod:`._whittle`; pass float64 arrays) and compiled ones (:mod:`._objective`,
-:mod:`._batch_numba`).  See :mod:`._kalman` for the rule on numba's cache that modules calling
+The functions are numba-compiled and serve both Python callers (:mod:`.exact`,
+:mod:`..estimators.whittle`; pass float64 arrays) and compiled ones (:mod:`.objective`,
+:mod:`..estimators.compiled`).  See :mod:`.kalman` for the rule on numba's cache that modules calling
 them follow.
 """
 
