@@ -313,3 +313,19 @@ def test_dynamic_chunks_cover_every_task_once(monkeypatch):
         nbk._run_tasks(Fake, (np.zeros(1),), 101, 3)
     assert sorted(seen) == list(range(101))
     nbk._pool().shutdown()
+
+
+def test_numba_threading_layer_is_set_unless_the_environment_chose_one():
+    """convts sets numba's threading layer to its option (default 'workqueue': no OpenMP
+    workers spinning after each job) when it first loads numba, and leaves an explicit
+    NUMBA_THREADING_LAYER alone."""
+    import os
+
+    code = ("import numba, convts\nfrom convts.backends import get_backend\nget_backend('numba')\n"
+            "print(numba.config.THREADING_LAYER)")
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_THREADING_LAYER"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.split()[-1] == convts.get_option("numba_threading_layer") == "workqueue"
+    env["NUMBA_THREADING_LAYER"] = "omp"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.split()[-1] == "omp"

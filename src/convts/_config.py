@@ -26,9 +26,17 @@ _DEFAULTS: dict[str, Any] = {
     # Numba: fastmath lets the compiler reassociate sums (vectorised FIR loops); results differ
     # from the sequential sum by rounding only.
     "numba_fastmath": True,
-    # Use numba's thread pool across series of a 2-D batch.
+    # Share large calls over threads (convts' own pool of NUMBA_NUM_THREADS - 1 threads running
+    # the nogil kernels): only when the work pays for it and no more threads than cores free
+    # at the moment of the call (another busy process leaves one).
     "numba_parallel": True,
-    # Worker threads for scipy.fft (-1: all cores).
+    # numba's threading layer for any parallel=True code in the process, set when convts first
+    # loads numba unless NUMBA_THREADING_LAYER is in the environment: 'workqueue' (numba's own,
+    # threads sleep between jobs).  'default' would take OpenMP here (no TBB), whose workers
+    # spin after each job: a 1-thread call burned 7.5 ms CPU for 3.5 ms wall.  Read once.
+    "numba_threading_layer": "workqueue",
+    # Worker threads for scipy.fft (-1: the cores free at the call, for calls large enough to
+    # pay for threads; 1 otherwise).
     "fft_workers": -1,
     # Default truncation tolerance for IIR kernels applied through their psi weights.
     "impulse_tol": 1e-12,
@@ -52,8 +60,8 @@ class set_options(contextlib.AbstractContextManager):
     Parameters
     ----------
     **options
-        ``numba_cache``, ``numba_fastmath``, ``numba_parallel``, ``fft_workers``,
-        ``impulse_tol``, ``progress``.
+        ``numba_cache``, ``numba_fastmath``, ``numba_parallel``, ``numba_threading_layer``,
+        ``fft_workers``, ``impulse_tol``, ``progress``.
     """
 
     def __init__(self, **options: Any) -> None:

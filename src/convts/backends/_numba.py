@@ -60,6 +60,18 @@ def _signatures(kind):
     return sigs
 
 
+def _set_threading_layer() -> None:
+    """numba's threading layer from the option ``numba_threading_layer`` (see ``_config``), unless
+    the environment chose one: read when this module is first imported."""
+    import os
+
+    if "NUMBA_THREADING_LAYER" not in os.environ:
+        nb.config.THREADING_LAYER = get_option("numba_threading_layer")
+
+
+_set_threading_layer()
+
+
 def _flags():
     return dict(cache=get_option("numba_cache"), fastmath=get_option("numba_fastmath"), nogil=True)
 
