@@ -1,7 +1,7 @@
 """Rolling standard deviation (and var/cov/corr) against bottleneck and pandas, n = 1e6.
 
 Run ``python benchmarks/bench_rolling.py`` (~30 s).  One thread, float64, ddof=1.  Contenders are
-timed round-robin in a rotating order (``_common.median_times``), medians of the repeats; the
+timed round-robin in a random order per round, medians (and minima) of the repeats; the
 1-minute load average is printed before and after (the machine is shared).  Goal from issue 14:
 ``convts.rolling_std`` <= 1.0x bottleneck ``move_std``.
 """
@@ -16,7 +16,23 @@ sys.path.insert(0, os.path.dirname(__file__))
 
 import numpy as np  # noqa: E402
 
-from _common import fmt_time, median_times, print_table  # noqa: E402
+from _common import fmt_time, print_table  # noqa: E402
+
+
+def timings(fns: dict, repeat: int):
+    """(median, min) wall time of each callable, timed round-robin in a rotating random order."""
+    import time
+
+    rng = np.random.default_rng(1)
+    for f in fns.values():
+        f()
+    times = {k: [] for k in fns}
+    for _ in range(repeat):
+        for k in rng.permutation(list(fns)):
+            t0 = time.perf_counter()
+            fns[k]()
+            times[k].append(time.perf_counter() - t0)
+    return {k: (float(np.median(v)), float(np.min(v))) for k, v in times.items()}
 
 
 def main(repeat: int = 15) -> None:
@@ -44,12 +60,12 @@ def main(repeat: int = 15) -> None:
         }
         # the same numbers first (bottleneck and pandas lose digits only after huge values)
         np.testing.assert_allclose(fns["convts.rolling_std"](), fns["bottleneck.move_std"](), rtol=1e-8, equal_nan=True)
-        t = median_times(fns, repeat=repeat)
-        for name, sec in t.items():
-            base = t["bottleneck.move_std"] if "std" in name else t["bottleneck.move_var"] if "var" in name else None
-            rows.append([window, name, fmt_time(sec), f"{sec / n * 1e9:.2f}",
-                         "-" if base is None else f"{sec / base:.2f}"])
-    print_table(["window", "function", "median", "ns/sample", "ratio to bottleneck"], rows)
+        t = timings(fns, repeat)
+        for name, (med, best) in t.items():
+            base = t.get("bottleneck.move_std" if "std" in name else "bottleneck.move_var" if "var" in name else "")
+            rows.append([window, name, fmt_time(med), fmt_time(best), f"{med / n * 1e9:.2f}",
+                         "-" if base is None else f"{med / base[0]:.2f}", "-" if base is None else f"{best / base[1]:.2f}"])
+    print_table(["window", "function", "median", "min", "ns/sample (median)", "ratio (medians)", "ratio (mins)"], rows)
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 

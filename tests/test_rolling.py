@@ -104,6 +104,9 @@ def test_constant_windows_are_exactly_zero_and_corr_nan():
     assert (v[3:10] == 0).all() and (v[-7:] == 0).all()
     c = convts.rolling_corr(x, np.arange(21.0), 4)
     assert np.isnan(c[3:10]).all() and np.isnan(c[-7:]).all()
+    long = np.r_[np.random.default_rng(0).standard_normal(300) * 1e3, np.full(1000, 3.3)]
+    assert (convts.rolling_std(long, 300)[600:] == 0).all()
+    assert (pd.Series(long).rolling(300).std().to_numpy()[600:] == 0).all()
 
 
 # ------------------------------------------------------------------ accuracy beyond pandas

@@ -47,22 +47,22 @@ def _var_rows(x, window, minp, ddof, take_sqrt, out):  # pragma: no cover - comp
         ok = False  # enough observations for a value
         for t in range(n):
             xi = xr[t]
-            fin_i = math.isfinite(xi)
-            fin_o = False
-            xo = 0.0
-            if t >= window:
-                xo = xr[t - window]
-                fin_o = math.isfinite(xo)
-            if fin_i and fin_o:  # one in, one out: the count is unchanged
-                a = xi - ref
-                b = xo - ref
-                delta = a - b
+            xo = xr[t - window] if t >= window else np.nan
+            a = xi - ref
+            b = xo - ref
+            delta = a - b
+            if delta - delta == 0.0:  # both finite (the common case, one test): the count is unchanged
                 mnew = mean + delta * inv
                 term = delta * ((a - mnew) + (b - mean))
                 m2 += term
                 err += abs(term)
                 mean = mnew
-            elif fin_i or fin_o:
+                continue_slow = False
+            else:
+                fin_i = math.isfinite(xi)
+                fin_o = t >= window and math.isfinite(xo)
+                continue_slow = fin_i or fin_o  # (both finite here only if the difference overflowed)
+            if continue_slow:
                 if fin_o:
                     if cnt == 1:
                         cnt = 0
@@ -94,42 +94,48 @@ def _var_rows(x, window, minp, ddof, take_sqrt, out):  # pragma: no cover - comp
                     inv = 1.0 / cnt
                     drift = _DRIFT / cnt
                 ok = cnt >= minp and cnt > ddof
-                if ok:
-                    inv_den = 1.0 / (cnt - ddof)
+                if ok:  # one value (ddof=0): variance 0, whatever the updates of m2 round to
+                    inv_den = 1.0 / (cnt - ddof) if cnt > 1 else 0.0
                 if cnt == 1:  # one value: no spread, whatever the updates rounded to
                     m2 = 0.0
                     err = 0.0
-            if m2 > 0.0:
-                redo = err > redo_ratio * m2 or mean * mean > drift * m2
-            else:  # zero (a constant window: exact only after an exact sum about one of its values) or rounded below
-                redo = cnt >= 2 and (err > 0.0 or mean != 0.0 or m2 < 0.0)
+            # m2 may have lost digits: a large value left (or m2 went to <= 0 with updates behind it);
+            # every 256 steps also: the mean drifted far from the reference, or a constant window
+            # is not yet exactly zero.  (One test per step: this check is ~10% of the loop's time.)
+            redo = err > redo_ratio * m2
+            if (t & 255) == 0:
+                redo = redo or mean * mean > drift * m2 or (m2 == 0.0 and mean != 0.0)
             if redo:
-                # sum the window again exactly, about a value inside it, then about its mean
-                lo = t - window + 1 if t >= window else 0
-                found = False
-                s1 = 0.0
-                for j in range(lo, t + 1):
-                    v = xr[j]
-                    if math.isfinite(v):
-                        if not found:
-                            ref = v
-                            found = True
-                        s1 += v - ref
-                mean = s1 / cnt
-                s1 = 0.0
-                s2 = 0.0
-                for j in range(lo, t + 1):
-                    v = xr[j]
-                    if math.isfinite(v):
-                        d = (v - ref) - mean
-                        s1 += d
-                        s2 += d * d
-                m2 = max(s2 - s1 * s1 / cnt, 0.0)
-                mean += s1 / cnt
-                newref = ref + mean  # re-centre on the window's mean (m2 does not change)
-                mean = (ref - newref) + mean
-                ref = newref
-                err = 0.0
+                if cnt < 2:  # one value (window=1): no spread, whatever the update rounded to
+                    m2 = 0.0
+                    err = 0.0
+                else:
+                    # sum the window again exactly, about a value inside it, then about its mean
+                    lo = t - window + 1 if t >= window else 0
+                    found = False
+                    s1 = 0.0
+                    for j in range(lo, t + 1):
+                        v = xr[j]
+                        if math.isfinite(v):
+                            if not found:
+                                ref = v
+                                found = True
+                            s1 += v - ref
+                    mean = s1 / cnt
+                    s1 = 0.0
+                    s2 = 0.0
+                    for j in range(lo, t + 1):
+                        v = xr[j]
+                        if math.isfinite(v):
+                            d = (v - ref) - mean
+                            s1 += d
+                            s2 += d * d
+                    m2 = max(s2 - s1 * s1 / cnt, 0.0)
+                    mean += s1 / cnt
+                    newref = ref + mean  # re-centre on the window's mean (m2 does not change)
+                    mean = (ref - newref) + mean
+                    ref = newref
+                    err = 0.0
             if ok:
                 v = m2 * inv_den
                 if v < 0.0:
