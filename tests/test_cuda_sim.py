@@ -296,6 +296,26 @@ def check_cupy_backend_module():
         import reference
 
         np.testing.assert_allclose(w[s], reference.css_residuals_loop(x[s], [], [[0.4], [-0.3]][s]), rtol=1e-12, atol=1e-12)
+    # the batched ARMA code on "CuPy": its inverse MA filter is the ma_rows kernel
+    from convts.models import batch_xp
+
+    import reference
+
+    y = rng.standard_normal((4, 120))
+    ar, ma = rng.uniform(-0.5, 0.5, (4, 1)), rng.uniform(-0.5, 0.5, (4, 2))
+    e = batch_xp.css_residuals_batch(y, ar, ma, fake)
+    for s in range(4):
+        np.testing.assert_allclose(e[s], reference.css_residuals_loop(y[s], ar[s], ma[s]), rtol=1e-12, atol=1e-12)
+    # (narrow launches from here on: the simulator runs each of _device()'s 256 threads in Python)
+    from convts.backends import _cuda_kernels as ck
+
+    be._device = lambda: ck.Device(sm_count=1, put=fake.asarray, threads=32, blocks_per_sm=2)
+    fit_mod = sys.modules[convts.fit_many.__module__]
+    fits = {}
+    for name, module in (("kernel", fake), ("numpy", np)):
+        fit_mod._cupy_module = lambda module=module: module
+        fits[name] = convts.fit_many(y, (1, 0, 1), trend="n", method="css", backend="cupy").params.to_numpy()
+    np.testing.assert_allclose(fits["kernel"], fits["numpy"], rtol=1e-8, atol=1e-10)
     assert calls["attributes"] == 1, calls  # the SM count is read once, not per launch
 
 

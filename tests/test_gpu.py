@@ -708,3 +708,57 @@ def test_cupy_ma_inverse_matches_lfilter(shape):
     for s in range(shape[0]):
         for c in range(zz.shape[1]):
             assert_rel(ww[s, c], signal.lfilter([1.0], np.r_[1.0, ma[s]], zz[s, c]))
+
+
+# ---------------------------------------------------------------------------------------
+# Whittle on the device: tables computed once per grid, analytic gradient, the batched fit
+# ---------------------------------------------------------------------------------------
+
+
+def test_spectrum_on_two_grids_of_one_length(ns):
+    # the cos/sin tables are cached per frequency grid: a second grid of the same size must not reuse the first
+    ar = np.array([[0.5, -0.3]])
+    ma = np.array([[0.4]])
+    for T in (101, 102, 101):
+        freqs = 2 * np.pi * np.arange(1, 51) / T
+        g = ns.get(_xp_arima.arma_spectrum_batch(freqs, ns.put(ar), ns.put(ma), ns.xp))
+        assert_rel(g[0], reference.arma_spectrum_loop(freqs, ar[0], ma[0]))
+
+
+@pytest.mark.parametrize("p,q", [(1, 0), (0, 2), (2, 1)])
+def test_whittle_gradient_matches_differences_of_the_loop_oracle(ns, p, q):
+    y = _simulate_arma(2, 101, [0.5, -0.2][:p], [0.3, 0.1][:q], 8)
+    ar = rng.uniform(-0.4, 0.4, (2, p))
+    ma = rng.uniform(-0.4, 0.4, (2, q))
+    I, freqs = _xp_arima.periodogram_batch(ns.put(y), ns.xp)
+    grad = ns.get(_xp_arima.whittle_gradient_batch(I, freqs, ns.put(ar), ns.put(ma), ns.xp))
+    assert grad.shape == (2, p + q)
+    h = 1e-6
+    for s in range(2):
+        c = np.r_[ar[s], ma[s]]
+        for j in range(p + q):
+            e = np.zeros(p + q)
+            e[j] = h
+            fp = reference.whittle_loop(y[s], (c + e)[:p], (c + e)[p:])[0]
+            fm = reference.whittle_loop(y[s], (c - e)[:p], (c - e)[p:])[0]
+            np.testing.assert_allclose(grad[s, j], (fp - fm) / (2 * h), rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("p,q,ar,ma", [(1, 1, [0.6], [0.3]), (2, 0, [0.5, -0.3], []), (0, 2, [], [0.4, 0.2])])
+def test_whittle_fit_batch_agrees_with_scipy_on_the_loop_objective(ns, p, q, ar, ma):
+    n, T = 4, 301
+    y = _simulate_arma(n, T, ar, ma, 9)
+    I, freqs = _xp_arima.periodogram_batch(ns.put(y), ns.xp)
+    params, sigma2, ok = (ns.get(a) for a in _xp_arima.whittle_fit_batch(I, freqs, p, q, ns.xp))
+    assert ok.all()
+    for s in range(n):
+        pg = reference.periodogram_loop(y[s])
+
+        def objective(c, pg=pg):
+            g = reference.arma_spectrum_loop(freqs, c[:p], c[p:])
+            return np.log(np.mean(pg / g)) + np.mean(np.log(g))
+
+        fit = optimize.minimize(objective, np.zeros(p + q), method="Nelder-Mead",
+                                options=dict(xatol=1e-10, fatol=1e-14, maxiter=20000))
+        np.testing.assert_allclose(params[s], fit.x, atol=1e-5)
+        np.testing.assert_allclose(sigma2[s], np.mean(pg / reference.arma_spectrum_loop(freqs, fit.x[:p], fit.x[p:])), rtol=1e-6)
