@@ -197,7 +197,7 @@ def test_prewhiten_equals_ar_prewhitener():
 
     s = _series(120)
     out = s.conv.prewhiten(order=2)
-    _close(out, ARPrewhitener(order=2).fit_transform(s.to_numpy()), equal_nan=True)
+    _close(out, ARPrewhitener(order=2).fit_transform(s.to_numpy()[:, None])[:, 0], equal_nan=True)
     df = _frame(120)
     _close(df.conv.prewhiten(criterion="bic"), ARPrewhitener(criterion="bic").fit_transform(df.to_numpy()),
            equal_nan=True)

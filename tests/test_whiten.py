@@ -142,8 +142,10 @@ def test_standardizer_matches_references():
     np.testing.assert_allclose(rob.center_, np.median(X, axis=0))
     mad = stats.median_abs_deviation(X, axis=0, scale="normal")
     np.testing.assert_allclose(rob.scale_, mad, rtol=2e-5)  # 1.4826 vs 1 / Phi^-1(3/4)
-    x1 = X[:, 0]
+    x1 = X[:, :1]
     np.testing.assert_allclose(Standardizer().fit_transform(x1), (x1 - x1.mean()) / x1.std())
+    with pytest.raises(ValueError, match="Reshape your data.*reshape\\(-1, 1\\)"):
+        Standardizer().fit(X[:, 0])  # 2-D only, as scikit-learn's StandardScaler
     if_sklearn = pytest.importorskip("sklearn.preprocessing")
     np.testing.assert_allclose(Standardizer().fit_transform(X), if_sklearn.StandardScaler().fit_transform(X))
 
@@ -203,7 +205,7 @@ def test_overflowing_variance_names_the_input_and_says_rescale(est):
     X = correlated(200, seed=5)
     X[10, 1] = 1e300  # ZCAWhitener().fit returned an all-NaN matrix
     with pytest.raises(ValueError, match=r"X.*too large.*1e\+300.*rescale"):
-        est.fit(X if not isinstance(est, ARPrewhitener) else X[:, 1])
+        est.fit(X if not isinstance(est, ARPrewhitener) else X[:, 1:2])
 
 
 def test_pandas_in_pandas_out():
@@ -215,8 +217,10 @@ def test_pandas_in_pandas_out():
     assert list(p.columns) == ["pc1", "pc2"] and p.index.equals(idx)
     back = PCAWhitener().fit(df)
     assert list(back.inverse_transform(back.transform(df)).columns) == ["w", "x", "y", "z"]
-    s = Standardizer().fit_transform(df["x"])
-    assert isinstance(s, pd.Series) and s.name == "x" and s.index.equals(idx)
+    s = Standardizer().fit_transform(df[["x"]])
+    assert isinstance(s, pd.DataFrame) and list(s.columns) == ["x"] and s.index.equals(idx)
+    with pytest.raises(ValueError, match="Reshape your data"):
+        Standardizer().fit(df["x"])  # a Series is 1-D
 
 
 # ---------------------------------------------------------------------- AR prewhitening
@@ -224,7 +228,7 @@ def test_pandas_in_pandas_out():
 @pytest.mark.parametrize("criterion", ["aic", "bic"])
 def test_ar_coefficients_equal_statsmodels(method, criterion):
     x = simulate_ar([0.6, -0.25, 0.1], 1500, seed=8, mean=3.0)
-    pw = ARPrewhitener(method=method, criterion=criterion).fit(x)
+    pw = ARPrewhitener(method=method, criterion=criterion).fit(x[:, None])
     p = pw.order_
     assert p >= 2
     if method == "burg":
@@ -234,7 +238,7 @@ def test_ar_coefficients_equal_statsmodels(method, criterion):
         sigma2 = sigma**2
     np.testing.assert_allclose(pw.ar_, rho, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(pw.sigma2_, sigma2, rtol=1e-10)
-    assert pw.mean_ == pytest.approx(x.mean())
+    assert pw.mean_.tolist() == pytest.approx([x.mean()])
     assert pw.kernel_ == convts.Kernel(b=np.r_[1.0, -pw.ar_])
 
 
@@ -270,7 +274,7 @@ def test_shared_model_pools_the_columns():
 def test_residuals_of_ar2_pass_ljung_box():
     import statsmodels.stats.diagnostic as diag
     x = simulate_ar([1.1, -0.5], 3000, seed=12)
-    e = ARPrewhitener(edge="drop").fit_transform(x)
+    e = ARPrewhitener(edge="drop").fit_transform(x[:, None])[:, 0]
     assert diag.acorr_ljungbox(x, lags=[10, 20])["lb_pvalue"].max() < 1e-6  # the raw series is not white
     assert diag.acorr_ljungbox(e, lags=[10, 20])["lb_pvalue"].min() > 0.01
 
@@ -278,19 +282,19 @@ def test_residuals_of_ar2_pass_ljung_box():
 @pytest.mark.parametrize("seed", [13, 14, 15])
 def test_order_selection_finds_the_true_order(seed):
     x = simulate_ar([0.5, -0.3, 0.35], 5000, seed=seed)
-    bic = ARPrewhitener(criterion="bic").fit(x)
+    bic = ARPrewhitener(criterion="bic").fit(x[:, None])
     assert bic.order_ == 3
     assert bic.criterion_values_.shape == (convts.whiten.default_max_order(5000) + 1,)
     assert int(np.argmin(bic.criterion_values_)) == 3
-    aic = ARPrewhitener(criterion="aic", method="yule_walker").fit(x)
+    aic = ARPrewhitener(criterion="aic", method="yule_walker").fit(x[:, None])
     assert 3 <= aic.order_ <= 6  # AIC never underfits a strong AR(3) this long; it may overfit a little
 
 
 def test_transform_equals_loop_fir_and_statsmodels_residuals():
     x = simulate_ar([0.6, -0.3], 300, seed=16, mean=2.0)
-    pw = ARPrewhitener(order=2, edge="zero").fit(x)
-    e = pw.transform(x)
-    ref = fir_loop(x - pw.mean_, [0, 1, 2], np.r_[1.0, -pw.ar_])
+    pw = ARPrewhitener(order=2, edge="zero").fit(x[:, None])
+    e = pw.transform(x[:, None])[:, 0]
+    ref = fir_loop(x - pw.mean_[0], [0, 1, 2], np.r_[1.0, -pw.ar_])
     np.testing.assert_allclose(e, ref, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(e, signal.lfilter(np.r_[1.0, -pw.ar_], [1.0], x - x.mean()), atol=1e-12)
 
@@ -338,9 +342,11 @@ def test_edges():
     np.testing.assert_array_equal(drop, zero[3:])
     # edge='zero': pre-sample values at the mean, so the first output is x[0] - mean
     assert zero[0, 0] == pytest.approx(X[0, 0] - X[:, 0].mean())
-    s = pd.Series(X[:, 1], index=pd.date_range("2021-01-01", periods=200, freq="h"), name="v")
+    s = pd.DataFrame({"v": X[:, 1]}, index=pd.date_range("2021-01-01", periods=200, freq="h"))
     out = ARPrewhitener(order=3, edge="drop").fit_transform(s)
-    assert isinstance(out, pd.Series) and out.name == "v" and out.index.equals(s.index[3:])
+    assert isinstance(out, pd.DataFrame) and list(out.columns) == ["v"] and out.index.equals(s.index[3:])
+    arr = ARPrewhitener(order=3, edge="drop").set_output(transform="pandas").fit_transform(X)
+    assert arr.index.equals(pd.RangeIndex(3, 200)) and list(arr.columns) == ["x0", "x1"]
 
 
 @pytest.mark.parametrize("shared", [False, True])
@@ -348,7 +354,7 @@ def test_inverse_transform(shared):
     X = np.column_stack([simulate_ar([0.8], 1500, 22, mean=1.0), simulate_ar([0.5, 0.3], 1500, 23, mean=-2.0)])
     zero = ARPrewhitener(edge="zero", shared=shared).fit(X)
     np.testing.assert_allclose(zero.inverse_transform(zero.transform(X)), X, rtol=1e-10, atol=1e-10)
-    x1 = X[:, 0]
+    x1 = X[:, :1]
     one = ARPrewhitener(edge="zero").fit(x1)
     np.testing.assert_allclose(one.inverse_transform(one.transform(x1)), x1, atol=1e-10)
     # nan / drop: the pre-sample values are unknown; the transient decays, the tail matches
@@ -368,16 +374,16 @@ def test_inverse_transform(shared):
 def test_mle_through_convts_arima():
     import statsmodels.tsa.arima.model as tsa
     x = simulate_ar([0.6, -0.2], 400, seed=24, mean=1.5)
-    pw = ARPrewhitener(order=2, method="mle").fit(x)
+    pw = ARPrewhitener(order=2, method="mle").fit(x[:, None])
     ref = tsa.ARIMA(x, order=(2, 0, 0), trend="c").fit()
     np.testing.assert_allclose(pw.ar_, ref.params[1:3], rtol=1e-3, atol=1e-4)
-    assert pw.mean_ == pytest.approx(ref.params[0], rel=1e-3)
-    sel = ARPrewhitener(max_order=2, method="mle", criterion="bic").fit(x)
+    assert pw.mean_[0] == pytest.approx(ref.params[0], rel=1e-3)
+    sel = ARPrewhitener(max_order=2, method="mle", criterion="bic").fit(x[:, None])
     assert sel.order_ == 2
 
 
 def test_fitted_model_pickles():
-    x = simulate_ar([0.5], 200, seed=25)
+    x = simulate_ar([0.5], 200, seed=25)[:, None]
     pw = ARPrewhitener(edge="zero").fit(x)
     again = pickle.loads(pickle.dumps(pw))
     np.testing.assert_array_equal(again.transform(x), pw.transform(x))
@@ -525,7 +531,7 @@ def test_params_protocol():
     assert est.set_params(order=3) is est and est.order == 3
     with pytest.raises(ValueError, match="invalid parameter 'ordr'"):
         est.set_params(ordr=1)
-    x = simulate_ar([0.5], 100, 61)
+    x = simulate_ar([0.5], 100, 61)[:, None]
     assert est.fit(x) is est
     assert not any(k.endswith("_") for k in vars(ARPrewhitener(order=1)))
 
@@ -554,20 +560,20 @@ def test_channel_whitener_bad_input(cls):
     df = pd.DataFrame(X2, columns=list("abcd"))
     with pytest.raises(ValueError, match=r"\['c'\].*constant"):
         cls().fit(df)
-    with pytest.raises(ValueError, match="3 rows and 4 columns.*more rows than columns"):
+    with pytest.raises(ValueError, match=r"3 sample\(s\) \(rows\) and 4 columns.*more rows than columns"):
         cls().fit(X[:3])
     X3 = X.copy()
     X3[[4, 9, 11], [0, 3, 1]] = np.nan
     with pytest.raises(ValueError, match=r"NaN/inf in 3 row\(s\): positions \[4, 9, 11\]"):
         cls().fit(X3)
-    with pytest.raises(ValueError, match="1-D"):
+    with pytest.raises(ValueError, match="1-D.*Reshape your data"):
         cls().fit(X[:, 0])
     fitted = cls().fit(X)
-    with pytest.raises(ValueError, match="3 column.*fitted on 4"):
+    with pytest.raises(ValueError, match=f"X has 3 features, but {cls.__name__} is expecting 4 features"):
         fitted.transform(X[:, :3])
     with pytest.raises(ValueError, match=r"positions \[4, 9\]"):
         fitted.transform(X3[:10])
-    with pytest.raises(ValueError, match="1-D"):
+    with pytest.raises(ValueError, match="1-D.*Reshape your data"):
         fitted.transform(X[:, 0])
 
 
@@ -580,7 +586,7 @@ def test_nan_rows_named_by_label():
 
 
 def test_ar_bad_input():
-    x = simulate_ar([0.5], 100, 70)
+    x = simulate_ar([0.5], 100, 70)[:, None]
     with pytest.raises(ValueError, match="method="):
         ARPrewhitener(method="ols").fit(x)
     with pytest.raises(ValueError, match="criterion="):
@@ -590,13 +596,18 @@ def test_ar_bad_input():
     with pytest.raises(ValueError, match="constant"):
         ARPrewhitener().fit(np.column_stack([x, np.ones(100)]))
     with pytest.raises(ValueError, match="NaN"):
-        ARPrewhitener().fit(np.r_[x[:10], np.nan, x[11:]])
+        ARPrewhitener().fit(np.r_[x[:10], [[np.nan]], x[11:]])
     with pytest.raises(ValueError, match="max_order=80"):
         ARPrewhitener(max_order=80).fit(x)
     with pytest.raises(ValueError, match="order=99"):
         ARPrewhitener(order=99).fit(x)
-    with pytest.raises(ValueError, match="fitted on 1-D"):
+    with pytest.raises(ValueError, match="X has 2 features, but ARPrewhitener is expecting 1"):
         ARPrewhitener(order=1).fit(x).transform(np.column_stack([x, x]))
+    with pytest.raises(ValueError, match="Reshape your data"):
+        ARPrewhitener(order=1).fit(x[:, 0])
+    fitted = ARPrewhitener(order=1).fit(x)
+    with pytest.raises(ValueError, match=r"NaN/inf in 1 row\(s\): positions \[10\]"):  # refused as in fit
+        fitted.transform(np.r_[x[:10], [[np.inf]], x[11:]])
     with pytest.raises(ValueError, match="n_components"):
         PCAWhitener(n_components=5).fit(correlated(100))
 

@@ -592,9 +592,7 @@ class _ConvAccessor:
         from .whiten import ARPrewhitener
 
         X = self._values()
-        data = X[:, 0] if isinstance(self._obj, pd.Series) else X
-        y = np.asarray(ARPrewhitener(order=order, **kwargs).fit_transform(data), dtype=np.float64)
-        y = y.reshape(-1, X.shape[1])
+        y = np.asarray(ARPrewhitener(order=order, **kwargs).fit_transform(X), dtype=np.float64)
         return P.wrap(y, self._obj, "prewhiten", index=self._obj.index[X.shape[0] - y.shape[0]:])
 
     def whiten(self, method="zca", **kwargs):

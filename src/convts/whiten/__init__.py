@@ -3,8 +3,9 @@
 White noise has zero mean, unit variance, and no correlation, across channels and in time.
 Estimators follow scikit-learn's conventions (``__init__`` stores parameters, ``fit`` returns
 ``self``, learned attributes end in ``_``, ``transform`` / ``inverse_transform`` /
-``fit_transform``, ``get_params`` / ``set_params``) without depending on scikit-learn, and work
-in its ``Pipeline``:
+``fit_transform``, ``get_params`` / ``set_params``, ``get_feature_names_out``, ``set_output``,
+2-D input only, NaN/inf refused in ``fit`` and ``transform``) without depending on scikit-learn;
+its ``check_estimator`` passes and they work in its ``Pipeline``:
 
 - :class:`Standardizer`: per-channel centring and scaling (mean/std or median/MAD).
 - :class:`PCAWhitener`, :class:`ZCAWhitener`: decorrelation along the eigenvectors of the

@@ -99,9 +99,9 @@ def prewhitened_ccf(x, y, nlags, alpha=0.05, order=None, **prewhitener_kwargs):
             raise TypeError(f"prewhitened_ccf got an unexpected keyword {key!r}; prewhitener options are {_FIT_KEYS}")
     if not 0 < float(alpha) < 1:
         raise ValueError(f"alpha={alpha!r}: alpha must be in (0, 1)")
-    model = ARPrewhitener(order=order, edge="drop", **prewhitener_kwargs).fit(xa)
+    model = ARPrewhitener(order=order, edge="drop", **prewhitener_kwargs).fit(xa[:, None])
     p = model.order_
-    xw = model.transform(xa)
+    xw = model.transform(xa[:, None])[:, 0]
     yw = convolve(ya - ya.mean(), model.kernel_)[p:]
     m = xw.size
     nlags = check_int(nlags, "nlags", minimum=0)
@@ -197,7 +197,7 @@ def whiten(X, spatial="zca", temporal=None, **kw):
         model.fit(data.loc[complete] if not complete.all() else data)
         names = model.get_feature_names_out()
         result = np.full((values.shape[0], len(names)), np.nan)
-        result[complete] = model.transform(values[complete])
+        result[complete] = np.asarray(model.transform(data[complete] if not complete.all() else data))
         cols = data.columns if spatial == "zca" else names
         out = pd.DataFrame(result, index=data.index, columns=cols)
         models["spatial"] = model

@@ -6,9 +6,10 @@ import numbers
 import warnings
 
 import numpy as np
+import pandas as pd
 
 from .._validation import check_no_overflow, is_constant
-from ._base import _BaseEstimator, as_input, check_finite_rows, check_n_features, wrap_output
+from ._base import _BaseEstimator, _names_in, validate, wrap_output
 from .._warnings import RankDeficientWarning  # defined once for the package; re-exported here
 
 __all__ = ["Standardizer", "PCAWhitener", "ZCAWhitener", "RankDeficientWarning"]
@@ -46,14 +47,16 @@ class Standardizer(_BaseEstimator):
 
     Notes
     -----
-    1-D input is one channel and comes back 1-D; 2-D input is ``(n_samples, n_channels)``.
-    pandas input comes back as pandas with the same index and columns.  NaN/inf raise
-    ``ValueError`` naming the rows.
+    Input is 2-D ``(n_samples, n_channels)`` (one series: ``x.reshape(-1, 1)`` or a one-column
+    DataFrame), as scikit-learn's ``StandardScaler``; 1-D input raises its "Reshape your data"
+    ``ValueError``.  pandas input comes back as pandas with the same index and columns
+    (``set_output(transform="pandas")`` gives a DataFrame for any input).  NaN/inf raise
+    ``ValueError`` naming the rows, in ``fit`` and in ``transform``.
 
     Examples
     --------
     >>> from convts.whiten import Standardizer
-    >>> Standardizer().fit_transform(np.array([1.0, 2.0, 3.0])).round(4).tolist()
+    >>> Standardizer().fit_transform(np.array([[1.0], [2.0], [3.0]])).round(4).ravel().tolist()
     [-1.2247, 0.0, 1.2247]
     """
 
@@ -65,9 +68,7 @@ class Standardizer(_BaseEstimator):
 
     def fit(self, X, y=None):
         """Learn ``center_`` and ``scale_`` from ``X``; return ``self``."""
-        arr, meta = as_input(X, allow_1d=True)
-        check_finite_rows(arr, meta)
-        a2 = arr.reshape(arr.shape[0], -1)
+        a2, meta = validate(self, X, reset=True)
         if self.robust:
             center = np.median(a2, axis=0)
             scale = 1.4826 * np.median(np.abs(a2 - center), axis=0)
@@ -76,7 +77,7 @@ class Standardizer(_BaseEstimator):
             if isinstance(ddof, bool) or not isinstance(ddof, numbers.Integral) or ddof < 0:
                 raise ValueError(f"ddof={ddof!r}: ddof must be a non-negative integer")
             if a2.shape[0] <= ddof:
-                raise ValueError(f"ddof={ddof} needs more than {ddof} rows, X has {a2.shape[0]}")
+                raise ValueError(f"ddof={ddof} needs more than {ddof} rows, X has {a2.shape[0]} sample(s)")
             with np.errstate(over="ignore", invalid="ignore"):
                 center = a2.mean(axis=0)
                 var = np.mean((a2 - center) ** 2, axis=0)
@@ -91,42 +92,34 @@ class Standardizer(_BaseEstimator):
             )
         self.center_ = center
         self.scale_ = np.where(constant, 1.0, scale)
-        self.n_features_in_ = a2.shape[1]
-        self._fitted_1d = arr.ndim == 1
         return self
 
     def transform(self, X):
         """``(X - center_) / scale_``, in the type of ``X``."""
         self._check_fitted()
-        arr, meta = as_input(X, allow_1d=True)
-        check_n_features(self, arr)
-        check_finite_rows(arr, meta)
-        return wrap_output(((arr.reshape(arr.shape[0], -1) - self.center_) / self.scale_).reshape(arr.shape), meta)
+        arr, meta = validate(self, X, reset=False)
+        return wrap_output(self, (arr - self.center_) / self.scale_, meta)
 
     def inverse_transform(self, X):
         """``X * scale_ + center_``: undoes :meth:`transform`."""
         self._check_fitted()
-        arr, meta = as_input(X, allow_1d=True)
-        check_n_features(self, arr)
-        return wrap_output((arr.reshape(arr.shape[0], -1) * self.scale_ + self.center_).reshape(arr.shape), meta)
+        arr, meta = validate(self, X, reset=False, finite=False, names=False)
+        return wrap_output(self, arr * self.scale_ + self.center_, meta, transform=False)
 
 
 class _EigenWhitener(_BaseEstimator):
     """Shared fit of PCA and ZCA whitening: the eigen-decomposition of the sample covariance."""
 
     _fitted_attr = "whitening_matrix_"
-    _accepts_1d = False
-    _what = "a channel whitener"
 
     def _fit_eigen(self, X):
-        arr, meta = as_input(X, allow_1d=False, what=f"{type(self).__name__}")
-        check_finite_rows(arr, meta)
+        arr, meta = validate(self, X, reset=True)
         n, c = arr.shape
         if n <= c:
             raise ValueError(
-                f"X has {n} rows and {c} columns: the covariance of {c} channels needs more rows than columns "
-                f"(at least {c + 1}) to be of full rank. If rows are channels, pass X.T; otherwise reduce the "
-                f"channels first"
+                f"X has {n} sample(s) (rows) and {c} columns: the covariance of {c} channels needs more rows than "
+                f"columns (at least {c + 1}) to be of full rank. If rows are channels, pass X.T; otherwise reduce "
+                f"the channels first"
             )
         eps = float(self.eps)
         if not eps >= 0:
@@ -153,11 +146,8 @@ class _EigenWhitener(_BaseEstimator):
         self.rank_ = int(np.sum(values > values[0] * max(n, c) * np.finfo(np.float64).eps))
         self.eps_ = eps * float(values[0])  # eps is relative to the largest eigenvalue
         self.mean_ = mean
-        self.n_features_in_ = c
         self.n_samples_seen_ = n
-        self._fitted_1d = False
-        if meta.kind == "frame":
-            self.feature_names_in_ = np.asarray([str(v) for v in meta.columns], dtype=object)
+        self._columns_in = meta.columns  # the labels inverse_transform gives back (any type)
         return values, vectors
 
     def _warn_rank(self, kept: int) -> None:
@@ -170,12 +160,9 @@ class _EigenWhitener(_BaseEstimator):
                 RankDeficientWarning, stacklevel=3,
             )
 
-    def _prepare(self, X):
+    def _prepare(self, X, name="X", names=True):
         self._check_fitted()
-        arr, meta = as_input(X, allow_1d=False, what=f"{type(self).__name__}")
-        check_n_features(self, arr)
-        check_finite_rows(arr, meta)
-        return arr, meta
+        return validate(self, X, name, reset=False, names=names)
 
 
 class PCAWhitener(_EigenWhitener):
@@ -219,10 +206,11 @@ class PCAWhitener(_EigenWhitener):
 
     Notes
     -----
-    Input: 2-D ``(n_samples, n_channels)`` with more rows than columns, finite values, no
-    constant column (zero variance up to rounding) and no covariance that overflows float64
-    (each raises ``ValueError`` saying what to do).  pandas input comes back as a
-    DataFrame with the input's index and columns ``pc1, pc2, ...``.
+    Input: 2-D ``(n_samples, n_channels)`` with more rows than columns, finite values (in ``fit``
+    and ``transform``), no constant column (zero variance up to rounding) and no covariance that
+    overflows float64 (each raises ``ValueError`` saying what to do).  pandas input comes back as
+    a DataFrame with the input's index and columns ``pc1, pc2, ...`` (also for arrays after
+    ``set_output(transform="pandas")``).  ``check_estimator`` of scikit-learn passes.
     ``inverse_transform`` is exact when all components are kept, and otherwise projects on the
     kept components (as scikit-learn).
 
@@ -265,24 +253,30 @@ class PCAWhitener(_EigenWhitener):
         return self
 
     def get_feature_names_out(self, input_features=None):
-        """Output column names ``pc1, pc2, ...``."""
+        """Output column names ``pc1, pc2, ...`` (``input_features``, if given, is checked as scikit-learn does)."""
         self._check_fitted()
+        _names_in(self, input_features)
         return np.asarray([f"pc{i + 1}" for i in range(self.n_components_)], dtype=object)
 
     def transform(self, X):
         """Whitened principal components of ``X``, shape ``(n_samples, n_components_)``."""
         arr, meta = self._prepare(X)
-        return wrap_output((arr - self.mean_) @ self.whitening_matrix_, meta, columns=self.get_feature_names_out())
+        return wrap_output(self, (arr - self.mean_) @ self.whitening_matrix_, meta,
+                           columns=self.get_feature_names_out())
 
     def inverse_transform(self, Z):
         """Map whitened components back to the channels (exact when all components are kept)."""
+        from ._base import _as_2d_float
+
         self._check_fitted()
-        arr, meta = as_input(Z, "Z", allow_1d=False, what="PCAWhitener.inverse_transform")
+        arr = _as_2d_float(Z, "Z", "PCAWhitener.inverse_transform")
         if arr.shape[1] != self.n_components_:
             raise ValueError(f"Z has {arr.shape[1]} columns; this PCAWhitener has {self.n_components_} components")
         back = (self.components_ * np.sqrt(self.explained_variance_ + self.eps_)[:, None])
-        cols = self.feature_names_in_ if hasattr(self, "feature_names_in_") else None
-        return wrap_output(arr @ back + self.mean_, meta, columns=cols)
+        out = arr @ back + self.mean_
+        if isinstance(Z, pd.DataFrame):
+            return pd.DataFrame(out, index=Z.index, columns=self._columns_in)
+        return out
 
 
 class ZCAWhitener(_EigenWhitener):
@@ -342,19 +336,12 @@ class ZCAWhitener(_EigenWhitener):
         self._coloring_matrix = (vectors * np.sqrt(values + self.eps_)) @ vectors.T
         return self
 
-    def get_feature_names_out(self, input_features=None):
-        """Output names: the input's column names (or ``x0, x1, ...``)."""
-        self._check_fitted()
-        if hasattr(self, "feature_names_in_"):
-            return self.feature_names_in_.copy()
-        return np.asarray([f"x{i}" for i in range(self.n_features_in_)], dtype=object)
-
     def transform(self, X):
         """Whitened channels, same shape (and pandas labels) as ``X``."""
         arr, meta = self._prepare(X)
-        return wrap_output((arr - self.mean_) @ self.whitening_matrix_, meta)
+        return wrap_output(self, (arr - self.mean_) @ self.whitening_matrix_, meta)
 
     def inverse_transform(self, Z):
         """``Z @ E diag(sqrt(l + eps)) E^T + mean_``: undoes :meth:`transform` exactly."""
-        arr, meta = self._prepare(Z)
-        return wrap_output(arr @ self._coloring_matrix + self.mean_, meta)
+        arr, meta = self._prepare(Z, "Z", names=False)
+        return wrap_output(self, arr @ self._coloring_matrix + self.mean_, meta, transform=False)

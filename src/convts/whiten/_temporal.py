@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from .._validation import check_int, check_no_overflow, is_constant
 from ..engine import convolve
 from ..engine._ar import burg, burg_path, yule_walker
 from ..kernels import Kernel
 from ..kernels._levinson import levinson_path, step_up
-from ._base import _BaseEstimator, as_input, check_finite_rows, check_n_features, wrap_output
+from ._base import _BaseEstimator, validate, wrap_output
 
 __all__ = ["ARPrewhitener", "default_max_order"]
 
@@ -66,35 +67,45 @@ class ARPrewhitener(_BaseEstimator):
         rows, so the columns stay aligned); ``zero``: pre-sample values are taken at the mean
         (zero after demeaning), so the first ``p`` outputs are partial sums.
     shared : bool
-        2-D input: fit one AR model to all columns (pooled: the multi-segment Burg estimator, or
+        Fit one AR model to all columns (pooled: the multi-segment Burg estimator, or
         Yule-Walker on the column-averaged autocovariances) instead of one per column.  Each column
         keeps its own mean.
 
     Attributes
     ----------
     ar_ : ndarray
-        ``phi_1..phi_p`` (statsmodels' sign).  2-D input with ``shared=False``: shape
-        ``(n_channels, max(order_))``, zero-padded.
+        ``phi_1..phi_p`` (statsmodels' sign).  One model (one column, or ``shared=True``): shape
+        ``(p,)``; a model per column: shape ``(n_channels, max(order_))``, zero-padded.
     order_ : int or ndarray of int
+        An int for one model, one per column otherwise.
     sigma2_ : float or ndarray
         Innovation variance of each fit (the estimator's own, e.g. statsmodels' Burg formula).
     kernel_ : Kernel or list of Kernel
-        ``Kernel(b=[1, -phi_1, ..., -phi_p])``: one, or one per column (``shared=False``, 2-D).
-    mean_ : float or ndarray
+        ``Kernel(b=[1, -phi_1, ..., -phi_p])``: one, or one per column.
+    mean_ : ndarray, shape (n_channels,)
         Per channel (the sample mean; the fitted constant for ``method='mle'``).
     criterion_values_ : ndarray or None
         The criterion at orders ``0..max_order`` (per column: 2-D), ``None`` when ``order`` was given.
     n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        The column names of a DataFrame with string column names.
 
     Notes
     -----
+    Input is 2-D ``(n_samples, n_channels)``, rows in time order (one series:
+    ``x.reshape(-1, 1)``), as scikit-learn's transformers; 1-D input raises its "Reshape your
+    data" ``ValueError``.  NaN/inf raise ``ValueError`` naming the rows in ``fit`` and in
+    ``transform``; ``inverse_transform`` accepts the leading NaN that ``edge='nan'`` produces.
+    ``sklearn.utils.estimator_checks.check_estimator`` passes, except the checks listed in
+    ``_sklearn_skipped_checks`` (also the ``_xfail_checks`` tag) with their reason: rows are
+    time-ordered, so the output of a subset or a permutation of the rows differs; and with
+    ``edge='drop'`` the output has fewer rows than the input.
+
     ``transform`` of 2-D data with one shared kernel (``shared=True``, or all columns fitted to
     the same model) is one batched :func:`convts.convolve` call along ``axis=0``.  With a model
     per column the kernels differ, which one engine call cannot express; the FIR is then computed
     for all columns at once as ``x_t - sum_i phi_i x_{t-i}`` over the lags (no loop over
     columns), and checked against ``convolve`` column by column in the tests.
-    NaN in data given to ``transform`` spread to the ``p`` following outputs; ``fit`` needs complete
-    data.
 
     ``inverse_transform`` runs the IIR ``1 / (1 - phi(L))`` from a zero state and adds the mean.
     With ``edge='zero'`` it reproduces the series given to ``transform`` exactly (to round-off).
@@ -108,14 +119,38 @@ class ARPrewhitener(_BaseEstimator):
     >>> import convts
     >>> from convts.whiten import ARPrewhitener
     >>> x = convts.kernels.arma(ar=[0.6])(np.random.default_rng(0).standard_normal(2000))
-    >>> pw = ARPrewhitener(order=1, edge="zero").fit(x)
-    >>> round(float(pw.ar_[0]), 1)
-    0.6
-    >>> bool(np.allclose(pw.inverse_transform(pw.transform(x)), x))
+    >>> X = x.reshape(-1, 1)  # one series = one column (2-D input, as scikit-learn)
+    >>> pw = ARPrewhitener(order=1, edge="zero").fit(X)
+    >>> round(float(pw.ar_[0]), 1), pw.order_
+    (0.6, 1)
+    >>> bool(np.allclose(pw.inverse_transform(pw.transform(X)), X))
     True
     """
 
     _fitted_attr = "kernel_"
+    _ROW_ORDER_CHECKS = {
+        "check_methods_subset_invariance": (
+            "rows are time-ordered observations: each output row filters the p rows before it, so a subset of "
+            "the rows transforms to other values (the check passes only when the chosen order is 0)"
+        ),
+        "check_methods_sample_order_invariance": (
+            "rows are time-ordered observations: permuting them changes the series and its innovations "
+            "(the check passes only when the chosen order is 0)"
+        ),
+    }
+
+    _DROP_CHECKS = {
+        name: (
+            "edge='drop' returns fewer rows than it is given (the first p are removed), which scikit-learn's "
+            "transformer contract does not allow; in a Pipeline use edge='nan' or edge='zero'"
+        )
+        for name in ("check_transformer_general", "check_transformer_data_not_an_array")
+    }
+
+    @property
+    def _sklearn_skipped_checks(self) -> dict[str, str]:
+        """scikit-learn checks that do not apply to this configuration, with the reason."""
+        return self._ROW_ORDER_CHECKS | (self._DROP_CHECKS if self.edge == "drop" else {})
 
     def __init__(self, order=None, max_order=None, criterion="aic", method="burg", edge="nan", shared=False):
         self.order = order
@@ -134,7 +169,7 @@ class ARPrewhitener(_BaseEstimator):
         if self.edge not in _EDGES:
             raise ValueError(f"edge={self.edge!r}: use one of {_EDGES}")
         if n < 3:
-            raise ValueError(f"an AR fit needs at least 3 observations, got {n}")
+            raise ValueError(f"an AR fit needs at least 3 observations (rows), X has {n} sample(s)")
         top = n // 2 - 1 if n >= 4 else 1
         order = None
         if self.order is not None:
@@ -149,12 +184,10 @@ class ARPrewhitener(_BaseEstimator):
         return order, max_order
 
     def fit(self, X, y=None):
-        """Fit the AR model(s) to ``X`` (1-D, or 2-D ``(n_samples, n_channels)``); return ``self``."""
-        arr, meta = as_input(X, allow_1d=True)
-        n = arr.shape[0]
+        """Fit the AR model(s) to the columns of ``X`` (2-D ``(n_samples, n_channels)``); return ``self``."""
+        a2, meta = validate(self, X, reset=True)
+        n, C = a2.shape
         order, max_order = self._check_params(n)
-        check_finite_rows(arr, meta)
-        a2 = arr.reshape(n, -1)
         with np.errstate(over="ignore", invalid="ignore"):
             means = a2.mean(axis=0)
             var = np.mean((a2 - means) ** 2, axis=0)
@@ -164,16 +197,14 @@ class ARPrewhitener(_BaseEstimator):
             names = constant.tolist() if meta.columns is None else [str(meta.columns[i]) for i in constant]
             raise ValueError(f"column(s) {names} are constant: an AR model needs a varying series; drop them")
         xc = (a2 - means).T  # (n_channels, n)
-        one_model = arr.ndim == 1 or bool(self.shared)
-        if self.method == "mle" and arr.ndim == 2 and self.shared:
+        one_model = C == 1 or bool(self.shared)
+        if self.method == "mle" and C > 1 and self.shared:
             raise ValueError("method='mle' fits one series at a time; use shared=False, or method='burg'/'yule_walker'")
         if one_model:
-            fits = [self._fit_one(xc, a2[:, 0] if arr.ndim == 1 else None, order, max_order)]
+            fits = [self._fit_one(xc, a2[:, 0] if C == 1 else None, order, max_order)]
         else:
-            fits = [self._fit_one(xc[c : c + 1], a2[:, c], order, max_order) for c in range(xc.shape[0])]
-        self._store(fits, means, arr.ndim == 1, one_model)
-        self.n_features_in_ = a2.shape[1]
-        self._fitted_1d = arr.ndim == 1
+            fits = [self._fit_one(xc[c : c + 1], a2[:, c], order, max_order) for c in range(C)]
+        self._store(fits, means, one_model)
         return self
 
     def _fit_one(self, xc, raw, order, max_order):
@@ -218,7 +249,7 @@ class ARPrewhitener(_BaseEstimator):
         phi = np.array([float(params[f"ar.L{i}"]) for i in range(1, p + 1)])
         return phi, float(params["sigma2"]), p, values, float(params["const"])
 
-    def _store(self, fits, means, one_d, one_model):
+    def _store(self, fits, means, one_model):
         mle_means = [f[4] for f in fits]
         if one_model:
             phi, sigma2, order, values, mu = fits[0]
@@ -227,7 +258,7 @@ class ARPrewhitener(_BaseEstimator):
             self.sigma2_ = float(sigma2)
             self.kernel_ = Kernel(b=np.r_[1.0, -self.ar_])
             self.criterion_values_ = values
-            self.mean_ = float(means[0] if mu is None else mu) if one_d else means
+            self.mean_ = means if mu is None else np.array([mu])
             return
         orders = np.array([f[2] for f in fits], dtype=np.int64)
         pmax = int(orders.max())
@@ -266,10 +297,9 @@ class ARPrewhitener(_BaseEstimator):
     def transform(self, X):
         """Innovations ``(1 - phi(L)) (X - mean_)``, edges handled by ``edge``; in the type of ``X``."""
         self._check_fitted()
-        arr, meta = as_input(X, allow_1d=True)
-        check_n_features(self, arr)
+        arr, meta = validate(self, X, reset=False)
         n = arr.shape[0]
-        y = self._fir(arr.reshape(n, -1) - self.mean_)
+        y = self._fir(arr - self.mean_)
         orders = self._orders()
         index = None
         if self.edge == "nan":
@@ -278,19 +308,14 @@ class ARPrewhitener(_BaseEstimator):
         elif self.edge == "drop":
             cut = min(int(orders.max()), n)
             y = y[cut:]
-            index = meta.index[cut:] if meta.index is not None else None
-        out = y[:, 0] if arr.ndim == 1 else y
-        if index is not None:
-            return wrap_output(out, meta, index=index)
-        return wrap_output(out, meta)
+            index = meta.index[cut:] if meta.index is not None else pd.RangeIndex(cut, n)
+        return wrap_output(self, y, meta, index=index)
 
     def inverse_transform(self, E):
         """Apply the IIR ``1 / (1 - phi(L))`` from a zero state and add the mean (see Notes)."""
         self._check_fitted()
-        arr, meta = as_input(E, "E", allow_1d=True)
-        check_n_features(self, arr, "E")
-        n = arr.shape[0]
-        e = arr.reshape(n, -1).copy()
+        arr, meta = validate(self, E, "E", reset=False, finite=False, names=False)
+        e = arr.copy()
         orders = self._orders()
         if self.edge == "nan":
             for c in np.flatnonzero(orders):
@@ -306,4 +331,4 @@ class ARPrewhitener(_BaseEstimator):
         if self.edge == "nan":
             for c in np.flatnonzero(orders):
                 x[: orders[c], c] = np.nan
-        return wrap_output(x[:, 0] if arr.ndim == 1 else x, meta)
+        return wrap_output(self, x, meta, transform=False)
