@@ -1,5 +1,6 @@
 """Rolling var/std/cov/corr: equal to pandas' rolling (NaN, inf, min_periods, ddof), and exact
-(against a two-pass sum per window) where pandas is not: after a 1e16 spike leaves the window."""
+(against a two-pass sum per window) where pandas 2 and bottleneck are not: after a 1e16 spike
+leaves the window."""
 
 from __future__ import annotations
 
