@@ -309,14 +309,55 @@ def check_cupy_backend_module():
     # (narrow launches from here on: the simulator runs each of _device()'s 256 threads in Python)
     from convts.backends import _cuda_kernels as ck
 
-    be._device = lambda: ck.Device(sm_count=1, put=fake.asarray, threads=32, blocks_per_sm=2)
+    real_device = be._device
+    be._device = lambda: ck.Device(sm_count=1, put=fake.asarray, threads=32, blocks_per_sm=2, xp=fake)
     fit_mod = sys.modules[convts.fit_many.__module__]
     fits = {}
     for name, module in (("kernel", fake), ("numpy", np)):
         fit_mod._cupy_module = lambda module=module: module
         fits[name] = convts.fit_many(y, (1, 0, 1), trend="n", method="css", backend="cupy").params.to_numpy()
     np.testing.assert_allclose(fits["kernel"], fits["numpy"], rtol=1e-8, atol=1e-10)
+    be._device = real_device
     assert calls["attributes"] == 1, calls  # the SM count is read once, not per launch
+    assert be._KERNELS_REASON == [""]  # the test launch worked
+
+    # numba.cuda unable to compile (no libNVVM): one RuntimeWarning, then CuPy array code, same results
+    import warnings
+
+    from convts.backends import _cuda_kernels as ck
+
+    real_kernels = ck.kernels
+    be._KERNELS_REASON.clear()
+    ck.kernels = lambda: (_ for _ in ()).throw(RuntimeError("libNVVM cannot be found"))
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            assert not be.kernels_available()
+            assert not be.kernels_available()
+        assert len(caught) == 1 and issubclass(caught[0].category, RuntimeWarning), caught
+        assert "libNVVM" in str(caught[0].message) and "array code" in str(caught[0].message)
+        x = rng.standard_normal((3, 80))
+        lags, coefs = np.array([-1, 0, 4]), np.array([0.5, -1.0, 0.25])
+        want, got = np.empty((3, 82)), np.empty((3, 82))
+        ref.fir_direct(x, lags, coefs, 1, want)
+        be.fir_direct(x, lags, coefs, 1, got)
+        np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-13)
+        zi = rng.standard_normal((3, 2))
+        ref.ar_recursion(x, np.array([1, 2]), np.array([-1.2, 0.5]), zi, want[:, :80])
+        out = np.empty((3, 80))
+        be.ar_recursion(x, np.array([1, 2]), np.array([-1.2, 0.5]), zi, out)
+        np.testing.assert_allclose(out, want[:, :80], rtol=1e-12, atol=1e-12)
+        e = batch_xp.css_residuals_batch(y, ar, ma, fake)  # the loop over time instead of ma_rows
+        for s in range(4):
+            np.testing.assert_allclose(e[s], reference.css_residuals_loop(y[s], ar[s], ma[s]), rtol=1e-12, atol=1e-12)
+        try:
+            be.ma_inverse(x, np.array([[0.4], [-0.3], [0.1]]))
+        except RuntimeError as exc:
+            assert "libNVVM" in str(exc)
+        else:
+            raise AssertionError("ma_inverse ran without its kernel")
+    finally:
+        ck.kernels = real_kernels
 
 
 CHECKS = {"fir_direct": check_fir_direct, "ar_rows_kernel": check_ar_rows_kernel,

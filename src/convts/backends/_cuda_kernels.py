@@ -245,6 +245,11 @@ class Device:
     context : callable
         Returns the context manager every launch runs in (CuPy on a device other than 0:
         ``numba.cuda.gpus[id]``, so that numba launches where CuPy's arrays live).
+    xp : module
+        The array namespace of the device arrays (``cupy``; NumPy under the simulator).
+    use_kernels : bool
+        False where numba.cuda cannot compile (no NVVM): :func:`fir_direct` and
+        :func:`ar_recursion` then run the array code of ``_xp`` instead (correct, slower).
     """
 
     sm_count: int
@@ -254,6 +259,8 @@ class Device:
     threads: int = THREADS
     blocks_per_sm: int = BLOCKS_PER_SM
     context: Callable = contextlib.nullcontext
+    xp: Any = np
+    use_kernels: bool = True
 
     def blocks(self, n_items: int) -> int:
         return launch_blocks(n_items, self.sm_count, self.threads, self.blocks_per_sm)
@@ -277,6 +284,8 @@ def fir_direct(x, lags, coefs, start: int, out, dev: Device):
     n_rows, n_out = out.shape
     if n_rows * n_out == 0:
         return out
+    if not dev.use_kernels:  # one vector operation per tap; float32 data accumulate in float32 there
+        return _xp.fir_direct(x, lags, coefs, start, out, dev.xp)
     lg = dev.put(np.ascontiguousarray(lags, dtype=np.int64))
     cf = dev.put(np.ascontiguousarray(coefs, dtype=np.float64))
     dev.launch("fir_direct", n_rows * n_out, x, out, lg, cf, np.int64(start))
@@ -314,6 +323,11 @@ def ar_recursion(u, lags, coefs, zi, out, xp, dev: Device):
     zw = None if zi is None else (zi if zi.dtype == np.float64 else zi.astype(np.float64))
     y = out if out.dtype == np.float64 else xp.empty(u.shape, dtype=np.float64)
     p = int(lags.max()) if lags.size else 0
+    if not dev.use_kernels:  # the blocked scan with array-code local steps
+        _xp.ar_recursion_scan(work, lags, coefs, zw, xp, out=y)
+        if y is not out:
+            out[...] = y
+        return out
     plan = ar_plan(Bn, T, p, dev.sm_count)
     many = Bn if plan == "rows" else Bn + 1  # _xp.ar_recursion_gpu: rows when n_series >= many
     _xp.ar_recursion_gpu(work, lags, coefs, zw, y, xp, ar_launcher(dev), many_series=many)

@@ -44,6 +44,11 @@ Divergences from the NumPy reference (all within rounding)
     (the CPU backends add each tap's product into the float32 output): differences of a few
     float32 ulps.  ``ar_recursion`` on float32 runs in float64, as the numba backend does.
 
+Without a working numba.cuda (no libNVVM: CuPy's wheels do not ship it) the first call warns
+(``RuntimeWarning``) and ``fir_direct`` / ``ar_recursion`` run the array code of ``_xp``
+(one vector operation per tap; the blocked scan with time-stepped local solves), and the batched
+fits their loop over time: correct, slower.
+
 Not yet run on a GPU (no GPU was available when this was written): see docs/gpu.md and
 ``benchmarks/gpu_check.sh``.  ``method="auto"``'s GPU rule and the occupancy rule are in
 ``_cuda_kernels.py`` with their reasoning; their constants are still to be measured.
@@ -52,6 +57,7 @@ Not yet run on a GPU (no GPU was available when this was written): see docs/gpu.
 from __future__ import annotations
 
 import contextlib
+import warnings
 
 import numpy as np
 
@@ -117,10 +123,43 @@ def _numba_device(dev_id: int):
     return cuda.gpus[dev_id]
 
 
+_KERNELS_REASON: list[str] = []  # '' once a test launch of the numba.cuda kernels worked, else why not
+
+
+def _try_kernels(dev: ck.Device) -> str:
+    """'' when numba.cuda compiles and runs a kernel here with the right result, else why not
+    (e.g. no libNVVM: CuPy wheels do not ship it; numba needs the CUDA toolkit's or numba-cuda's)."""
+    try:
+        x = cp.arange(1.0, 5.0).reshape(1, 4)
+        out = cp.zeros((1, 4))
+        ck.fir_direct(x, np.array([0, 1]), np.array([1.0, 1.0]), 0, out, dev)
+        got = cp.asnumpy(out)
+    except Exception as exc:
+        return f"numba.cuda cannot compile or launch kernels here ({type(exc).__name__}: {exc})"
+    if not np.array_equal(got, [[1.0, 3.0, 5.0, 7.0]]):
+        return f"a test launch of a numba.cuda kernel returned {got.tolist()} instead of [[1, 3, 5, 7]]"
+    return ""
+
+
 def _device() -> ck.Device:
     dev_id = cp.cuda.Device().id
     context = contextlib.nullcontext if dev_id == 0 else (lambda: _numba_device(dev_id))
-    return ck.Device(sm_count=sm_count(), put=cp.asarray, wrap=_wrap, stream=_numba_stream(), context=context)
+    dev = ck.Device(sm_count=sm_count(), put=cp.asarray, wrap=_wrap, stream=_numba_stream(), context=context, xp=cp)
+    if not _KERNELS_REASON:
+        reason = _try_kernels(dev)
+        _KERNELS_REASON.append(reason)
+        if reason:
+            warnings.warn(f"backend 'cupy': {reason}; the direct FIR and the recursions run as CuPy array code "
+                          f"instead (correct, slower). Install the CUDA toolkit's NVVM (or numba-cuda) to use the kernels",
+                          RuntimeWarning, stacklevel=3)
+    dev.use_kernels = not _KERNELS_REASON[0]
+    return dev
+
+
+def kernels_available() -> bool:
+    """Whether the numba.cuda kernels run here (tested once per process by a tiny launch)."""
+    _require()
+    return _device().use_kernels
 
 
 def _on_device(a, dtype=None):
@@ -187,7 +226,10 @@ def ma_inverse(z, ma):
     (series ``s`` = first index), ``ma`` of shape ``(n, q)``: the batched ARMA fits' inverse
     MA filter in one kernel launch (``_cuda_kernels.ma_inverse``).  Returns a new CuPy array."""
     _require()
-    return ck.ma_inverse(_on_device(z), cp.asarray(ma, dtype=z.dtype), cp, _device())
+    dev = _device()
+    if not dev.use_kernels:
+        raise RuntimeError(f"backend 'cupy': the ma_rows kernel cannot run here: {_KERNELS_REASON[0]}")
+    return ck.ma_inverse(_on_device(z), cp.asarray(ma, dtype=z.dtype), cp, dev)
 
 
 def choose_fir_method(n_taps, span, T, uniform, nonfinite):

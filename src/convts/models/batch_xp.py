@@ -93,7 +93,9 @@ def _ma_inverse(z, ma, xp):
     if xp is not np:  # CuPy: one kernel launch (backends._cuda_kernels.ma_inverse), not a loop over time
         from ..backends import get_backend
 
-        return get_backend("cupy").ma_inverse(z, ma)
+        gpu = get_backend("cupy")
+        if gpu.kernels_available():
+            return gpu.ma_inverse(z, ma)
     Tn = z.shape[-1]
     lead = z.shape[:-1]
     buf = xp.zeros(lead + (q + Tn,), dtype=z.dtype)  # q zeros of history, then the output
