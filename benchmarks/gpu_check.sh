@@ -34,6 +34,9 @@ d = cupy.cuda.runtime.getDeviceProperties(0)
 print("device:", d["name"].decode() if isinstance(d["name"], bytes) else d["name"], d["multiProcessorCount"], "SMs")
 import convts.backends as b
 print("convts cupy backend available:", b.available("cupy"))
+be = b.get_backend("cupy")
+print("numba.cuda kernels usable (else array-code fallback, with its reason):", be.kernels_available(),
+      be._KERNELS_REASON[0])
 EOF
       ;;
     tests)
