@@ -574,6 +574,39 @@ def test_dataframe_forecast_per_column():
     _close(fc["b"], df["b"].conv.forecast(4, order=(1, 0, 0)))
 
 
+def test_auto_arima_forwards_to_auto_arima():
+    s = _series(90, seed=5).diff().dropna().conv.ar_filter([0.6])
+    res = s.conv.auto_arima(seasonal=False)
+    ref = convts.auto_arima(s, seasonal=False)
+    assert res.model.order == ref.model.order and res.model.trend == ref.model.trend
+    pd.testing.assert_series_equal(res.params, ref.params)
+    fc = s.conv.forecast(3, order="auto", seasonal=False)
+    _close(fc, ref.get_forecast(3).summary_frame())
+    assert fc.index.equals(pd.date_range(s.index[-1] + pd.Timedelta("1D"), periods=3, freq="D"))
+    with pytest.raises(ValueError, match="leave seasonal_order and trend as None"):
+        s.conv.forecast(3, order="auto", trend="c")
+    with pytest.raises(ValueError, match="order='automatic'.*'auto'"):
+        s.conv.forecast(3, order="automatic")
+
+
+def test_dataframe_forecast_auto_equals_auto_arima_per_column_and_keeps_failures():
+    """order='auto' on a frame: one batched auto_arima_many; each column equals auto_arima on it; a
+    column that cannot be modelled gives NaN rows and its reason, without stopping the others."""
+    df = _frame(60)[["a", "b"]]
+    df["flat"] = 2.0
+    fc = df.conv.forecast(4, order="auto", seasonal=False)
+    assert fc.index.equals(pd.date_range("2025-01-01", periods=4, freq="MS"))
+    assert list(fc.columns.get_level_values(0).unique()) == ["a", "b", "flat"]
+    for c in ("a", "b"):
+        ref = convts.auto_arima(df[c], seasonal=False).get_forecast(4).summary_frame()
+        _close(fc[c], ref, rtol=1e-6, atol=1e-8)
+        assert fc.attrs["status"][c] == "ok"
+        assert fc.attrs["models"][c]["order"] == convts.auto_arima(df[c], seasonal=False).model.order
+    assert fc["flat"].isna().all().all() and "constant" in fc.attrs["status"]["flat"]
+    fixed = df[["a"]].conv.forecast(2, order=(1, 1, 0))  # fixed orders: per column, as before
+    _close(fixed["a"], df["a"].conv.forecast(2, order=(1, 1, 0)))
+
+
 def test_dataframe_arima_calls_fit_many():
     df = _frame(80)  # random walks: d = 1 (an AR(1) by CSS lands outside the stationary region)
     res = df.conv.arima((1, 1, 0), method="css")

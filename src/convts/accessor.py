@@ -657,20 +657,66 @@ class SeriesConvAccessor(_ConvAccessor):
         model = ARIMA(s, exog=exog, order=order, seasonal_order=_seasonal(seasonal_order), trend=trend)
         return model.fit(method=method, **fit_kwargs)
 
-    def forecast(self, steps, order, seasonal_order=None, trend=None, method="mle", alpha=0.05,
+    def auto_arima(self, m=None, **kwargs):
+        """Choose and fit an ARIMA model as R's ``auto.arima``: :func:`convts.auto_arima` on the series.
+
+        ``m`` (seasonal period) defaults to the index's regular freq (12 monthly, 4 quarterly,
+        else 1); ``kwargs`` are :func:`convts.auto_arima`'s (``d``, ``D``, ``max_p``, ``ic``,
+        ``stepwise``, ``exog``, ...).  A DatetimeIndex must lie on a regular grid (missing dates
+        become missing values), as :meth:`arima`.  Returns the ``ARIMAResults`` of the chosen model
+        (``.auto_arima_info``, ``.search_trace``).
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd, convts
+        >>> e = np.random.default_rng(3).standard_normal(150)
+        >>> s = pd.Series(e, index=pd.date_range("2000-01-01", periods=150, freq="D")).conv.ar_filter([0.7])
+        >>> s.conv.auto_arima(seasonal=False, stepwise=True).model.order
+        (1, 0, 0)
+        """
+        from .models import auto_arima
+
+        s, _ = self._regular("auto_arima")
+        P.series_values(s)
+        return auto_arima(s, m, **kwargs)
+
+    def forecast(self, steps, order, seasonal_order=None, trend=None, method=None, alpha=0.05,
                  **fit_kwargs):
         """Fit an ARIMA model and forecast: ``get_forecast(steps).summary_frame(alpha)``.
 
-        Returns a DataFrame with the columns ``mean, mean_se, mean_ci_lower, mean_ci_upper``,
-        indexed by the ``steps`` dates (or positions) that follow the series.
+        ``order=(p, d, q)`` fits that model (``ARIMA(...).fit(method)``, ``method`` default
+        ``'mle'``); ``order="auto"`` chooses it by :meth:`auto_arima` (``fit_kwargs`` go to
+        :func:`convts.auto_arima`, e.g. ``m``; ``method`` default: auto_arima's), and then
+        ``seasonal_order`` and ``trend`` must be None.  Returns a DataFrame with the columns
+        ``mean, mean_se, mean_ci_lower, mean_ci_upper``, indexed by the ``steps`` dates (or
+        positions) that follow the series.
         """
         s, freq = self._regular("forecast")
         steps = check_int(steps, "steps", minimum=1)
-        res = SeriesConvAccessor(s).arima(order, seasonal_order, trend, method, **fit_kwargs)
+        if _is_auto(order, seasonal_order, trend):
+            if method is not None:
+                fit_kwargs["method"] = method
+            res = SeriesConvAccessor(s).auto_arima(**fit_kwargs)
+        else:
+            res = SeriesConvAccessor(s).arima(order, seasonal_order, trend, method or "mle", **fit_kwargs)
         frame = res.get_forecast(steps).summary_frame(alpha=alpha)
         frame = pd.DataFrame(frame)
         frame.index = P.future_index(s.index, steps, freq)
         return frame
+
+
+def _is_auto(order, seasonal_order, trend) -> bool:
+    """``order == "auto"`` (then no seasonal_order/trend); any other string is refused."""
+    if not isinstance(order, str):
+        return False
+    if order != "auto":
+        raise ValueError(f"order={order!r}: give (p, d, q) or 'auto' (chosen by auto_arima)")
+    if seasonal_order is not None or trend is not None:
+        raise ValueError(
+            "order='auto' chooses the seasonal orders and the trend too: leave seasonal_order and trend as None "
+            "(bound the search with auto_arima's arguments instead, e.g. max_P=0, allowdrift=False)"
+        )
+    return True
 
 
 def _seasonal(seasonal_order):
@@ -709,18 +755,53 @@ class DataFrameConvAccessor(_ConvAccessor):
         return fit_many(df, order, seasonal_order=seasonal_order, trend=trend, method=method,
                                id_col=by, time_col=time_col, value_col=value_col, **kwargs)
 
-    def forecast(self, steps, order, seasonal_order=None, trend=None, method="mle", alpha=0.05,
+    def auto_arima(self, m=None, **kwargs):
+        """R's ``auto.arima`` on every column at once: :func:`convts.auto_arima_many` on the wide frame.
+
+        ``m`` defaults to the index's regular freq; ``kwargs`` are ``auto_arima_many``'s
+        (``d``, ``max_p``, ``n_jobs``, ...).  Returns its ``AutoArimaManyResult`` (``.table`` of
+        the chosen models with a ``status`` per column, ``.result(column)``, ``.forecast``).
+        """
+        from .models import auto_arima_many
+
+        df, _ = self._regular("auto_arima")
+        P.frame_values(df)
+        return auto_arima_many(df, m, **kwargs)
+
+    def forecast(self, steps, order, seasonal_order=None, trend=None, method=None, alpha=0.05,
                  **fit_kwargs):
         """Forecast every column with its own ARIMA fit (see :meth:`SeriesConvAccessor.forecast`).
+
+        ``order="auto"`` chooses each column's model with :func:`convts.auto_arima_many` (all
+        columns in one batched search; ``fit_kwargs`` go to it); a column that cannot be
+        modelled gets NaN forecasts, its reason in ``frame.attrs["status"]`` (a dict column ->
+        status, ``'ok'`` for the others), and never stops the others.  The chosen models are in
+        ``frame.attrs["models"]`` (column -> its row of the search's table, as a dict).  With fixed orders every column is fitted
+        by ``Series.conv.forecast``.
 
         Returns a DataFrame indexed by the following dates, with a column MultiIndex
         ``(column, mean | mean_se | mean_ci_lower | mean_ci_upper)``.
         """
         df, freq = self._regular("forecast")
         P.frame_values(df)
-        frames = {c: SeriesConvAccessor(df[c]).forecast(steps, order, seasonal_order, trend, method, alpha,
-                                                        **fit_kwargs) for c in df.columns}
-        return pd.concat(frames, axis=1)
+        steps = check_int(steps, "steps", minimum=1)
+        if not _is_auto(order, seasonal_order, trend):
+            frames = {c: SeriesConvAccessor(df[c]).forecast(steps, order, seasonal_order, trend, method, alpha,
+                                                            **fit_kwargs) for c in df.columns}
+            return pd.concat(frames, axis=1)
+        if method is not None:
+            fit_kwargs["method"] = method
+        m = fit_kwargs.pop("m", None)
+        found = DataFrameConvAccessor(df).auto_arima(m, **fit_kwargs)
+        long = found.forecast(steps, alpha=alpha)
+        stats = ["mean", "mean_se", "mean_ci_lower", "mean_ci_upper"]
+        values = long[stats].to_numpy(dtype=np.float64).reshape(len(df.columns), steps, len(stats))
+        frame = pd.DataFrame(values.transpose(1, 0, 2).reshape(steps, -1),
+                             index=P.future_index(df.index, steps, freq),
+                             columns=pd.MultiIndex.from_product([df.columns, stats]))
+        frame.attrs["status"] = dict(zip(df.columns, long["status"].to_numpy()[::steps].tolist()))
+        frame.attrs["models"] = {c: found.table.loc[c].to_dict() for c in df.columns}  # plain dicts: attrs must compare
+        return frame
 
 
 def _register(target, register, cls) -> None:
