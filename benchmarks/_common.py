@@ -1,12 +1,14 @@
 """Timing helpers shared by the benchmarks: medians of repeats, ratios, a plain-text table.
 
-The reference machine is shared and noisy: every number is the median of several repeats
-after one warm-up call, and convts is always compared with its peers measured in the same run.
+The reference machine is shared and noisy: every number is the median of at least seven rounds
+after one warm-up call, contenders interleaved in a random order each round, and convts is
+always compared with its peers measured in the same run; each script prints the load average.
 """
 
 from __future__ import annotations
 
 import os
+import random
 import subprocess
 import sys
 import time
@@ -36,24 +38,52 @@ def median_time(fn, repeat: int = 5, warmup: int = 1, min_repeat_time: float = 0
     return float(np.median(times))
 
 
-def median_times(fns: dict, repeat: int = 5) -> dict:
-    """Median wall time (s) of each callable in ``fns``, timed round-robin (one call of each per
-    round, in a rotating order, after one warm-up call of each) so that load from other
-    processes on a shared machine hits every contender alike.  ``None`` entries stay ``None``."""
+MIN_ROUNDS = 7
+
+
+def median_times(fns: dict, repeat: int = MIN_ROUNDS, results: dict | None = None, inner: int = 1) -> dict:
+    """Median wall time (s) of each callable in ``fns``: one warm-up call of each, then at least
+    ``MIN_ROUNDS`` rounds, each calling every contender once in a fresh random order, so that
+    load from other processes on a shared machine hits every contender alike and no contender
+    always follows the same one (a call right after a pandas rolling call ran 2.5x slower, and
+    a cyclic rotation kept that pairing in every round).  ``None`` entries stay ``None``.
+
+    ``results``, if given, receives each contender's last return value; ``inner`` > 1 times
+    that many back-to-back calls per round and reports the time per call (microsecond calls).
+    """
     live = {k: f for k, f in fns.items() if f is not None}
     for f in live.values():
         f()
     times = {k: [] for k in live}
     names = list(live)
-    for r in range(repeat):
-        # rotate the order every round: a contender timed right after one that freed a large
-        # buffer pays fresh page faults for its output
-        for k in names[r % len(names) :] + names[: r % len(names)]:
+    order = random.Random(len(names) * 7919 + repeat)  # reproducible orders, different every round
+    for _ in range(max(repeat, MIN_ROUNDS)):
+        order.shuffle(names)
+        for k in names:
             f = live[k]
             t0 = time.perf_counter()
-            f()
-            times[k].append(time.perf_counter() - t0)
+            for _ in range(inner):
+                f()  # the result is dropped at once: holding it shifted where the next one landed
+            times[k].append((time.perf_counter() - t0) / inner)
+    if results is not None:  # each contender's return value, from one more call after the rounds
+        for k, f in live.items():
+            results[k] = f()
     return {k: (float(np.median(times[k])) if k in times else None) for k in fns}
+
+
+def load_line() -> str:
+    """The machine's load: 1/5/15-minute load averages and the cores this process may use
+    (benchmarks print it at the start and the end; ratios from a loaded machine are noisier)."""
+    try:
+        load = os.getloadavg()
+        text = f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+    except (AttributeError, OSError):
+        text = "load average unavailable"
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count()
+    return f"{text} on {cores} cores"
 
 
 def best_of(timings: dict[str, float | None]) -> tuple[str, float]:

@@ -176,6 +176,126 @@ def bench_fft_executors(sizes):
     return out
 
 
+def bench_overhead(quick):
+    """Per-call cost on short series (issue 16): convts against np.convolve at n = 100 and 1e4,
+    and the fixed cost of a call (one sample) for a cached Kernel, raw taps, acf, the .conv.ma
+    accessor and an ARIMA fit's set-up."""
+    import pandas as pd
+
+    import convts
+
+    rng = np.random.default_rng(7)
+    out = []
+    for n in (100, 10_000):
+        x = rng.standard_normal(n)
+        for k in (3, 8, 16):
+            b = rng.standard_normal(k)
+            kern = convts.Kernel(b=b)
+            inner = 2000 if n == 100 else 100
+            t = median_times({"np": lambda: np.convolve(x, b), "taps": lambda: convts.convolve(x, b, mode="full"),
+                              "kernel": lambda: convts.convolve(x, kern, mode="full")}, 9, inner=inner)
+            target = 2.0 if n == 100 else 1.0
+            out.append([f"convolve n={n} k={k}", fmt_time(t["np"]), fmt_time(t["taps"]), f"{t['taps'] / t['np']:.2f}",
+                        fmt_time(t["kernel"]), f"{t['kernel'] / t['np']:.2f}", f"<= {target:g}",
+                        "yes" if max(t["taps"], t["kernel"]) <= target * t["np"] else "NO"])
+    one = rng.standard_normal(1)
+    taps = [0.25, 0.5, 0.25]
+    kern = convts.Kernel(b=taps)
+    s100 = pd.Series(rng.standard_normal(100))
+    y100 = rng.standard_normal(100).cumsum()
+    x100 = rng.standard_normal(100)
+    t = median_times({"kernel": lambda: convts.convolve(one, kern), "taps": lambda: convts.convolve(one, taps),
+                      "acf": lambda: convts.acf(x100, 10), "np.correlate": lambda: np.correlate(x100, x100, "full"),
+                      "ma": lambda: s100.conv.ma(3), "rolling": lambda: s100.rolling(3).mean(),
+                      "arima": lambda: convts.ARIMA(y100, order=(1, 0, 0))}, 9, inner=200)
+    t_fit = median_times({"fit": lambda: convts.ARIMA(y100, order=(1, 0, 0)).fit()}, 9, inner=5)["fit"]
+    fixed = [["convolve, cached Kernel (1 sample)", fmt_time(t["kernel"]), "<= 5 us", "yes" if t["kernel"] <= 5e-6 else "NO"],
+             ["convolve, raw taps (1 sample)", fmt_time(t["taps"]), "<= 10 us", "yes" if t["taps"] <= 10e-6 else "NO"],
+             ["acf, n=100, 10 lags", fmt_time(t["acf"]), f"np.correlate full {fmt_time(t['np.correlate'])}", "-"],
+             ["Series.conv.ma(3), n=100", fmt_time(t["ma"]), f"pandas rolling(3).mean() {fmt_time(t['rolling'])}", "-"],
+             ["ARIMA(y, order=(1,0,0)) construction, n=100", fmt_time(t["arima"]), "-", "-"],
+             ["ARIMA(y, order=(1,0,0)).fit(), n=100 (set-up + fit)", fmt_time(t_fit), "-", "-"]]
+    return out, fixed
+
+
+MEMORY_CODE = """
+import resource, sys, time, numpy as np, convts
+n, k = int(float(sys.argv[1])), int(sys.argv[2])
+convts.set_options(numba_parallel=False, fft_workers=1)
+rng = np.random.default_rng(0)
+b = rng.standard_normal(k) / k
+convts.convolve(rng.standard_normal(10 * k), b, method="overlap_add")
+x = rng.standard_normal(n)
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+t0 = time.perf_counter()
+y = convts.convolve(x, b, method="overlap_add")
+dt = time.perf_counter() - t0
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(dt, (peak - base + x.nbytes) / (x.nbytes + y.nbytes))
+"""
+
+
+def bench_memory(n):
+    """Peak memory of overlap-add (ru_maxrss in a fresh process) over input + output."""
+    import subprocess
+
+    out = []
+    for k in (4096, 65536):
+        res = subprocess.run([sys.executable, "-c", MEMORY_CODE, str(n), str(k)], capture_output=True, text=True, check=True)
+        dt, ratio = (float(v) for v in res.stdout.split())
+        out.append([f"overlap_add n={n:.0e} k={k}", f"{dt:.2f} s", f"{ratio:.3f}", "<= 1.2", "yes" if ratio <= 1.2 else "NO"])
+    return out
+
+
+def bench_threads(n, batch):
+    """The default thread choice against one thread, with and without one competing busy
+    process; the quiet 2-thread batch moving mean against bottleneck."""
+    import subprocess
+
+    import bottleneck as bn
+
+    import convts
+    from convts import kernels as K
+
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal(n)
+    b = rng.standard_normal(16)
+    X = rng.standard_normal(batch)
+    ma = K.moving_average(16)
+
+    def with_parallel(flag, fn):
+        def run():
+            with convts.set_options(numba_parallel=flag):
+                return fn()
+        return run
+
+    out = []
+    for busy in (False, True):
+        child = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if busy else None
+        try:
+            t = median_times({"fir default": with_parallel(True, lambda: convts.convolve(x, b)),
+                              "fir 1": with_parallel(False, lambda: convts.convolve(x, b)),
+                              "ma default": with_parallel(True, lambda: convts.convolve(X, ma)),
+                              "ma 1": with_parallel(False, lambda: convts.convolve(X, ma)),
+                              "bottleneck": lambda: bn.move_mean(X, 16, axis=-1)}, 9)
+        finally:
+            if child is not None:
+                child.kill()
+                child.wait()
+        where = "one busy process" if busy else "no extra process"
+        r = t["fir default"] / t["fir 1"]
+        out.append([f"FIR n={n:.0e} k=16, {where}", fmt_time(t["fir default"]), fmt_time(t["fir 1"]), f"{r:.2f}",
+                    "<= 1.1", "yes" if r <= 1.1 else "NO"])
+        r = t["ma default"] / t["ma 1"]
+        out.append([f"moving mean batch {batch[0]}x{batch[1]}, {where}", fmt_time(t["ma default"]), fmt_time(t["ma 1"]),
+                    f"{r:.2f}", "<= 1.1", "yes" if r <= 1.1 else "NO"])
+        rb = t["ma default"] / t["bottleneck"]
+        target = 0.65 if not busy else None
+        out.append([f"  same, default vs bottleneck ({fmt_time(t['bottleneck'])})", fmt_time(t["ma default"]), "-",
+                    f"{rb:.2f}", "-" if target is None else f"<= {target}", "-" if target is None else ("yes" if rb <= target else "NO")])
+    return out
+
+
 STARTUP_IMPORT = "import time; t = time.perf_counter(); import convts; print(time.perf_counter() - t)"
 STARTUP_FIRST = (
     "import time; t = time.perf_counter(); import convts, numpy as np; t1 = time.perf_counter(); "
@@ -195,15 +315,29 @@ def bench_startup(repeat):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small sizes, < 60 s")
-    ap.add_argument("--only", default="fir,uniform,ar,acf,fftexec,startup", help="comma-separated sections")
+    ap.add_argument("--only", default="fir,uniform,ar,acf,fftexec,startup,overhead,memory,threads",
+                    help="comma-separated sections")
     args = ap.parse_args(argv)
     only = set(args.only.split(","))
 
+    from _common import load_line
+
+    print(load_line(), flush=True)
     import convts
 
     convts.set_options(numba_parallel=False, fft_workers=1)
     convts.warmup()
     q = args.quick
+    overhead = fixed = memory = threads = None
+    if "overhead" in only:
+        print("per-call overhead ...", flush=True)
+        overhead, fixed = bench_overhead(q)
+    if "memory" in only:
+        print("overlap-add memory ...", flush=True)
+        memory = bench_memory(10**7 if q else 10**8)
+    if "threads" in only:
+        print("threads ...", flush=True)
+        threads = bench_threads(2 * 10**6 if q else 2 * 10**7, (1000, 1000) if q else (10_000, 1_000))
     calib: list[list] = []
     if "fir" in only:
         print("FIR ...", flush=True)
@@ -237,6 +371,18 @@ def main(argv=None):
     if fftexec:
         print("\nFFT executor for overlap-add blocks (rfft * H, irfft), one thread")
         print_table(["blocks", "scipy.fft", "rocket-fft in njit", "ratio numba/scipy"], fftexec)
+    if overhead:
+        print("\nPer-call cost on short series, float64, mode='full', one thread (convts / np.convolve)")
+        print_table(["case", "np.convolve", "convts, raw taps", "ratio", "convts, Kernel", "ratio", "target", "met?"], overhead)
+        print("\nFixed cost of a call")
+        print_table(["call", "median", "target / peer", "met?"], fixed)
+    if memory:
+        print("\nOverlap-add memory: peak resident memory (fresh process) over input + output")
+        print_table(["case", "time", "peak / (input + output)", "target", "met?"], memory)
+    if threads:
+        print("\nThreads: the default (numba_parallel=True) against one thread")
+        print_table(["case", "default", "1 thread", "ratio", "target", "met?"], threads)
+    print("\n" + load_line())
 
 
 if __name__ == "__main__":

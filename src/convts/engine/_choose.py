@@ -66,10 +66,11 @@ def choose_fir_method(n_taps: int, span: int, T: int, uniform: bool, backend: st
     the direct method gives the exact (NaN/inf-spreading) result without a repair pass."""
     if nonfinite:
         return "direct"
-    if backend == "numba" and n_taps <= 64 and T >= 16:
+    if backend == "numba" and n_taps <= 64:
         # the model's answer without evaluating it (it costs ~1 us, a call on 100 samples ~3):
-        # direct <= 0.8 + 0.06 * 64 = 4.6 ns, one FFT >= 2 log2(16) = 8 ns, and overlap-add
-        # >= OA_FIXED + 0.6 * log2(4096) = 8.7 ns or one FFT's cost when it is a single block
+        # direct = 0.8 + 0.06 k, one FFT >= 2 log2(max(n, 2)) with n >= k (the transform is at
+        # least as long as the kernel), which exceeds it for every k <= 64; overlap-add
+        # >= OA_FIXED + 0.6 * log2(4096) = 8.7 ns or 1.1x one FFT when it is a single block
         return "direct"
     costs = fir_costs(n_taps, span, T, uniform, backend)
     return min(costs, key=costs.get)
