@@ -484,3 +484,33 @@ def test_dates_across_a_daylight_saving_change_are_read_as_utc(tmp_path, capsys)
     want = SARIMAX(y.to_numpy(), order=(1, 0, 0), trend="c").fit(disp=False).forecast(3)
     rows = [line.split() for line in out.splitlines() if line.startswith("2021-03-")]
     np.testing.assert_allclose([float(r[2]) for r in rows], want, atol=2e-3)
+
+
+def test_filter_ewma_carries_over_a_missing_cell(tmp_path, capsys):
+    """--ewma is pandas' ewm(alpha, adjust=False).mean(): an empty cell keeps the last mean and the
+    rows after it go on (they were all NaN once).  Oracle: pandas on the same column."""
+    dates = pd.date_range("2020-01-01", periods=10, freq="MS")
+    values = np.array([1.0, 3.0, np.nan, 2.0, 5.0, np.nan, np.nan, 4.0, 1.0, 2.0])
+    src = _csv(tmp_path, pd.DataFrame({"month": dates.strftime("%Y-%m"), "y": values}).to_csv(index=False))
+    out = tmp_path / "out.csv"
+    assert cli.main(["filter", src, "--ewma", "0.4", "--out", str(out)]) == 0
+    got = pd.read_csv(out, index_col=0).iloc[:, 0].to_numpy()
+    want = pd.Series(values).ewm(alpha=0.4, adjust=False).mean().to_numpy()
+    assert np.isfinite(got[3:]).all()
+    np.testing.assert_allclose(got, want, rtol=1e-9)  # the CSV keeps 10 significant digits
+
+
+def test_forecast_auto_chooses_r_model_for_nile(capsys):
+    """--auto on the bundled Nile flow: R's auto.arima(Nile) is ARIMA(1,1,1) (printed output:
+    ar1 0.2544, ma1 -0.8741); the forecast equals convts.auto_arima's."""
+    assert cli.main(["forecast", "nile", "--auto", "--steps", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "model: ARIMA(1,1,1), chosen by auto_arima" in out
+    table = _parse(out)
+    want = convts.auto_arima(convts.datasets.load("nile"), m=1).get_forecast(3).summary_frame()
+    np.testing.assert_allclose(table["mean"].to_numpy(), want["mean"].to_numpy(), rtol=1e-3)
+
+
+def test_forecast_auto_refuses_given_orders(capsys):
+    assert cli.main(["forecast", "nile", "--auto", "--order", "1", "1", "1"]) == 2
+    _one_line_error(capsys.readouterr().err, "--auto", "--order")

@@ -460,6 +460,31 @@ def _choose_model(args, series, freq, airline: bool, source: str):
     return _DEFAULT_ORDER, (0, 1, 1, s), f"the airline model, the default for {_freq_words(freq)} data"
 
 
+def _auto_model(args, series, freq):
+    """``--auto``: the model R's auto.arima would choose (convts.auto_arima), fitted; (results, order, seasonal, why)."""
+    from . import _pandas as P
+    from .models import auto_arima
+
+    if args.order or args.seasonal:
+        raise ValueError("--auto chooses the orders itself: drop --order/--seasonal (or drop --auto)")
+    if args.method not in ("mle", "css-mle"):
+        raise ValueError(f"--method {args.method} with --auto: the search fits its candidates as R does "
+                         f"(CSS while approximating, then exact ML); drop --method")
+    try:
+        m = P.seasonal_period(series.index, "forecast") if freq is not None else None
+    except ValueError:
+        m = None
+    res = auto_arima(series, m=m or 1)
+    order = res.model.order
+    P_, D_, Q_, s = res.model.seasonal_order
+    seasonal = (P_, D_, Q_, s) if s > 1 else None
+    trend = {"c": " with a mean", "t": " with drift"}.get(res.model.trend, "")
+    why = (f"chosen by auto_arima (R's auto.arima: {len(res.search_trace)} fits, "
+           f"{res.auto_arima_info['ic']} {res.auto_arima_info['ic_value'] if res.auto_arima_info['ic_value'] is not None else 'n/a'}"
+           f"){trend}, seasonal period {m or 1}")
+    return res, order, seasonal, why
+
+
 def _check_values(series, source: str, *, log: bool):
     """One-line errors naming the row for values ARIMA cannot take: inf, non-positive under --log, constant."""
     import numpy as np
@@ -534,12 +559,17 @@ def _cmd_forecast(args) -> int:
         series = np.log(series)
     freq = P.regular_freq(series.index, "forecast")
     series = P.with_freq(series, freq)
-    order, seasonal, why = _choose_model(args, series, freq, airline, source)
+    if getattr(args, "auto", False):
+        results, order, seasonal, why = _auto_model(args, series, freq)
+    else:
+        order, seasonal, why = _choose_model(args, series, freq, airline, source)
+        results = None
     steps = args.steps
     if steps is None:
         steps = _AIRLINE_DEFAULTS["steps"] if airline else (2 * seasonal[3] if seasonal else 12)
-    results = series.conv.arima(order=tuple(order), seasonal_order=tuple(seasonal) if seasonal else None,
-                                method=args.method)
+    if results is None:
+        results = series.conv.arima(order=tuple(order), seasonal_order=tuple(seasonal) if seasonal else None,
+                                    method=args.method)
     frame = pd.DataFrame(results.get_forecast(steps).summary_frame(alpha=args.alpha))
     level = f"{100 * (1 - args.alpha):g}%"
     if log:
@@ -597,7 +627,7 @@ def _cmd_filter(args) -> int:
     if args.ma is not None:
         out = data.conv.ma(args.ma, center=args.center)
     elif args.ewma is not None:
-        out = data.conv.ewma(alpha=args.ewma)
+        out = data.conv.ewma(alpha=args.ewma, adjust=False)  # as documented: ewm(alpha, adjust=False).mean()
     elif args.gaussian is not None:
         out = data.conv.gaussian(args.gaussian)
     elif args.echo is not None:
@@ -689,6 +719,9 @@ def build_parser() -> argparse.ArgumentParser:
     fc.add_argument("--method", default="mle", choices=("mle", "css", "css-mle", "whittle"),
                     help="estimator (default mle, the exact Gaussian likelihood)")
     fc.add_argument("--plot", metavar="FILE.png", help="also draw the series and the forecast fan (matplotlib)")
+    fc.add_argument("--auto", action="store_true",
+                    help="choose the orders as R's forecast::auto.arima (convts.auto_arima; the seasonal period "
+                         "from the dates' frequency)")
     fc.set_defaults(func=_cmd_forecast)
 
     fl = sub.add_parser(
