@@ -204,17 +204,16 @@ def cross_validation(data, h: int, n_windows: int = 1, step_size: int | None = N
                 f"need more than {test_size} (h + (n_windows - 1) * step_size) to leave a training sample"
             )
     fc = _Forecaster(order, seasonal_order, trend, fit_kwargs)
-    parts, errors = [], {}
+    ids, ds, cutoffs, ys, means, ses, errors = [], [], [], [], [], [], {}
     for uid, s in series:
         n = len(s)
+        ends = n - test_size + step_size * np.arange(n_windows)
+        pos = (ends[:, None] + np.arange(h)).ravel()  # the test rows of every window, in order
+        mean = np.full((n_windows, h), np.nan)
+        se = np.full((n_windows, h), np.nan)
         res = None
-        for w in range(n_windows):
-            end = n - test_size + w * step_size
+        for w, end in enumerate(ends):
             train = s.iloc[:end]
-            test = s.iloc[end:end + h]
-            cutoff = s.index[end - 1]
-            mean = np.full(h, np.nan)
-            se = np.full(h, np.nan)
             try:
                 if res is None or (every and w % every == 0):  # a failed fit is tried again next window
                     res = None
@@ -223,17 +222,26 @@ def cross_validation(data, h: int, n_windows: int = 1, step_size: int | None = N
                 else:
                     current, scale = fc.refilter(train, res)
                 pf = current.get_forecast(h)
-                mean = pf.predicted_mean.to_numpy()
-                se = pf.se_mean.to_numpy() * scale
+                mean[w] = pf.predicted_mean.to_numpy()
+                se[w] = pf.se_mean.to_numpy() * scale
             except Exception as exc:  # noqa: BLE001 - one window never fails the batch; reported below
-                errors[(uid, cutoff)] = f"{type(exc).__name__}: {exc}"
-            cols = {"unique_id": [uid] * h, "ds": test.index, "cutoff": [cutoff] * h,
-                    "y": test.to_numpy(), "mean": mean}
-            for lv in levels:
-                cols[f"lo-{_level_name(lv)}"] = mean - z[lv] * se
-                cols[f"hi-{_level_name(lv)}"] = mean + z[lv] * se
-            parts.append(pd.DataFrame(cols))
-    out = pd.concat(parts, ignore_index=True)
+                errors[(uid, s.index[end - 1])] = f"{type(exc).__name__}: {exc}"
+        ids.append(np.repeat(np.array([uid], dtype=object), pos.size))
+        ds.append(s.index.take(pos))
+        cutoffs.append(s.index.take(np.repeat(ends - 1, h)))
+        ys.append(s.to_numpy()[pos])
+        means.append(mean.ravel())
+        ses.append(se.ravel())
+    mean, se = np.concatenate(means), np.concatenate(ses)
+    cols = {"unique_id": np.concatenate(ids), "ds": ds[0].append(ds[1:]) if len(ds) > 1 else ds[0],
+            "cutoff": cutoffs[0].append(cutoffs[1:]) if len(cutoffs) > 1 else cutoffs[0],
+            "y": np.concatenate(ys), "mean": mean}
+    for lv in levels:
+        cols[f"lo-{_level_name(lv)}"] = mean - z[lv] * se
+        cols[f"hi-{_level_name(lv)}"] = mean + z[lv] * se
+    out = pd.DataFrame({k: (v.to_numpy() if isinstance(v, pd.Index) else v) for k, v in cols.items()})
+    if len({type(u) for u, _ in series}) == 1:  # one kind of id: a plain column, not objects
+        out["unique_id"] = out["unique_id"].infer_objects()
     out.attrs["errors"] = errors
     if errors:
         first = next(iter(errors.items()))
