@@ -472,9 +472,7 @@ def _cupy_module():
 def _run_xp(DY, starts, stops, rows, model, method, xp):
     """Batched fits on ``xp`` of groups of equal-length complete series: CSS by Levenberg-Marquardt,
     Whittle by BFGS, every series of a group stepping together."""
-    from .batch_xp import css_fit_batch, periodogram_batch
-    from .estimators import compiled as bn
-    from .batch_xp import whittle_fit_batch
+    from .batch_xp import css_fit_batch, periodogram_batch, whittle_fit_batch
     from .likelihood.kalman import arma_loglike, scaled_llf
     from .likelihood.transforms import is_stationary
 

@@ -283,8 +283,6 @@ class ARIMA:
         either kind matches the other; a default ``RangeIndex`` (0..n-1) is used by position,
         and any other index of exog against a time index of endog is refused.
         """
-        import pandas as pd
-
         idx = self._index
         if not _is_time_index(idx):
             return exog

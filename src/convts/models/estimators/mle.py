@@ -163,11 +163,14 @@ def _admissible_start(free, y0):
 def _hannan_rissanen_start(model, free, css_params):
     """Free parameters at statsmodels' SARIMAX start of the regular ARMA part (seasonal terms 0), or None.
 
-    statsmodels' ``_conditional_sum_squares`` (a Hannan-Rissanen-type regression): the series
-    (regression terms removed by OLS, as SARIMAX's ``start_params``) is regressed on an intercept,
-    its lags ``1..p`` and lags ``1..q`` of the residuals of a long AR of order ``2q``; a polynomial
-    outside the region starts at zero (the caller checks).  Missing values are dropped.
+    statsmodels' ``_conditional_sum_squares`` (a Hannan-Rissanen-type regression) on the series
+    with its regression terms removed by OLS (as SARIMAX's ``start_params``): the compiled fit's
+    regression, :func:`.compiled._hannan_rissanen` (an intercept, lags ``1..p``, and lags ``1..q``
+    of the residuals of a long AR of order ``2q``); a polynomial outside the region starts at zero
+    (the caller checks).  Missing values are dropped.
     """
+    from .compiled import _hannan_rissanen
+
     p, d, q = model.order
     if not (p or q):
         return None
@@ -177,23 +180,11 @@ def _hannan_rissanen_start(model, free, css_params):
         ok = ~np.isnan(w)
         beta, *_ = np.linalg.lstsq(model._dX[ok], w[ok], rcond=None)
         w = w - model._dX @ beta
-    w = w[~np.isnan(w)]
-    n = w.size
-    k = 2 * q
-    r = max(k + q, p)
-    if n - r < p + q + 2 or n - k < k + 1:
-        return None
+    w = np.ascontiguousarray(w[~np.isnan(w)])
     with np.errstate(all="ignore"):
-        resid = None
-        if q:
-            Xl = np.column_stack([w[k - i: n - i] for i in range(1, k + 1)])
-            Y = w[k:]
-            resid = Y - Xl @ (np.linalg.pinv(Xl) @ Y)  # resid[j] belongs to time k + j
-        cols = [np.ones(n - r)]
-        cols += [w[r - i: n - i] for i in range(1, p + 1)]
-        cols += [resid[r - k - j: n - k - j] for j in range(1, q + 1)]
-        X = np.column_stack(cols)
-        coef = np.linalg.pinv(X) @ w[r:]
+        coef = _hannan_rissanen(w, 1, p, 1, q, 1)
+    if not np.all(np.isfinite(coef)):
+        return None  # too short for the regressions
     full = np.zeros(model.k_params)
     full[model._slices["exog"]] = beta  # the OLS regression start, as statsmodels
     full[model._slices["ar"]] = coef[1: 1 + p]

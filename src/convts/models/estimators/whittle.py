@@ -8,7 +8,6 @@ the lags: a seasonal term at lag 365 is one column, not 365.
 
 from __future__ import annotations
 
-import numbers
 import warnings
 
 import numpy as np
