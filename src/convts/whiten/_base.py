@@ -129,6 +129,16 @@ class _BaseEstimator:
             tags["_xfail_checks"] = dict(self._sklearn_skipped_checks)
         return tags
 
+    def _get_tags(self) -> dict:
+        """All tags for scikit-learn < 1.6 (its defaults updated by :meth:`_more_tags`), as its BaseEstimator."""
+        try:
+            from sklearn.utils._tags import _DEFAULT_TAGS  # scikit-learn < 1.6
+        except ImportError:
+            defaults = {}
+        else:
+            defaults = dict(_DEFAULT_TAGS)
+        return defaults | self._more_tags()
+
     def _check_fitted(self) -> None:
         if not hasattr(self, self._fitted_attr):
             raise NotFittedError(
