@@ -187,3 +187,18 @@ def test_bad_inputs_raise():
         convts.rolling_var(np.array([]), 2)
     with pytest.raises(TypeError, match="numeric"):
         convts.rolling_std(np.array(["a", "b"]), 2)
+
+
+@given(st.lists(st.tuples(st.one_of(st.floats(-1e3, 1e3), st.just(math.nan)),
+                          st.one_of(st.floats(-1e3, 1e3), st.just(math.nan), st.just(math.inf))),
+                min_size=1, max_size=40),
+       st.integers(1, 8), st.integers(0, 8))
+def test_cov_equals_two_pass_property(pairs, window, min_periods):
+    min_periods = min(min_periods, window)
+    x = np.array([p[0] for p in pairs])
+    y = np.array([p[1] for p in pairs])
+    got = convts.rolling_cov(x, y, window, min_periods)
+    want = cov_two_pass(list(x), list(y), window, min_periods)
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-7, equal_nan=True)
+    ref = pd.Series(x).rolling(window, min_periods=min_periods).cov(pd.Series(y)).to_numpy()
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(ref))
