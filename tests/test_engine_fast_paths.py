@@ -329,3 +329,18 @@ def test_numba_threading_layer_is_set_unless_the_environment_chose_one():
     env["NUMBA_THREADING_LAYER"] = "omp"
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120, check=True)
     assert out.stdout.split()[-1] == "omp"
+
+
+@given(st.integers(2, 300), st.integers(0, 40), st.integers(0, 2**32 - 1), st.booleans())
+def test_acf_small_series_paths_equal_statsmodels_and_the_loop(n, nlags, seed, adjusted):
+    """acf's short-series path (lag products from one np.correlate call, the variance as one dot)
+    against statsmodels' acf and the loop oracle's autocovariances."""
+    from reference import acovf_loop
+    from statsmodels.tsa.stattools import acf as sm_acf
+
+    nlags = min(nlags, n - 1)
+    x = np.random.default_rng(seed).standard_normal(n) * 3.0 + 1.0
+    got = convts.acf(x, nlags, adjusted=adjusted)
+    np.testing.assert_allclose(got, sm_acf(x, nlags=nlags, adjusted=adjusted, fft=False), rtol=1e-10, atol=1e-12)
+    g = np.asarray(acovf_loop(x, nlags, adjusted=adjusted))
+    np.testing.assert_allclose(convts.acovf(x, nlags, adjusted=adjusted), g, rtol=1e-10, atol=1e-12 * abs(g[0]))

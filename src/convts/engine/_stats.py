@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
+import warnings
+
 import numpy as np
 from scipy import fft as sfft
-
-import warnings
 
 from .._validation import (
     as_float_array, check_int, check_nan_policy, check_no_overflow, is_constant, raise_if_nonfinite,
@@ -91,9 +92,11 @@ def _constant(arr, mask, name="x") -> bool:
     """
     obs = arr if mask is None else arr[mask]
     with np.errstate(over="ignore", invalid="ignore"):
-        mean = obs.mean()
-        var = np.mean((obs - mean) ** 2)
-    check_no_overflow(np.r_[mean, var], obs, name)
+        mean = float(obs.mean())
+        dev = obs - mean
+        var = float(dev @ dev) / obs.size
+    if not (math.isfinite(mean) and math.isfinite(var)):
+        check_no_overflow(np.array([mean, var]), obs, name)
     return bool(is_constant(var, mean, obs.size))
 
 
@@ -111,6 +114,8 @@ def _lag_products(xo, nlags):
     if nlags <= _choose.ACF_DOT_MAX_LAGS and n >= 256 and available("numba"):
         return get_backend("numba").lag_dots(xo, nlags)
     if nlags < 32 or nlags * 4 < np.log2(n) * 8:
+        if n * (nlags + 1) <= 4096:  # one C call (its dot products) instead of a Python loop
+            return np.correlate(xo, xo, "full")[n - 1 : n + nlags].copy()
         return np.array([xo[: n - k] @ xo[k:] for k in range(nlags + 1)])
     nfft = sfft.next_fast_len(n + nlags + 1, real=True)
     f = sfft.rfft(xo, nfft)
@@ -135,6 +140,12 @@ def acovf(x, nlags=None, *, adjusted=False, demean=True, nan_policy="propagate")
     nlags = n - 1 if nlags is None else check_int(nlags, "nlags", minimum=0, maximum=n - 1)
     if propagate:
         return np.full(nlags + 1, np.nan)
+    return _acovf_clean(arr, mask, nlags, adjusted, demean)
+
+
+def _acovf_clean(arr, mask, nlags, adjusted, demean):
+    """:func:`acovf` of a series ``_prepare`` has cleaned (``mask``: observed values, or None)."""
+    n = arr.size
     with np.errstate(over="ignore", invalid="ignore"):
         if mask is None:
             xo = arr - arr.mean() if demean else arr
@@ -203,7 +214,7 @@ def acf(x, nlags=None, *, adjusted=False, alpha=None, nan_policy="propagate"):
     if undefined:
         r = np.full(nlags + 1, np.nan)
     else:
-        avf = acovf(arr, nlags, adjusted=adjusted, nan_policy="omit" if mask is not None else "raise")
+        avf = _acovf_clean(arr, mask, nlags, adjusted, True)  # arr is clean: no second _prepare
         r = avf / avf[0]
     if alpha is None:
         return r
