@@ -344,3 +344,16 @@ def test_acf_small_series_paths_equal_statsmodels_and_the_loop(n, nlags, seed, a
     np.testing.assert_allclose(got, sm_acf(x, nlags=nlags, adjusted=adjusted, fft=False), rtol=1e-10, atol=1e-12)
     g = np.asarray(acovf_loop(x, nlags, adjusted=adjusted))
     np.testing.assert_allclose(convts.acovf(x, nlags, adjusted=adjusted), g, rtol=1e-10, atol=1e-12 * abs(g[0]))
+
+
+def test_uniform_moving_average_is_built_once():
+    """kernels.moving_average without weights returns one shared (immutable) kernel per
+    (window, center), with the same taps and lags as building it."""
+    from convts import kernels as K
+
+    for window, center in ((1, False), (4, False), (4, True), (7, True)):
+        k = K.moving_average(window, center=center)
+        assert k is K.moving_average(window, center=center)
+        lags = np.arange(window) - ((window - 1) // 2 if center else 0)
+        assert k == Kernel(b=np.full(window, 1.0 / window), lags=lags)
+    assert K.moving_average(3) is not K.moving_average(3, center=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import numbers
 
 import numpy as np
@@ -34,7 +35,7 @@ def moving_average(window: int, weights=None, center: bool = False) -> Kernel:
     """
     window = check_int(window, "window", minimum=1)
     if weights is None:
-        w = np.full(window, 1.0 / window)
+        return _uniform_moving_average(window, bool(center))
     else:
         w = check_finite_taps(weights, "weights")
         if w.size != window:
@@ -51,6 +52,17 @@ def moving_average(window: int, weights=None, center: bool = False) -> Kernel:
     if center:
         lags = lags - (window - 1) // 2
     return Kernel(b=taps, lags=lags)
+
+
+@functools.lru_cache(maxsize=128)
+def _uniform_moving_average(window: int, center: bool) -> Kernel:
+    """The equal-weight moving mean, built once per (window, center): kernels are immutable, so
+    one instance serves every caller, and the engine's per-kernel set-up (``Kernel._fir_taps``)
+    is done once (the ``.conv.ma`` accessor builds the kernel on every call)."""
+    lags = np.arange(window)
+    if center:
+        lags = lags - (window - 1) // 2
+    return Kernel(b=np.full(window, 1.0 / window), lags=lags)
 
 
 def gaussian(sigma: float, truncate: float = 4.0) -> Kernel:
