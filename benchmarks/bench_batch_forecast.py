@@ -4,9 +4,10 @@
                                                         # 5,000 monthly series x 144, airline model
     python benchmarks/bench_batch_forecast.py --quick   # 500 series, fewer repeats
 
-* convts: the compiled path of ``FitManyResult.forecast`` (one Kalman pass and one forecast
-  per series in numba, one DataFrame at the end), median of ``--repeat`` calls after a warm-up
-  call (which loads the compiled kernel from numba's cache, or compiles it; reported apart).
+* convts: ``FitManyResult.forecast`` (one Kalman pass and one forecast per series in numba,
+  blocks of series on a thread per core, one DataFrame at the end), median of ``--repeat``
+  calls after a warm-up call (which loads the compiled kernel from numba's cache, or compiles
+  it; reported apart).
 * the per-series path it replaced: ``result(id).get_forecast(6).summary_frame()`` and one small
   frame per series, on a sample of ``--sample`` series, extrapolated linearly to all series.
 * agreement: the largest |difference| of the mean and standard error between the two on the sample.
@@ -71,7 +72,6 @@ def main(argv=None):
     if a.quick:
         a.series, a.repeat, a.sample = 500, 3, 20
     import convts
-    from convts.models._batch_forecast import batch_forecast
 
     rows = []
     for label, data, spec in _panels(a.series):
@@ -79,9 +79,9 @@ def main(argv=None):
         res = convts.fit_many(data, **spec)
         t_fit = time.perf_counter() - t0
         t0 = time.perf_counter()
-        fc = batch_forecast(res, a.steps)
+        fc = res.forecast(a.steps)
         first = time.perf_counter() - t0
-        t_fc = median_time(lambda: batch_forecast(res, a.steps), repeat=a.repeat, warmup=0)
+        t_fc = median_time(lambda: res.forecast(a.steps), repeat=a.repeat, warmup=0)
         ids = res.table.index[np.linspace(0, a.series - 1, a.sample).astype(int)]
         t0 = time.perf_counter()
         old = _per_series(res, ids, a.steps)

@@ -31,6 +31,8 @@ _FLAGS = dict(cache=get_option("numba_cache"), nogil=True, fastmath=False)
 
 # codes of forecast_rows
 OK, NOT_FITTED, NOT_STATIONARY, TAIL_MISSING = 0, 1, 2, 3
+#: Fewest series per thread (below that one thread does the whole batch).
+_MIN_BLOCK = 256
 
 
 @nb.njit(**_FLAGS)
@@ -213,20 +215,23 @@ def forecast_rows(Y, first, stop, params, spec, powers, diff_lags, diff_coefs, c
         code_out[i] = OK
 
 
-def batch_forecast(result, steps: int, alpha: float = 0.05):
+def batch_forecast(result, steps: int, alpha: float, trend_powers, n_workers: int = 1):
     """The long forecast frame of a :class:`FitManyResult` (see ``FitManyResult.forecast``).
 
-    Every series gets ``steps`` rows; a series without estimates, or whose forecast cannot be
-    computed, gets NaN numbers and a ``status`` saying why.
+    ``trend_powers``: the powers of ``t`` of the model's trend columns (``spec._TRENDS[trend]``;
+    passed in, so that this module, which the results' predictions import, imports no model
+    specification).  Every series gets ``steps`` rows; a series without estimates, or whose
+    forecast cannot be computed, gets NaN numbers and a ``status`` saying why.  With
+    ``n_workers > 1`` blocks of series run on that many threads (:func:`forecast_rows` releases
+    the GIL).
     """
     import warnings
+    from statistics import NormalDist
 
     import pandas as pd
-    from scipy.stats import norm
 
     from .._validation import check_int
     from ..kernels import difference, integrate
-    from .spec import _TRENDS
 
     steps = check_int(steps, "steps", minimum=1)
     if not 0 < alpha < 1:
@@ -235,7 +240,7 @@ def batch_forecast(result, steps: int, alpha: float = 0.05):
     batch = result._batch
     p, d, q = spec_["order"]
     P, D, Q, s = spec_["seasonal_order"]
-    powers = np.array(_TRENDS[spec_["trend"]], dtype=np.float64)
+    powers = np.array(trend_powers, dtype=np.float64)
     k = powers.size
     dk = difference(d, D, s if D else None)
     m = d + D * s
@@ -246,10 +251,25 @@ def batch_forecast(result, steps: int, alpha: float = 0.05):
     mean = np.full((n, steps), np.nan)
     var = np.full((n, steps), np.nan)
     code = np.full(n, NOT_FITTED, dtype=np.int64)
-    forecast_rows(np.ascontiguousarray(batch.Y), batch.first.astype(np.int64), batch.stop.astype(np.int64), params,
-                  np.array([k, p, q, P, Q, s], dtype=np.int64), powers, dk.ma_lags.astype(np.int64),
-                  np.ascontiguousarray(dk.ma_coefs, dtype=np.float64), np.ascontiguousarray(c, dtype=np.float64),
-                  float(spec_["tol"]), mean, var, code)
+    Y = np.ascontiguousarray(batch.Y)
+    first, stop = batch.first.astype(np.int64), batch.stop.astype(np.int64)
+    args = (np.array([k, p, q, P, Q, s], dtype=np.int64), powers, dk.ma_lags.astype(np.int64),
+            np.ascontiguousarray(dk.ma_coefs, dtype=np.float64), np.ascontiguousarray(c, dtype=np.float64),
+            float(spec_["tol"]))
+
+    def block(a, b):  # rows a..b-1: row slices of C-ordered arrays are C-contiguous views
+        forecast_rows(Y[a:b], first[a:b], stop[a:b], params[a:b], *args, mean[a:b], var[a:b], code[a:b])
+
+    size = -(-n // max(1, n_workers))
+    if n_workers > 1 and n >= 2 * _MIN_BLOCK:
+        from concurrent.futures import ThreadPoolExecutor
+
+        size = max(size, _MIN_BLOCK)
+        with ThreadPoolExecutor(max_workers=n_workers) as pool:
+            for fut in [pool.submit(block, a, min(a + size, n)) for a in range(0, n, size)]:
+                fut.result()
+    else:
+        block(0, n)
     status = table["status"].to_numpy(dtype=object).copy()
     reasons = {NOT_STATIONARY: "the fitted parameters are not stationary: the Kalman filter cannot forecast from them",
                TAIL_MISSING: f"the last {m} observations contain NaN; forecasting an integrated model needs them "
@@ -262,11 +282,12 @@ def batch_forecast(result, steps: int, alpha: float = 0.05):
     mean[bad] = np.nan
     var[bad] = np.nan
     se = np.sqrt(var)
-    z = norm.ppf(1 - alpha / 2)
+    z = NormalDist().inv_cdf(1 - alpha / 2)
     frame = {"id": table.index.repeat(steps), "step": np.tile(np.arange(1, steps + 1), n)}
     if batch.has_time:
-        times = _future_times(batch, steps).take((batch.stop.astype(np.int64)[:, None] + np.arange(steps)).ravel())
-        frame["time"] = times.where(np.repeat(batch.any, steps))  # a series without values has no dates
+        # the periods after each series' last value (after the time axis for a series without values)
+        last = np.where(batch.any, batch.stop, len(batch.time_index)).astype(np.int64)
+        frame["time"] = _future_times(batch, steps).take((last[:, None] + np.arange(steps)).ravel())
     frame.update(mean=mean.ravel(), mean_se=se.ravel(), mean_ci_lower=(mean - z * se).ravel(),
                  mean_ci_upper=(mean + z * se).ravel(), status=np.repeat(status, steps))
     out = pd.DataFrame(frame)
@@ -278,12 +299,8 @@ def batch_forecast(result, steps: int, alpha: float = 0.05):
 
 
 def _future_times(batch, steps):
-    """The batch's time axis followed by ``steps`` periods (``ARIMA``'s rule for the forecast dates)."""
-    import pandas as pd
-
-    from .spec import ARIMA
+    """The batch's time axis followed by ``steps`` periods (the dates each series' forecasts continue on)."""
+    from .._pandas import future_index
 
     idx = batch.time_index
-    T = len(idx)
-    template = ARIMA(pd.Series(np.arange(T, dtype=np.float64), index=idx), order=(0, 0, 0), trend="n")
-    return idx.append(template._future_index(steps))
+    return idx.append(future_index(idx, steps))

@@ -25,7 +25,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["get_prediction", "predict", "standardized_residuals", "test_serial_correlation"]
+__all__ = ["predictions", "standardized_residuals", "serial_correlation_test"]
 
 
 # ----------------------------------------------------------------------------- state
@@ -139,7 +139,7 @@ def _positions(res, start, end, dynamic):
 
 
 # ----------------------------------------------------------------------------- public
-def get_prediction(res, start=None, end=None, dynamic=False, exog=None):
+def predictions(res, start=None, end=None, dynamic=False, exog=None):
     """In-sample one-step (or dynamic) predictions and out-of-sample forecasts of the levels.
 
     Parameters
@@ -161,9 +161,11 @@ def get_prediction(res, start=None, end=None, dynamic=False, exog=None):
 
     Returns
     -------
-    PredictionResults
-        ``predicted_mean``, ``se_mean``, ``var_pred_mean``, ``conf_int(alpha)``,
-        ``summary_frame(alpha)``, indexed by the index of ``y`` (positions for arrays).
+    mean, se : ndarray
+        Predicted levels and their standard errors (``ARIMAResults.get_prediction`` wraps them
+        in a ``PredictionResults``).
+    index : pandas.Index
+        The index of ``y`` at ``start .. end`` (continued after the sample; positions for arrays).
 
     Notes
     -----
@@ -175,8 +177,6 @@ def get_prediction(res, start=None, end=None, dynamic=False, exog=None):
     differenced predictions get the known lagged levels back (see the module notes).
     """
     import pandas as pd
-
-    from .results import PredictionResults
 
     model = res.model
     n, m = model.nobs_total, model.k_diff
@@ -234,12 +234,7 @@ def get_prediction(res, start=None, end=None, dynamic=False, exog=None):
         index = full[start: end + 1]
     with np.errstate(invalid="ignore"):
         se = np.sqrt(var)
-    return PredictionResults(mean, se, index, name="predicted_mean")
-
-
-def predict(res, start=None, end=None, dynamic=False, exog=None):
-    """``get_prediction(...).predicted_mean``: a pandas Series."""
-    return get_prediction(res, start, end, dynamic, exog).predicted_mean
+    return mean, se, index
 
 
 def standardized_residuals(res):
@@ -258,7 +253,7 @@ def standardized_residuals(res):
     return pd.Series(z, index=idx[res.model.k_diff:] if idx is not None else None, name="standardized_resid")
 
 
-def test_serial_correlation(res, method="ljungbox", df_adjust=False, lags=None):
+def serial_correlation_test(res, method="ljungbox", df_adjust=False, lags=None):
     """Ljung-Box (or Box-Pierce) test of the standardized residuals, statsmodels' shape and defaults.
 
     Parameters
