@@ -42,7 +42,8 @@ __all__ = ["auto_arima_many", "AutoArimaManyResult"]
 _ICS = ("aicc", "aic", "bic")
 _METHODS = {"css": "css", "ml": "mle", "mle": "mle", "css-ml": "css-mle", "css-mle": "css-mle"}
 _CHUNK = 16
-_LONG_PERIOD = 24  # auto_arima_many: above this period, seasonality by differencing only
+_LONG_PERIOD = 24  # above this period, seasonality by differencing only
+_MAXIT = 100  # BFGS iterations of a candidate's exact-ML fit: R's optim default (control maxit)
 
 
 class Options:
@@ -643,7 +644,9 @@ class _Fitter:
         def work(task):
             t, meth, rows, outp, outs = task
             code = bn.CSS if meth == "css" else bn.MLE
-            args = bn._args(code, t["spec"], t["cx"], 1e-10, 500, 200, 1e-7 if code == bn.MLE else 1e-8,
+            # ML: at most R's optim maxit = 100 BFGS iterations (R's arima); CSS: fit_many's settings
+            args = bn._args(code, t["spec"], t["cx"], 1e-10, _MAXIT if code == bn.MLE else 500, 200,
+                            1e-7 if code == bn.MLE else 1e-8,
                             t["ar_lags"], t["ma_lags"])
             k = t["k"] - 1
             x = np.empty(k)
