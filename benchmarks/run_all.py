@@ -62,8 +62,8 @@ def load_lines(output: str) -> list[str]:
     return [line.strip() for line in output.splitlines() if line.startswith("load average")]
 
 
-def run(script: str, quick: bool) -> str:
-    cmd = [sys.executable, os.path.join(HERE, script)] + (["--quick"] if quick else [])
+def run(script: str, quick: bool, extra: list[str] = ()) -> str:
+    cmd = [sys.executable, os.path.join(HERE, script)] + (["--quick"] if quick else []) + list(extra)
     print(f"\n$ {' '.join(cmd[1:])}", flush=True)
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
     lines = []
@@ -88,9 +88,12 @@ def main(argv=None) -> None:
     ap.add_argument("--write-docs", action="store_true", help="write the tables into docs/")
     ap.add_argument("--only", default="bench_engine.py,bench_arima.py,bench_fit_many.py",
                     help="comma-separated scripts to run")
+    ap.add_argument("--engine-sections", default=None,
+                    help="bench_engine.py's --only (e.g. overhead,memory,threads); the other tables stay")
     args = ap.parse_args(argv)
     scripts = [s for s in args.only.split(",") if s]
-    outputs = {s: run(s, args.quick) for s in scripts}
+    extra = {"bench_engine.py": ["--only", args.engine_sections]} if args.engine_sections else {}
+    outputs = {s: run(s, args.quick, extra.get(s, [])) for s in scripts}
     if not args.write_docs:
         return
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -98,12 +101,13 @@ def main(argv=None) -> None:
     for script, prefix, path, name in TABLES:
         if script not in outputs:
             continue
-        match = [tbl for title, tbl in tables_in(outputs[script]) if title.startswith(prefix)]
+        # a table with no rows (a section that was not run prints only its header) is not one
+        match = [tbl for title, tbl in tables_in(outputs[script]) if title.startswith(prefix) and tbl.count("\n") >= 2]
         if not match:
             print(f"no table titled {prefix!r} in the output of {script}: block {name} left as it was")
             continue
         loads = load_lines(outputs[script])
-        cmd = f"python benchmarks/{script}{' --quick' if args.quick else ''}"
+        cmd = " ".join(["python", f"benchmarks/{script}"] + (["--quick"] if args.quick else []) + extra.get(script, []))
         note = f"\n*`{cmd}` (via `benchmarks/run_all.py`), {stamp}; {' / '.join(loads) or 'load not printed'}.*\n"
         docs[path], ok = replace_block(docs[path], name, match[0] + "\n" + note)
         if not ok:
