@@ -401,3 +401,33 @@ def test_import_convts_does_not_import_dask_and_missing_dask_says_how_to_install
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert "pip install 'convts[dask]'" in out.stdout
+
+
+# ------------------------------------------------------------------ auto_arima_many
+def test_auto_arima_many_on_a_dask_array_equals_in_memory(client):
+    """Each partition runs the in-memory search: the same chosen models, ICs and forecasts (a
+    constant series keeps its status row, its forecasts are NaN rows)."""
+    rng = np.random.default_rng(5)
+    Y = np.vstack([convts.kernels.arma(ar=[0.6])(rng.standard_normal(50)), rng.standard_normal(50).cumsum(),
+                   np.full(50, 2.0), rng.standard_normal(50)])
+    Y[3, :8] = np.nan
+    x = da.from_array(Y, chunks=(2, 50))
+    res = convts.dask.auto_arima_many(x, m=1)
+    fc = convts.dask.forecast_many(res, steps=3)
+    got, got_fc = dask.compute(res, fc)
+    want = convts.auto_arima_many(Y, m=1)
+    pd.testing.assert_frame_equal(got.sort_index(), want.table)
+    pd.testing.assert_frame_equal(got_fc.sort_values(["id", "step"]).reset_index(drop=True), want.forecast(3))
+    assert got.loc[2, "status"].startswith("y is constant") and got_fc[got_fc["id"] == 2]["mean"].isna().all()
+
+
+def test_auto_arima_many_result_pickles_and_forecasts_the_same():
+    import pickle
+
+    rng = np.random.default_rng(6)
+    Y = np.vstack([rng.standard_normal(40).cumsum(), 1.0 + 2.0 * np.arange(40.0), rng.standard_normal(40)])
+    res = convts.auto_arima_many(Y, m=1)
+    want = res.forecast(4)
+    back = pickle.loads(pickle.dumps(res))
+    pd.testing.assert_frame_equal(back.forecast(4), want)
+    pd.testing.assert_frame_equal(back.table, res.table)

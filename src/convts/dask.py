@@ -43,7 +43,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
 
 from ._validation import check_int
 
-__all__ = ["fit_many", "forecast_many", "TimeAxisError", "DaskSeriesConvAccessor", "DaskDataFrameConvAccessor"]
+__all__ = ["fit_many", "auto_arima_many", "forecast_many", "TimeAxisError", "DaskSeriesConvAccessor", "DaskDataFrameConvAccessor"]
 
 
 # ============================================================================ fit_many / forecast_many
@@ -71,11 +71,11 @@ def _linked(results) -> _Fits | None:
     return fits if ref is not None and ref() is results else None
 
 
-def _in_memory():
-    """The in-memory ``convts.fit_many`` (looked up at call time, in the worker process)."""
+def _in_memory(name="fit_many"):
+    """The in-memory ``convts.fit_many`` / ``convts.auto_arima_many`` (looked up at call time, in the worker)."""
     import convts
 
-    return convts.fit_many
+    return getattr(convts, name)
 
 
 class _Fitted:
@@ -100,22 +100,22 @@ class _Fitted:
         return _Fitted, (self.fit, self.phantom)
 
 
-def _fit_part(part, fit_kw, long_cols, id_in_index, grid=None):
-    """Task body: fit every series of one partition (long frame or 2-D block).
+def _fit_part(part, fit_kw, long_cols, id_in_index, grid=None, fn="fit_many"):
+    """Task body: fit every series of one partition (long frame or 2-D block) with ``convts.<fn>``.
 
     Returns a :class:`_Fitted`, or None for an empty partition.
     """
     if len(part) == 0:
         return None
     if long_cols is None:
-        return _Fitted(_in_memory()(np.asarray(part), **fit_kw), None)
+        return _Fitted(_in_memory(fn)(np.asarray(part), **fit_kw), None)
     id_col, time_col, value_col = long_cols
     if id_in_index:
         part = part.reset_index()
     phantom = None
     if grid is not None and len(grid) != part[time_col].nunique(dropna=False):
         part, phantom = _with_grid(part, grid, id_col, time_col, value_col)
-    return _Fitted(_in_memory()(part, id_col=id_col, time_col=time_col, value_col=value_col, **fit_kw), phantom)
+    return _Fitted(_in_memory(fn)(part, id_col=id_col, time_col=time_col, value_col=value_col, **fit_kw), phantom)
 
 
 def _with_grid(part, grid, id_col, time_col, value_col):
@@ -317,10 +317,55 @@ def fit_many(data, order, seasonal_order=None, trend=None, method="css-mle", bac
     fit_kw = dict(order=order, seasonal_order=seasonal_order, trend=trend, method=method, backend=backend,
                   n_jobs=n_jobs, fixed=fixed)
     T = _dummy_series_length(order, seasonal_order)
+    return _many("fit_many", data, fit_kw, T, id_col, time_col, value_col, shuffle, npartitions, shuffle_method)
+
+
+def auto_arima_many(data, m=None, *, n_jobs=1, id_col=None, time_col=None, value_col=None, shuffle="auto",
+                    npartitions=None, shuffle_method=None, **search):
+    """R's ``auto.arima`` on every series of a Dask collection; a lazy Dask DataFrame, one row per series.
+
+    Each task runs the in-memory :func:`convts.auto_arima_many` on whole series (its lock-step,
+    compiled search), so the rows are those of ``convts.auto_arima_many(...).table``: the chosen
+    ``order``, ``seasonal_order``, ``constant``, ``ic``, ``status``, ... indexed by series id.
+    :func:`forecast_many` on the returned frame gives the forecasts (with a ``status`` column;
+    a series without a model gets NaN rows).
+
+    Parameters
+    ----------
+    data : dask.dataframe.DataFrame or dask.array.Array
+        As :func:`fit_many`: a long frame (``id_col``, ``time_col``, ``value_col``) or an array
+        ``(n_series, T)`` chunked along series.
+    m : int, optional
+        Seasonal period (as :func:`convts.auto_arima_many`; give it for long frames, whose
+        partitions would otherwise each infer it from their own time column).
+    n_jobs : int
+        Threads of each task's search (default 1: Dask's workers supply the parallelism).
+    id_col, time_col, value_col, shuffle, npartitions, shuffle_method :
+        As :func:`fit_many`.
+    **search :
+        The search options of :func:`convts.auto_arima` (``max_p``, ``ic``, ``stepwise``, ...).
+
+    Examples
+    --------
+    >>> import numpy as np, dask.array as da, convts.dask
+    >>> x = da.from_array(np.random.default_rng(0).standard_normal((4, 40)), chunks=(2, 40))
+    >>> res = convts.dask.auto_arima_many(x, m=1)
+    >>> res.npartitions, res.compute()["status"].tolist()
+    (2, ['ok', 'ok', 'ok', 'ok'])
+    """
+    if "exog" in search:
+        raise TypeError("auto_arima_many takes no exog (one regressor set cannot serve many series)")
+    kw = dict(search, m=m, n_jobs=n_jobs)
+    return _many("auto_arima_many", data, kw, 60, id_col, time_col, value_col, shuffle, npartitions, shuffle_method)
+
+
+def _many(fn, data, fit_kw, T, id_col, time_col, value_col, shuffle, npartitions, shuffle_method):
+    """The graph of :func:`fit_many` / :func:`auto_arima_many`: one in-memory ``convts.<fn>`` task per partition."""
+    name = f"convts.dask.{fn}"
     if isinstance(data, da.Array):
         parts, offsets, divisions = _array_parts(data)
         long_cols, id_in_index, grid = None, False, None
-        meta_fit = _in_memory()(np.vstack([_dummy_values(T), _dummy_values(T)[::-1]]), **fit_kw)
+        meta_fit = _in_memory(fn)(np.vstack([_dummy_values(T), _dummy_values(T)[::-1]]), **fit_kw)
     elif isinstance(data, dd.DataFrame):
         parts, id_in_index, divisions = _long_parts(data, id_col, time_col, value_col, shuffle, npartitions,
                                                     shuffle_method)
@@ -334,16 +379,16 @@ def fit_many(data, order, seasonal_order=None, trend=None, method="css-mle", bac
             time_col: _dummy_times(data[time_col].dtype, T),
             value_col: _dummy_values(T),
         })
-        meta_fit = _in_memory()(dummy, id_col=id_col, time_col=time_col, value_col=value_col, **fit_kw)
+        meta_fit = _in_memory(fn)(dummy, id_col=id_col, time_col=time_col, value_col=value_col, **fit_kw)
     elif isinstance(data, (dd.Series, np.ndarray, pd.DataFrame, pd.Series)):
         raise TypeError(
-            f"convts.dask.fit_many takes a long Dask DataFrame or a Dask array, got {type(data).__name__}; "
-            "for in-memory data call convts.fit_many"
+            f"{name} takes a long Dask DataFrame or a Dask array, got {type(data).__name__}; "
+            f"for in-memory data call convts.{fn}"
         )
     else:
-        raise TypeError(f"convts.dask.fit_many takes a long Dask DataFrame or a Dask array, got {type(data).__name__}")
+        raise TypeError(f"{name} takes a long Dask DataFrame or a Dask array, got {type(data).__name__}")
     meta = meta_fit.table.iloc[:0]
-    fits = [dask.delayed(_fit_part, pure=True)(p, fit_kw, long_cols, id_in_index, grid) for p in parts]
+    fits = [dask.delayed(_fit_part, pure=True)(p, fit_kw, long_cols, id_in_index, grid, fn) for p in parts]
     tables = [dask.delayed(_part_table, pure=True)(f, meta, offsets[i] if offsets else 0) for i, f in enumerate(fits)]
     result = _from_delayed(tables, meta, divisions)
     _link(result, _Fits(fits, offsets, meta_fit))

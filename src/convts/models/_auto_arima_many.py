@@ -715,6 +715,8 @@ def result_of(st, key=None):
 
     key = st.best if key is None else key
     if key is None:
+        if st.final is None and st.status == "ok" and getattr(st, "constant_after_diff", False):
+            constant_after_differencing(st, record=False)  # after unpickling: rebuilt, the same fixed model
         if st.final is not None:
             return st.final
         raise ValueError(f"the series was not fitted: {st.status}")
@@ -753,7 +755,7 @@ def _var_ok(st, key):
     return True, "ok"
 
 
-def constant_after_differencing(st):
+def constant_after_differencing(st, record=True):
     """R's models for a series that differencing makes constant: ARIMA(0,d,0)(0,D,0) with a fixed drift/mean."""
     from .spec import ARIMA
 
@@ -776,8 +778,10 @@ def constant_after_differencing(st):
         if fixed and trend == "t" and model.trend_names[0] != "x1":
             fixed = {model.trend_names[0]: next(iter(fixed.values()))}
         res = model.fit(method=meth, fixed=fixed)
-    st.rows.append({"order": (0, d, 0), "seasonal_order": seas, "constant": trend != "n", "trend": trend,
-                    "ic": math.nan, "status": "differenced series is constant", "method": meth, "stage": "constant"})
+    if record:
+        st.rows.append({"order": (0, d, 0), "seasonal_order": seas, "constant": trend != "n", "trend": trend,
+                        "ic": math.nan, "status": "differenced series is constant", "method": meth,
+                        "stage": "constant"})
     st.final = res
     return res
 
@@ -854,6 +858,12 @@ class AutoArimaManyResult:
         self._params = params
         self._states = states
         self._batch = batch
+
+    def __reduce__(self):
+        """Pickle as plain data: the tables, each series' search state and the laid-out series,
+        without the fitted ``ARIMAResults`` cached on them (they hold closures); :meth:`result`
+        rebuilds those from the stored estimates (the same numbers)."""
+        return AutoArimaManyResult, (self.table, self._params, [_plain(st) for st in self._states], self._batch)
 
     @property
     def params(self):
@@ -938,6 +948,18 @@ class AutoArimaManyResult:
             out[c] = vals[:, :, j].ravel()
         out["status"] = np.repeat(np.asarray(status, dtype=object), steps)
         return out
+
+
+def _plain(st):
+    """A copy of a search state without cached results (see ``AutoArimaManyResult.__reduce__``)."""
+    import copy
+
+    if st is None:
+        return None
+    out = copy.copy(st)
+    out.fits = {k: _Fit(f.params, f.llf, f.ic, f.status, f.method, f.trend, f.converged) for k, f in st.fits.items()}
+    out.final = None
+    return out
 
 
 def auto_arima_many(data, m=None, *, d=None, D=None, max_p=5, max_q=5, max_P=2, max_Q=2, max_order=5, max_d=2,
