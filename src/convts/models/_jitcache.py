@@ -12,8 +12,9 @@ bite:
   Levenberg-Marquardt steps, central differences): numba's own check is enough for them;
 * callers: :mod:`.likelihood.toeplitz` (Durbin-Levinson with the steps of
   :mod:`convts.kernels._levinson`), :mod:`.likelihood.objective` (the compiled objectives and
-  their gradients) and :mod:`.estimators.compiled` (the whole per-series fit, with the
-  optimisers of :mod:`.optimize` bound to its objectives).
+  their gradients), :mod:`.estimators.compiled` (the whole per-series fit, with the
+  optimisers of :mod:`.optimize` bound to its objectives) and :mod:`._batch_forecast` (forecasts
+  from the Kalman filter's state).
 
 :func:`drop_stale_callers` runs when :mod:`.likelihood.kalman` is imported, i.e. before any
 caller module defines a function: it hashes the sources of all of :data:`SOURCES` and, when the
@@ -29,8 +30,8 @@ import hashlib
 import os
 
 SOURCES = ("likelihood/transforms.py", "likelihood/kalman.py", "likelihood/toeplitz.py", "likelihood/objective.py",
-           "optimize.py", "estimators/compiled.py", "../kernels/_levinson.py")  # relative to this folder
-CALLERS = ("likelihood/toeplitz.py", "likelihood/objective.py", "estimators/compiled.py")
+           "optimize.py", "estimators/compiled.py", "../kernels/_levinson.py", "_batch_forecast.py")  # from here
+CALLERS = ("likelihood/toeplitz.py", "likelihood/objective.py", "estimators/compiled.py", "_batch_forecast.py")
 _STAMP = "convts_models_sources.sha1"
 
 
