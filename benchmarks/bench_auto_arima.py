@@ -84,6 +84,9 @@ def load():
     return os.getloadavg()[0]
 
 
+CPU: dict = {}  # CPU seconds (all threads of this process): robust to other jobs on a shared machine
+
+
 def run_convts(series, n_jobs):
     import convts
 
@@ -98,18 +101,21 @@ def run_convts(series, n_jobs):
         for r, s in enumerate(grp):
             Y[r, : s["x"].size] = s["x"]
         h = grp[0]["h"]
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         res = convts.auto_arima_many(Y, m=m, n_jobs=n_jobs)
         f = res.forecast(h)
-        dt = time.perf_counter() - t0
+        dt, cpu = time.perf_counter() - t0, time.process_time() - c0
         t_total += dt
+        CPU["convts"] = CPU.get("convts", 0.0) + cpu
+        CPU[("convts", cat)] = (cpu, len(grp))
         means = f["mean"].to_numpy().reshape(len(grp), h)
         for r, s in enumerate(grp):
             row = res.table.iloc[r]
             fc[s["key"]] = means[r]
             info[s["key"]] = dict(status=row["status"], order=row["order"], seasonal_order=row["seasonal_order"],
                                   constant=row["constant"], ic=row["ic"])
-        print(f"  convts {cat:9s} {len(grp):5d} series  {dt:8.2f} s  ({dt / len(grp) * 1e3:7.1f} ms/series)  "
+        print(f"  convts {cat:9s} {len(grp):5d} series  {dt:8.2f} s wall, {cpu:8.2f} s CPU "
+              f"({cpu / len(grp) * 1e3:7.1f} CPU-ms/series)  "
               f"not ok: {int((res.table['status'] != 'ok').sum())}  load {load():.2f}", flush=True)
     return fc, info, t_total
 
@@ -127,16 +133,19 @@ def run_statsforecast(series, n_jobs):
         df = pd.concat([pd.DataFrame({"unique_id": str(s["key"]), "ds": np.arange(1, s["x"].size + 1), "y": s["x"]})
                         for s in grp], ignore_index=True)
         sf = StatsForecast(models=[AutoARIMA(season_length=m)], freq=1, n_jobs=n_jobs)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             out = sf.forecast(df=df, h=h, fitted=False)
         times[cat] = (time.perf_counter() - t0, len(grp))
+        cpu = time.process_time() - c0  # in-process only: meaningful with n_jobs=1
+        CPU["statsforecast"] = CPU.get("statsforecast", 0.0) + cpu
+        CPU[("statsforecast", cat)] = (cpu, len(grp))
         out = out.reset_index() if "unique_id" not in out.columns else out
         for s in grp:
             fc[s["key"]] = out.loc[out["unique_id"] == str(s["key"]), "AutoARIMA"].to_numpy()
-        print(f"  statsforecast {cat:9s} {len(grp):5d} series  {times[cat][0]:8.2f} s  "
-              f"({times[cat][0] / len(grp) * 1e3:7.1f} ms/series)  load {load():.2f}", flush=True)
+        print(f"  statsforecast {cat:9s} {len(grp):5d} series  {times[cat][0]:8.2f} s wall, {cpu:8.2f} s CPU "
+              f"({cpu / len(grp) * 1e3:7.1f} CPU-ms/series)  load {load():.2f}", flush=True)
     return fc, times
 
 
@@ -184,7 +193,15 @@ def main(argv=None):
     ap.add_argument("--sf-sample", type=int, default=300, help="statsforecast's stratified sample")
     ap.add_argument("--n-jobs", type=int, default=2)
     ap.add_argument("--no-sf", action="store_true", help="skip statsforecast")
+    ap.add_argument("--part", choices=("convts", "sf", "both"), default="both",
+                    help="run one side only and --save its results (run both sides as two processes)")
+    ap.add_argument("--save", help="pickle this side's forecasts, models and times here")
+    ap.add_argument("--combine", nargs=2, metavar=("CONVTS.pkl", "SF.pkl"), help="report from two saved parts")
     args = ap.parse_args(argv)
+    if args.combine:
+        return combine(*args.combine)
+    if args.part != "both":
+        return run_part(args)
 
     import convts
 
@@ -250,6 +267,85 @@ def main(argv=None):
             sf_lower += 1
     print(f"\nagreement on {same + differ} series: same model {same}, different {differ} "
           f"(different d or D: {other_d}; same d, D: convts AICc lower {convts_lower}, statsforecast lower {sf_lower})")
+
+
+def run_part(args):
+    import pickle
+
+    series = load_m3()
+    chosen = stratified(series, args.sample if args.part == "convts" else args.sf_sample, seed=1)
+    print(f"M3 {args.part}: {len(chosen)} series; load average {os.getloadavg()}", flush=True)
+    if args.part == "convts":
+        import convts
+
+        convts.warmup()
+        run_convts(stratified(series, 8, seed=3), args.n_jobs)
+        CPU.clear()
+        fc, info, wall = run_convts(chosen, args.n_jobs)
+        out = dict(fc=fc, info=info, wall=wall)
+    else:
+        run_statsforecast(stratified(series, 8, seed=3), 1)  # compile first
+        CPU.clear()
+        fc, times = run_statsforecast(chosen, 1)
+        out = dict(fc=fc, times=times, models=sf_models(chosen))
+    out.update(cpu=dict(CPU), keys=[s["key"] for s in chosen], load=os.getloadavg())
+    print(f"CPU {CPU}; load average {os.getloadavg()}", flush=True)
+    with open(args.save, "wb") as fh:
+        pickle.dump(out, fh)
+
+
+def combine(path_c, path_s):
+    import pickle
+
+    with open(path_c, "rb") as fh:
+        c = pickle.load(fh)
+    with open(path_s, "rb") as fh:
+        sfr = pickle.load(fh)
+    series = load_m3()
+    by_key = {s["key"]: s for s in series}
+    mine = [by_key[k] for k in c["keys"]]
+    both = [by_key[k] for k in sfr["keys"] if k in c["fc"]]
+    print(f"convts on {len(mine)} series, statsforecast on {len(sfr['keys'])}, both on {len(both)}")
+    print("\naccuracy, convts on its series:")
+    print(score(mine, c["fc"]).round(3).to_string())
+    tab = pd.concat({"convts": score(both, c["fc"]), "statsforecast": score(both, sfr["fc"])}, axis=1)
+    print("\naccuracy on the same series:")
+    print(tab.round(3).to_string())
+    print("\nCPU seconds per series (convts: all threads; statsforecast: one process):")
+    n_all = {cat: sum(1 for s in series if s["cat"] == cat) for cat, _ in CATS}
+    est_c = est_s = 0.0
+    for cat, _ in CATS:
+        cc, nc = c["cpu"].get(("convts", cat), (np.nan, 0))
+        cs, ns = sfr["cpu"].get(("statsforecast", cat), (np.nan, 0))
+        if nc:
+            est_c += cc / nc * n_all[cat]
+        if ns:
+            est_s += cs / ns * n_all[cat]
+        print(f"  {cat:9s} convts {cc / max(nc, 1):7.3f} s ({nc})   statsforecast {cs / max(ns, 1):7.3f} s ({ns})   "
+              f"ratio {cs / max(ns, 1) / (cc / max(nc, 1)):5.2f}x")
+    print(f"all {len(series)} series, CPU extrapolated: convts {est_c:.0f} s, statsforecast {est_s:.0f} s "
+          f"(ratio {est_s / est_c:.2f}x); on 2 cores at full parallel efficiency convts' wall time would be "
+          f"{est_c / 2:.0f} s")
+    print(f"load average at the end: convts run {c['load']}, statsforecast run {sfr['load']}")
+    same = differ = convts_lower = sf_lower = other_d = 0
+    for s in both:
+        a, b = c["info"][s["key"]], sfr["models"][s["key"]]
+        if a["status"] != "ok" or "error" in b:
+            continue
+        sa = tuple(a["seasonal_order"][:3]) if s["m"] > 1 else (0, 0, 0)
+        if tuple(a["order"]) == b["order"] and sa == b["seasonal"] and bool(a["constant"]) == b["constant"]:
+            same += 1
+            continue
+        differ += 1
+        if a["order"][1] != b["order"][1] or sa[1] != b["seasonal"][1]:
+            other_d += 1
+        elif a["ic"] < b["aicc"] - 1e-6:
+            convts_lower += 1
+        elif b["aicc"] < a["ic"] - 1e-6:
+            sf_lower += 1
+    print(f"\nagreement on {same + differ} series: same model {same}, different {differ} "
+          f"(different d or D: {other_d}; same d and D: convts AICc lower {convts_lower}, statsforecast lower "
+          f"{sf_lower}, equal {differ - other_d - convts_lower - sf_lower})")
 
 
 if __name__ == "__main__":
