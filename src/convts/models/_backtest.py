@@ -81,7 +81,8 @@ class _Forecaster:
     def fit(self, train):
         import pandas as pd
 
-        from . import ARIMA, auto_arima
+        from ._auto_arima import auto_arima
+        from .spec import ARIMA
 
         if isinstance(self.order, str):
             keep_index = isinstance(train.index, (pd.DatetimeIndex, pd.PeriodIndex))  # auto_arima reads m from it
@@ -94,7 +95,7 @@ class _Forecaster:
         """The model of ``res`` on ``train`` with every parameter of ``res``: the coefficients are
         held fixed and only sigma2 is estimated, so the returned scale factor puts the forecast
         standard errors back on ``res``'s sigma2 (they are proportional to sqrt(sigma2))."""
-        from . import ARIMA
+        from .spec import ARIMA
 
         spec = res.model
         model = ARIMA(train.to_numpy(), order=spec.order, seasonal_order=spec.seasonal_order, trend=spec.trend)
