@@ -365,3 +365,17 @@ def test_leading_nan_with_a_default_index_exog_frame_keeps_the_exog_positional()
     want = convts.auto_arima(y.iloc[1:], exog=X["a"].to_numpy()[1:, None])
     assert res.model.order == want.model.order
     np.testing.assert_allclose(res.params.to_numpy(), want.params.to_numpy(), rtol=1e-8)
+
+
+@pytest.mark.parametrize("m", [5, 7])
+def test_nsdiffs_odd_period_is_tested_not_skipped(m):
+    """An odd period (daily data, m = 7) ran statsmodels' STL with low_pass = m, which it refuses:
+    the test failed with a warning and returned 0.  A strong fixed seasonal pattern has strength
+    near 1 (R: nsdiffs = 1); white noise near 0 (R: 0)."""
+    rng = np.random.default_rng(m)
+    t = np.arange(20 * m)
+    seasonal = 5 * np.sin(2 * np.pi * t / m) + rng.standard_normal(t.size)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert convts.nsdiffs(seasonal, m) == 1
+        assert convts.nsdiffs(rng.standard_normal(t.size), m) == 0

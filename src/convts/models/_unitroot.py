@@ -196,6 +196,8 @@ def seasonal_strength(x, m: int, s_window: int = 11) -> float:
     forecast's ``seas.heuristic`` on ``mstl(x)`` for one period: ``stl(x, s.window=11)`` with
     R's defaults (see the module notes).  Missing values are filled by linear interpolation
     first (R's ``mstl`` uses ``na.interp``).  Needs more than two full periods (R's ``stl``).
+    For an odd period the low-pass window is ``m + 2`` (R: ``m``; statsmodels' STL requires a
+    window longer than the period), so the strength differs slightly from R's there.
     """
     from statsmodels.tsa.seasonal import STL
 
@@ -206,6 +208,8 @@ def seasonal_strength(x, m: int, s_window: int = 11) -> float:
         raise ValueError(f"STL needs a period >= 2 and more than two periods of data; got m={m}, n={n}")
     t_window = _nextodd(math.ceil(1.5 * m / (1.0 - 1.5 / s_window)))
     l_window = _nextodd(m)
+    if l_window <= m:  # odd m: R's l.window = m; statsmodels' STL requires low_pass > period
+        l_window += 2
     fit = STL(x, period=m, seasonal=s_window, trend=t_window, low_pass=l_window,
               seasonal_deg=0, trend_deg=1, low_pass_deg=1, robust=False,
               seasonal_jump=math.ceil(s_window / 10), trend_jump=math.ceil(t_window / 10),
