@@ -194,3 +194,14 @@ def test_argument_errors():
         convts.auto_arima_many(np.zeros((2, 10)), max_p=-1)
     with pytest.raises(TypeError, match="Series"):
         convts.auto_arima_many(pd.Series(np.arange(10.0)))
+
+
+def test_daily_period_365_is_bounded():
+    """m = 365 (an odd period: the seasonal test used to fail on it) with a fixed yearly pattern:
+    nsdiffs takes the seasonal difference (R: strength near 1), the search has no seasonal AR/MA."""
+    t = np.arange(800)
+    y = 10 * np.sin(2 * np.pi * t / 365) + np.random.default_rng(0).standard_normal(800)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        res = convts.auto_arima_many(y[None, :], m=365)
+    assert res.table.loc[0, "status"] == "ok" and res.table.loc[0, "seasonal_order"] == (0, 1, 0, 365)
