@@ -167,14 +167,15 @@ def test_the_models_shortcut_is_the_models_answer():
 
 
 def test_one_block_rule():
-    for m in (1, 2, 16, 100, 513, 4096, 65536, 300000):
+    for m in (1, 2, 16, 100, 513, 600, 1000, 4096, 65536, 300000):
         for T in (1, 50, 10**4, 10**8):
             N = oa.oa_block_size(m, T)
             assert N & (N - 1) == 0 and N >= 2 * m - 1
-            if T + m - 1 >= 8 * m and T + m - 1 >= 4096:  # a long row: ~8 m, at least 4096
-                assert max(4096, 8 * m if 8 * m <= 2**18 else 2 * m) <= N < 2 * max(4096, min(8 * m, max(2**18, 2 * m)))
-            else:  # never much longer than one block covering the row
-                assert N < 2 * max(T + m - 1, 2 * m - 1, 2)
+            want = min(max(8 * m, 4096), max(2**18, 2 * m))
+            whole = max(T + m - 1, 2 * m - 1, 2)
+            assert N < 2 * whole  # never much longer than one block covering the row
+            if whole >= 2 * want:  # a long row: the power of two nearest ~8 m (>= 4096, <= 2**18)
+                assert want / 2**0.5 <= N <= want * 2**0.5 or N == 1 << (2 * m - 2).bit_length()
     from convts.backends import _numpy, _xp
 
     # one rule for the cost model and the GPU code; numpy and numba run the same loop

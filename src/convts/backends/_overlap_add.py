@@ -14,6 +14,8 @@ the series, instead of the padded copy of the input plus the whole batched inver
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 # Samples (real) of one group of blocks: 2**21 float64 = 16 MiB of inverse transform; its complex
@@ -26,7 +28,7 @@ GROUP_ELEMENTS = 1 << 21
 def oa_block_size(m: int, T: int) -> int:
     """FFT length ``N`` of an overlap-add block for a kernel of ``m`` taps on rows of ``T`` samples.
 
-    ``N`` is the power of two at or above ``clip(8 m, 4096, max(2**18, 2 m))``: blocks of ~8x the
+    ``N`` is the power of two nearest ``clip(8 m, 4096, max(2**18, 2 m))``: blocks of ~8x the
     kernel were measured fastest on the CPU (FFT work per output ``N log2 N / (N - m + 1)`` is
     within a few percent of its minimum there and the block stays in L2; longer blocks lose
     more to cache misses than they gain in FFT work, see docs/engine_performance.md), at least
@@ -37,9 +39,10 @@ def oa_block_size(m: int, T: int) -> int:
     """
     m = max(int(m), 1)
     want = min(max(8 * m, 4096), max(1 << 18, 2 * m))
-    whole = max(int(T) + m - 1, 2 * m - 1, 2)
-    target = min(want, whole)
-    return 1 << (max(target, 2 * m - 1, 2) - 1).bit_length()
+    N = 1 << round(math.log2(want))  # the nearest power of two (want is 4096 or more)
+    N = max(N, 1 << (2 * m - 2).bit_length())  # >= 2 m - 1: a tail reaches only the next block
+    whole = 1 << (max(int(T) + m - 1, 2 * m - 1, 2) - 1).bit_length()  # one block for the row
+    return min(N, whole)
 
 
 def oa_into(x, b, i0: int, out, xp, fft, nfft: int | None = None, zero_nonfinite: bool = False):

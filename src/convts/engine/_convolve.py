@@ -81,7 +81,10 @@ def _raw_taps(kernel) -> FirTaps | None:
             return None
         taps = fir_taps(np.arange(arr.size, dtype=np.int64), arr.copy())
         if len(_RAW_TAPS) >= _RAW_TAPS_MAX:
-            _RAW_TAPS.pop(next(iter(_RAW_TAPS)))
+            try:  # another thread may be evicting too: then one entry less or more is fine
+                _RAW_TAPS.pop(next(iter(_RAW_TAPS)), None)
+            except (RuntimeError, StopIteration):
+                pass
         _RAW_TAPS[key] = taps
     return taps
 
