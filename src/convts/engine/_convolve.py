@@ -51,6 +51,7 @@ def as_kernel(kernel) -> Kernel:
 
 
 _AUTO_CPU: list = []  # the backend module 'auto' means for host arrays, once resolved
+_NUMBA = "convts.backends._numba"
 
 
 def _auto_cpu_backend():
@@ -522,7 +523,14 @@ def convolve(x, kernel, *, mode="causal", method="auto", backend="auto", axis=-1
             x2 = x if x.ndim == 2 else x.reshape(1, -1)
             if not x2.flags.c_contiguous:
                 x2 = np.ascontiguousarray(x2)
-            y = _fir(x2, taps, mode, method, _auto_cpu_backend(), None)
+            be = _AUTO_CPU[0] if _AUTO_CPU else _auto_cpu_backend()
+            if be.__name__ == _NUMBA and taps.lags.size <= 64 and not taps.uniform:
+                # what _fir would do: auto's model answers 'direct' here (choose_fir_method)
+                start, n_out = _geometry(taps, mode, x2.shape[1])
+                y = np.empty((x2.shape[0], n_out), dtype=x2.dtype)
+                be.fir_direct(x2, taps.lags, taps.coefs, start, y)
+            else:
+                y = _fir(x2, taps, mode, method, be, None)
             return y if x.ndim == 2 else y.reshape(-1)
     k = as_kernel(kernel)
     if mode not in MODES:
