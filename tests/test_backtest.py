@@ -206,3 +206,11 @@ def test_coverage_of_cross_validation_is_near_nominal():
     assert abs(cov - 0.8) < 4 * math.sqrt(0.16 / 60)
     z = norm.ppf(0.9)
     np.testing.assert_allclose((cv["hi-80"] - cv["mean"]) / z, (cv["mean"] - cv["lo-80"]) / z)
+
+
+def test_2d_array_rows_are_series():
+    Y = np.stack([_ar1(60, 7), _ar1(60, 8)])
+    cv = convts.cross_validation(Y, h=2, n_windows=2, order=(1, 0, 0))
+    assert cv["unique_id"].tolist() == [0] * 4 + [1] * 4
+    one = convts.cross_validation(Y[1], h=2, n_windows=2, order=(1, 0, 0))
+    np.testing.assert_allclose(cv["mean"].to_numpy()[4:], one["mean"].to_numpy(), rtol=1e-12)

@@ -164,10 +164,11 @@ def cross_validation(data, h: int, n_windows: int = 1, step_size: int | None = N
     Notes
     -----
     Point forecasts are the exact conditional means and the intervals ``mean +- z se`` of
-    :meth:`convts.ARIMAResults.get_forecast`.  ``refit=False`` re-runs the Kalman filter over the
-    whole training series with the parameters fixed (an estimate of sigma2 only, whose standard
-    errors are rescaled back to the first fit's sigma2), so it is cheaper than a fit but not
-    proportional to the new data alone.
+    :meth:`convts.ARIMAResults.get_forecast`.  Without a refit, the previous window's result is
+    continued over the new observations with ``ARIMAResults.append`` where the results have it;
+    otherwise the model is filtered over the whole training series with the coefficients fixed
+    (only sigma2 is estimated, and the standard errors are rescaled to the first fit's sigma2),
+    cheaper than a fit but not proportional to the new data alone.
 
     Examples
     --------
@@ -212,14 +213,17 @@ def cross_validation(data, h: int, n_windows: int = 1, step_size: int | None = N
         pos = (ends[:, None] + np.arange(h)).ravel()  # the test rows of every window, in order
         mean = np.full((n_windows, h), np.nan)
         se = np.full((n_windows, h), np.nan)
-        res = None
+        res = current = None
         for w, end in enumerate(ends):
             train = s.iloc[:end]
             try:
                 if res is None or (every and w % every == 0):  # a failed fit is tried again next window
-                    res = None
+                    res = current = None
                     res = current = fc.fit(train)
                     scale = 1.0
+                elif current is not None and hasattr(current, "append"):
+                    # the state carried on over the new observations only (statsmodels' append, refit=False)
+                    current, scale = current.append(s.to_numpy()[ends[w - 1]:end]), 1.0
                 else:
                     current, scale = fc.refilter(train, res)
                 pf = current.get_forecast(h)
@@ -227,6 +231,7 @@ def cross_validation(data, h: int, n_windows: int = 1, step_size: int | None = N
                 se[w] = pf.se_mean.to_numpy() * scale
             except Exception as exc:  # noqa: BLE001 - one window never fails the batch; reported below
                 errors[(uid, s.index[end - 1])] = f"{type(exc).__name__}: {exc}"
+                current = None  # the next window restarts from res on its whole training series
         ids.append(np.repeat(np.array([uid], dtype=object), pos.size))
         ds.append(s.index.take(pos))
         cutoffs.append(s.index.take(np.repeat(ends - 1, h)))
