@@ -221,8 +221,9 @@ def cross_validation(data, h: int, n_windows: int = 1, step_size: int | None = N
                     res = current = None
                     res = current = fc.fit(train)
                     scale = 1.0
-                elif current is not None and hasattr(current, "append"):
-                    # the state carried on over the new observations only (statsmodels' append, refit=False)
+                elif current is not None and hasattr(current, "append") and not isinstance(order, str):
+                    # the state carried on over the new observations only (statsmodels' append, refit=False);
+                    # explicit orders are fitted on plain arrays, so the new values need no dates
                     current, scale = current.append(s.to_numpy()[ends[w - 1]:end]), 1.0
                 else:
                     current, scale = fc.refilter(train, res)
