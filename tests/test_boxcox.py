@@ -94,6 +94,8 @@ def test_guerrero_lambda_on_airpassengers_equals_r():
     # R: forecast::BoxCox.lambda(AirPassengers) prints -0.2947156 (R optimize, tol eps^0.25)
     air = convts.datasets.load("airline")
     assert convts.boxcox_lambda(air, m=12) == pytest.approx(-0.2947156, abs=5e-8)
+    assert convts.boxcox_lambda(air) == convts.boxcox_lambda(air, m=12)  # R's frequency(x) from the index
+    assert convts.boxcox_lambda(air.to_numpy()) == convts.boxcox_lambda(air, m=1)
 
 
 def _guer_cv_loop(lam, x, period):

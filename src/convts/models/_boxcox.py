@@ -212,15 +212,17 @@ def _loglik_grid(x: np.ndarray, m: int, lower: float, upper: float) -> float:
     return float(best)
 
 
-def boxcox_lambda(x, m: int = 1, method: str = "guerrero", lower: float = -1.0, upper: float = 2.0) -> float:
+def boxcox_lambda(x, m: int | None = None, method: str = "guerrero", lower: float = -1.0, upper: float = 2.0) -> float:
     """Choose the Box-Cox parameter automatically, as R's ``forecast::BoxCox.lambda``.
 
     Parameters
     ----------
     x : array_like or pandas.Series
         The series (1-D); NaN are ignored by ``'guerrero'``.
-    m : int
+    m : int, optional
         Seasonal period (R's ``frequency(x)``): 12 for monthly data, 4 quarterly, 1 none.
+        Default: from a pandas index as :func:`convts.auto_arima` (12 monthly, 4 quarterly),
+        else 1.
     method : {'guerrero', 'loglik'}
         ``'guerrero'`` (Guerrero 1993): split the last ``floor(n / p) * p`` observations into
         subseries of length ``p = max(2, m)`` and minimise the coefficient of variation of
@@ -256,11 +258,15 @@ def boxcox_lambda(x, m: int = 1, method: str = "guerrero", lower: float = -1.0, 
     --------
     >>> import convts
     >>> air = convts.datasets.load("airline")
-    >>> round(convts.boxcox_lambda(air, m=12), 4)
+    >>> round(convts.boxcox_lambda(air), 4)  # monthly index: m = 12
     -0.2947
     """
     from .._validation import as_float_array, check_int
 
+    if m is None:
+        from ._auto_arima import _infer_m
+
+        m = _infer_m(x)
     x = as_float_array(x, "x", ndim=(1,)).astype(np.float64, copy=False)
     m = check_int(m, "m", minimum=1)
     if method not in ("guerrero", "loglik"):
