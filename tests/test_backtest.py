@@ -214,3 +214,10 @@ def test_2d_array_rows_are_series():
     assert cv["unique_id"].tolist() == [0] * 4 + [1] * 4
     one = convts.cross_validation(Y[1], h=2, n_windows=2, order=(1, 0, 0))
     np.testing.assert_allclose(cv["mean"].to_numpy()[4:], one["mean"].to_numpy(), rtol=1e-12)
+
+
+def test_evaluate_reads_a_statsforecast_frame():
+    cv = _cv_tiny().rename(columns={"mean": "ARIMA", "lo-80": "ARIMA-lo-80", "hi-80": "ARIMA-hi-80"})
+    got = convts.evaluate(cv, ["mae", "coverage"], forecast_col="ARIMA")
+    want = convts.evaluate(_cv_tiny(), ["mae", "coverage"])
+    pd.testing.assert_frame_equal(got, want)

@@ -15,7 +15,6 @@ import numpy as np
 
 __all__ = ["cross_validation", "evaluate"]
 
-_LEVEL_COL = re.compile(r"^lo-(\d+(?:\.\d+)?)$")
 METRICS = ("mae", "rmse", "mape", "smape", "mase", "coverage")
 
 
@@ -257,11 +256,13 @@ def cross_validation(data, h: int, n_windows: int = 1, step_size: int | None = N
     return out
 
 
-def _levels_in(cv) -> list[str]:
+def _levels_in(cv, prefix: str) -> list[str]:
+    """The levels ``l`` with both ``{prefix}lo-l`` and ``{prefix}hi-l`` columns."""
+    pattern = re.compile("^" + re.escape(prefix) + r"lo-(\d+(?:\.\d+)?)$")
     out = []
     for c in cv.columns:
-        m = _LEVEL_COL.match(str(c))
-        if m and f"hi-{m.group(1)}" in cv.columns:
+        m = pattern.match(str(c))
+        if m and f"{prefix}hi-{m.group(1)}" in cv.columns:
             out.append(m.group(1))
     return out
 
@@ -311,7 +312,8 @@ def evaluate(cv, metrics=METRICS, train=None, m: int = 1, by="unique_id", *, id_
     id_col, time_col, value_col : str
         Column names of a long ``train`` frame.
     forecast_col : str
-        Column of the point forecast.
+        Column of the point forecast; for another name than ``'mean'`` (a statsforecast model
+        column such as ``'ARIMA'``) the interval columns are ``'<forecast_col>-lo-<level>'``.
 
     Returns
     -------
@@ -371,11 +373,13 @@ def evaluate(cv, metrics=METRICS, train=None, m: int = 1, by="unique_id", *, id_
             with np.errstate(divide="ignore", invalid="ignore"):
                 cols["mase"] = np.abs(e) / _scales(cv, train, m, id_col, time_col, value_col)
         elif k == "coverage":
-            lv = _levels_in(cv)
+            # convts' columns lo-80, hi-80; statsforecast's <model>-lo-80, <model>-hi-80
+            prefix = "" if forecast_col == "mean" else f"{forecast_col}-"
+            lv = _levels_in(cv, prefix)
             if not lv:
-                raise ValueError("metric 'coverage' needs interval columns lo-<level>, hi-<level> in cv")
+                raise ValueError(f"metric 'coverage' needs interval columns {prefix}lo-<level>, {prefix}hi-<level> in cv")
             for name in lv:
-                lo, hi = cv[f"lo-{name}"].to_numpy(float), cv[f"hi-{name}"].to_numpy(float)
+                lo, hi = cv[f"{prefix}lo-{name}"].to_numpy(float), cv[f"{prefix}hi-{name}"].to_numpy(float)
                 cols[f"coverage-{name}"] = ((lo <= y) & (y <= hi)).astype(np.float64)
     valid = np.isfinite(y) & np.isfinite(f)
     frame = pd.DataFrame({k: np.where(valid, v, np.nan) for k, v in cols.items()}, index=cv.index)
