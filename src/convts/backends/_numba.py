@@ -727,8 +727,9 @@ def _c(a, dtype):
 
 
 def fir_direct(x, lags, coefs, start, out):
-    n_tasks = out.shape[0] * ((out.shape[1] + _BLOCK - 1) // _BLOCK)
-    work = out.size * max(len(lags), 1)
+    rows, n_out = out.shape
+    n_tasks = rows * ((n_out + _BLOCK - 1) // _BLOCK)
+    work = rows * n_out * len(lags)
     if work < PARALLEL_MIN_WORK:  # the common small call: straight to the compiled loop
         fn = _fir_direct.disp.get(out.dtype) or _fir_direct.dispatcher(out.dtype)
         try:  # the explicit signatures refuse (TypeError) any other dtype or layout
