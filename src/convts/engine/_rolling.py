@@ -349,8 +349,11 @@ def _kernel(name):
             sig, fn = nb.void(ro, i, i, i, b, rw), _var_rows
         else:
             sig, fn = nb.void(ro, ro, i, i, i, b, rw), _comoment_rows
-        # no fastmath: the kernels test for NaN and inf
-        k = _KERNELS[name] = nb.njit([sig], cache=get_option("numba_cache"), nogil=True, error_model="numpy")(fn)
+        # fastmath only 'contract' (fused multiply-add: one rounding instead of two; the kernels test
+        # for NaN and inf, so no 'nnan'/'ninf', and no reassociation of the error-free sums):
+        # rolling_std 1e6 values, window 20, min of 25: 2.95 -> 2.76 ms (bottleneck move_std 2.79)
+        k = _KERNELS[name] = nb.njit([sig], cache=get_option("numba_cache"), nogil=True, error_model="numpy",
+                                     fastmath={"contract"})(fn)
     return k
 
 
