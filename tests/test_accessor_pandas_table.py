@@ -61,6 +61,12 @@ CASES = {
     "s.conv.ewma(alpha=0.3, adjust=False, ignore_na=True, min_periods=2)": (
         lambda s: s.conv.ewma(alpha=0.3, adjust=False, ignore_na=True, min_periods=2),
         lambda s: s.ewm(alpha=0.3, adjust=False, ignore_na=True, min_periods=2).mean(), True),
+    "s.conv.var(5)": (lambda s: s.conv.var(5), lambda s: s.rolling(5).var(), True),
+    "s.conv.std(4, min_periods=2)": (lambda s: s.conv.std(4, min_periods=2),
+                                     lambda s: s.rolling(4, min_periods=2).std(), True),
+    "s.conv.cov(5, s.shift(2))": (lambda s: s.conv.cov(5, s.shift(2)), lambda s: s.rolling(5).cov(s.shift(2)), True),
+    "s.conv.corr(6, s ** 2, min_periods=3)": (lambda s: s.conv.corr(6, s ** 2, min_periods=3),
+                                              lambda s: s.rolling(6, min_periods=3).corr(s ** 2), True),
     "s.conv.gaussian(1.5)": (
         lambda s: s.conv.gaussian(1.5),
         lambda s: s.rolling(13, center=True, min_periods=1, win_type="gaussian").mean(std=1.5), True),
@@ -148,3 +154,22 @@ def test_row_on_a_dataframe_is_per_column(row):
     assert isinstance(out, pd.DataFrame) and out.shape == df.shape
     for j, c in enumerate(df.columns):
         _compare(out.iloc[:, j], conv(df[c]))
+
+
+def test_dataframe_cov_and_corr_without_other_are_pairwise_as_pandas():
+    rng = np.random.default_rng(7)
+    df = pd.DataFrame(rng.standard_normal((30, 3)).cumsum(0), columns=["a", "b", "c"],
+                      index=pd.date_range("2022-01-01", periods=30, freq="D"))
+    df.iloc[[0, 4, 5, 17], 1] = np.nan
+    for got, want in ((df.conv.cov(6), df.rolling(6).cov()),
+                      (df.conv.corr(6, min_periods=3), df.rolling(6, min_periods=3).corr())):
+        assert got.index.equals(want.index) and got.columns.equals(want.columns)
+        _compare(got, want)
+
+
+def test_rolling_moments_refuse_a_mismatched_other():
+    s = pd.Series(np.arange(10.0))
+    with pytest.raises(ValueError, match="other"):
+        s.conv.cov(3, np.arange(9.0))
+    with pytest.raises(ValueError, match="window"):
+        s.conv.var(0)

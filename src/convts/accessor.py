@@ -532,6 +532,107 @@ class _ConvAccessor:
 
         return self._per_column(lambda v: pacf(v, nlags, method, alpha=alpha, nan_policy=nan_policy), "pacf")
 
+    # -- rolling moments (pandas' rolling var/std/cov/corr) ------------------------------------
+    def var(self, window, min_periods=None, ddof=1):
+        """Rolling variance, equal to ``rolling(window, min_periods).var(ddof=ddof)``.
+
+        Forwards to :func:`convts.rolling_var` (Welford's update with an exact re-sum when its
+        error bound grows: exact after a huge value leaves the window).  NaN and inf count as
+        missing, as in pandas; ``min_periods`` defaults to ``window``.
+
+        Examples
+        --------
+        >>> import pandas as pd, convts
+        >>> pd.Series([1.0, 2.0, 4.0, 7.0]).conv.var(2).tolist()
+        [nan, 0.5, 2.0, 4.5]
+        """
+        from .engine import rolling_var
+
+        return P.wrap(rolling_var(self._values(), window, min_periods, ddof, axis=0), self._obj, f"var{window}")
+
+    def std(self, window, min_periods=None, ddof=1):
+        """Rolling standard deviation, equal to ``rolling(window, min_periods).std(ddof=ddof)``.
+
+        Forwards to :func:`convts.rolling_std`; see :meth:`var`.
+
+        Examples
+        --------
+        >>> import pandas as pd, convts
+        >>> pd.Series([1.0, 3.0, 5.0]).conv.std(2).tolist()
+        [nan, 1.4142135623730951, 1.4142135623730951]
+        """
+        from .engine import rolling_std
+
+        return P.wrap(rolling_std(self._values(), window, min_periods, ddof, axis=0), self._obj, f"std{window}")
+
+    def _comoment(self, name, other, window, min_periods, ddof):
+        """Rolling cov/corr as pandas: with ``other``, each column with it; without, a Series with
+        itself and a DataFrame pairwise (rows ``(index, column)``, as ``df.rolling(w).cov()``)."""
+        from .engine import rolling_corr, rolling_cov
+
+        def pair(x, y):
+            x, y = np.ascontiguousarray(x), np.ascontiguousarray(y)
+            if name == "cov":
+                return rolling_cov(x, y, window, min_periods, ddof, axis=0)
+            return rolling_corr(x, y, window, min_periods, axis=0)
+
+        X = self._values()
+        obj = self._obj
+        if other is None and isinstance(obj, pd.DataFrame):
+            T, K = X.shape
+            out = np.empty((T, K, K))
+            for i in range(K):
+                for j in range(i, K):
+                    out[:, i, j] = out[:, j, i] = pair(X[:, i], X[:, j])
+            index = pd.MultiIndex.from_product([obj.index, obj.columns])
+            return pd.DataFrame(out.reshape(T * K, K), index=index, columns=obj.columns)
+        if other is None:
+            Y = X
+        elif isinstance(other, pd.DataFrame):
+            if not isinstance(obj, pd.DataFrame) or not other.columns.equals(obj.columns) \
+                    or not other.index.equals(obj.index):
+                raise ValueError("other: a DataFrame must have the same index and columns as the caller; "
+                                 "align them first, e.g. df, other = df.align(other, join='inner')")
+            Y = P.values_2d(other)
+        else:
+            y = np.asarray(self._other_values(other), dtype=float)
+            if y.ndim != 1 or y.shape[0] != X.shape[0]:
+                raise ValueError(f"other has {y.shape[0] if y.ndim else 0} values and the caller "
+                                 f"{X.shape[0]}: pass one series of the same length")
+            Y = np.broadcast_to(y.reshape(-1, 1), X.shape)
+        return P.wrap(pair(X, Y), obj, f"{name}{window}")
+
+    def cov(self, window, other=None, min_periods=None, ddof=1):
+        """Rolling covariance, equal to ``rolling(window, min_periods).cov(other, ddof=ddof)``.
+
+        ``other`` (a Series, 1-D array or, for a DataFrame, a frame with the same columns): each
+        column with it.  Without ``other`` a Series gives its variance and a DataFrame the
+        pairwise covariances with rows ``(index, column)``, as pandas.  Forwards to
+        :func:`convts.rolling_cov`, which uses the pairs where both values are observed.
+
+        Examples
+        --------
+        >>> import pandas as pd, convts
+        >>> x = pd.Series([1.0, 2.0, 4.0, 7.0])
+        >>> x.conv.cov(3, x * 2).tolist()
+        [nan, nan, 4.666666666666667, 12.666666666666666]
+        """
+        return self._comoment("cov", other, window, min_periods, ddof)
+
+    def corr(self, window, other=None, min_periods=None):
+        """Rolling correlation, equal to ``rolling(window, min_periods).corr(other)``.
+
+        ``other`` as in :meth:`cov`; forwards to :func:`convts.rolling_corr`.
+
+        Examples
+        --------
+        >>> import pandas as pd, convts
+        >>> x = pd.Series([1.0, 2.0, 4.0, 7.0])
+        >>> x.conv.corr(3, -x).tolist()
+        [nan, nan, -1.0, -1.0]
+        """
+        return self._comoment("corr", other, window, min_periods, 1)
+
     def _other_values(self, other) -> np.ndarray:
         if isinstance(other, pd.Series):
             if not other.index.equals(self._obj.index):
