@@ -614,8 +614,8 @@ class _ConvAccessor:
         --------
         >>> import pandas as pd, convts
         >>> x = pd.Series([1.0, 2.0, 4.0, 7.0])
-        >>> x.conv.cov(3, x * 2).tolist()
-        [nan, nan, 4.666666666666667, 12.666666666666666]
+        >>> x.conv.cov(3, x * 2).round(10).tolist()
+        [nan, nan, 4.6666666667, 12.6666666667]
         """
         return self._comoment("cov", other, window, min_periods, ddof)
 
