@@ -287,6 +287,64 @@ class ARIMAResults:
         """Point forecasts (a pandas Series indexed by the following periods)."""
         return self.get_forecast(steps, exog).predicted_mean
 
+    # ------------------------------------------------------------------ new data (statsmodels' names)
+    def append(self, endog, exog=None, refit: bool = False, fit_kwargs: dict | None = None) -> "ARIMAResults":
+        """The results with new observations added after the sample (statsmodels' ``append``).
+
+        Without ``refit`` the parameters stay and the Kalman filter goes on from its state at the
+        end of the sample over the new values only (cost proportional to ``len(endog)``, never a
+        re-filter of the history); ``llf``, ``nobs`` and ``resid`` then cover the whole series and
+        forecasts start after the new end.  ``refit=True`` fits the model again on the whole
+        series (``fit_kwargs`` go to :meth:`ARIMA.fit`).
+
+        Parameters
+        ----------
+        endog : array_like or pandas.Series
+            The new observations, in levels (NaN = missing).  A Series must continue the fitted
+            index (the periods right after its end); an array is taken as those periods.
+        exog : array_like or pandas.DataFrame, optional
+            The regressors for the new periods (required when the model has exog; matched by
+            column name and by date as in :meth:`forecast`).
+
+        Raises
+        ------
+        ValueError
+            An index that does not continue the sample, inf values, missing or mismatched exog.
+
+        Examples
+        --------
+        >>> import numpy as np, convts
+        >>> y = convts.kernels.arma(ar=[0.6])(np.random.default_rng(0).standard_normal(300))
+        >>> res = convts.ARIMA(y[:250], order=(1, 0, 0)).fit()
+        >>> new = res.append(y[250:])
+        >>> new.nobs, len(new.resid)
+        (300, 300)
+        """
+        from ._append import append
+
+        return append(self, endog, exog, refit, fit_kwargs)
+
+    def extend(self, endog, exog=None) -> "ARIMAResults":
+        """Results for the new observations only, the filter started from this sample's end state.
+
+        statsmodels' ``extend``: the same parameters; ``llf``, ``nobs`` and ``resid`` cover the new
+        observations only (the model keeps the last ``d + D s`` old values as its pre-sample);
+        forecasts equal those of :meth:`append`.  Cost proportional to ``len(endog)``.
+        """
+        from ._append import extend
+
+        return extend(self, endog, exog)
+
+    def apply(self, endog, exog=None, refit: bool = False, fit_kwargs: dict | None = None) -> "ARIMAResults":
+        """The same model and parameters on another series (statsmodels' ``apply``).
+
+        The filter starts from the stationary distribution on ``endog``; ``refit=True`` estimates
+        the parameters on it instead.  Box-Cox models use the fitted ``lambda_``.
+        """
+        from ._append import apply
+
+        return apply(self, endog, exog, refit, fit_kwargs)
+
     # ------------------------------------------------------------------ reports
     def summary(self) -> str:
         """A readable text table: model, fit statistics, parameters with standard errors."""

@@ -148,6 +148,7 @@ class ARIMA:
         self.order = (p, d, q)
         self.seasonal_order = (P, D, Q, s)
         self.k_diff = d + D * s
+        self._time_offset = 0  # trend time of the first observation minus 1 (ARIMAResults.extend's models)
 
         # ---- endog
         if isinstance(endog, pd.DataFrame):
@@ -348,7 +349,7 @@ class ARIMA:
 
     def _regressors_future(self, steps: int, exog):
         """Trend and exog columns for the ``steps`` periods after the sample."""
-        n = self.nobs_total
+        n = self.nobs_total + self._time_offset  # extend's model: the trend's time goes on from the full series
         t = np.arange(n + 1, n + steps + 1, dtype=np.float64)
         cols = [t ** _pw for _pw in _TRENDS[self.trend]]
         if self.exog is not None:
