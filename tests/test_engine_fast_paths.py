@@ -358,3 +358,31 @@ def test_uniform_moving_average_is_built_once():
         lags = np.arange(window) - ((window - 1) // 2 if center else 0)
         assert k == Kernel(b=np.full(window, 1.0 / window), lags=lags)
     assert K.moving_average(3) is not K.moving_average(3, center=True)
+
+
+@given(st.integers(0, 2**32 - 1), st.sampled_from(["positive", "normal", "spike", "zeros"]),
+       st.sampled_from([np.float64, np.float32]))
+def test_moving_sum_scale_check_equals_its_definition(seed, kind, dtype):
+    """The running sum's scale check (one integer min/max pass, the count pass only when some
+    output is low) answers exactly 'some output and its entering value are both below 2**-12
+    of the range's largest |output|', computed here with NumPy."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 600))
+    x = rng.standard_normal(n + 40)
+    if kind == "positive":
+        x = 100.0 + np.abs(x)
+    elif kind == "spike":
+        x[rng.integers(0, n + 40)] = 1e16
+    elif kind == "zeros":
+        x[rng.integers(0, n + 40, 5)] = 0.0
+    x = x.astype(dtype)
+    o = (rng.standard_normal(n) * (1e-6 if kind == "spike" else 1.0)).astype(dtype)
+    if kind == "spike":
+        o[rng.integers(0, n)] = 1e15
+    elif kind == "positive":  # no low output: the early exit
+        o = (50.0 + np.abs(o)).astype(dtype)
+    a, w = 17, 1.0 / 16
+    got = nbk._scale_dropped(x, o, a, w, 0, n)
+    th = nbk._RHO * np.abs(o.astype(np.float64)).max()
+    want = bool(np.any((np.abs(o) < th) & (w * np.abs(x[a : a + n].astype(np.float64)) < th)))
+    assert got == want

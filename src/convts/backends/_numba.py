@@ -298,35 +298,46 @@ def _scale_dropped(xr, orow, a, w, t0, t1):
     # largest magnitude, so such an output may not be accurate against the data around it.
     os = orow[t0:t1]
     xs = xr[t0 + a : t1 + a]
-    th = _RHO * _abs_max(os)
+    smallest, largest = _abs_min_max(os)
+    th = _RHO * largest
+    if smallest >= th:  # no output is low: the second pass cannot find one (prices, volumes, ...)
+        return False
     low = 0
     for i in range(t1 - t0):
         low += (abs(os[i]) < th) & (w * abs(xs[i]) < th)
     return low > 0
 
 
-def _abs_max(v):
-    # max |v| on the bit patterns: for non-negative IEEE floats the integer order is the float
-    # order, and an integer max reduction vectorises (a float max with numba's NaN handling,
-    # or a select, measured 4-7x slower); NaN gives a NaN/inf-sized bound (harmless: such a
-    # block is recomputed directly by the caller anyway).
+def _abs_min_max(v):
+    # (min |v|, max |v|) on the bit patterns: for non-negative IEEE floats the integer order is
+    # the float order, and integer min/max reductions vectorise (a float max with numba's NaN
+    # handling, or a select, measured 4-7x slower); NaN gives a NaN/inf-sized bound (harmless:
+    # such a block is recomputed directly by the caller anyway).
     if v.itemsize == 8:
         bits = v.view(np.int64)
         top = np.int64(0)
+        bot = np.int64(0x7FFFFFFFFFFFFFFF)
         for i in range(bits.size):
             b = bits[i] & np.int64(0x7FFFFFFFFFFFFFFF)
             top = b if b > top else top
-        box = np.empty(1, np.int64)
-        box[0] = top
-        return float(box.view(np.float64)[0])
+            bot = b if b < bot else bot
+        box = np.empty(2, np.int64)
+        box[0] = bot
+        box[1] = top
+        f = box.view(np.float64)
+        return float(f[0]), float(f[1])
     bits32 = v.view(np.int32)
     top32 = np.int32(0)
+    bot32 = np.int32(0x7FFFFFFF)
     for i in range(bits32.size):
         b32 = bits32[i] & np.int32(0x7FFFFFFF)
         top32 = b32 if b32 > top32 else top32
-    box32 = np.empty(1, np.int32)
-    box32[0] = top32
-    return float(box32.view(np.float32)[0])
+        bot32 = b32 if b32 < bot32 else bot32
+    box32 = np.empty(2, np.int32)
+    box32[0] = bot32
+    box32[1] = top32
+    f32 = box32.view(np.float32)
+    return float(f32[0]), float(f32[1])
 
 
 def _uniform_careful(xr, orow, lo, hi, weight, start, t0, t1):
@@ -566,7 +577,7 @@ _fir_block = nb.njit(**_FLAGS)(_fir_block)
 _STRICT = dict(_FLAGS, fastmath=False)
 _window_sum = nb.njit(**_STRICT)(_window_sum)
 _uniform_careful = nb.njit(**_STRICT)(_uniform_careful)
-_abs_max = nb.njit(**_FLAGS)(_abs_max)
+_abs_min_max = nb.njit(**_FLAGS)(_abs_min_max)
 _scale_dropped = nb.njit(**_FLAGS)(_scale_dropped)
 _uniform_interior = nb.njit(**_FLAGS)(_uniform_interior)
 _uniform_block = nb.njit(**_FLAGS)(_uniform_block)
