@@ -22,7 +22,8 @@ def test_windows_equal_a_hand_loop_of_fits():
     y = _ar1(100, 0)
     h, n_windows, step = 4, 3, 2
     cv = convts.cross_validation(y, h=h, n_windows=n_windows, step_size=step, order=(1, 0, 0), level=(80, 95))
-    assert list(cv.columns) == ["unique_id", "ds", "cutoff", "y", "mean", "lo-80", "hi-80", "lo-95", "hi-95"]
+    assert list(cv.columns) == ["unique_id", "ds", "cutoff", "y", "mean", "mean_ci_lower", "mean_ci_upper",
+                                "lo-80", "hi-80", "lo-95", "hi-95"]
     assert len(cv) == h * n_windows
     for w in range(n_windows):
         end = len(y) - (h + step * (n_windows - 1)) + w * step  # statsforecast: last window ends at the end
@@ -36,6 +37,22 @@ def test_windows_equal_a_hand_loop_of_fits():
             sf = pf.summary_frame(alpha=1 - level / 100)
             np.testing.assert_allclose(rows[f"lo-{level}"].to_numpy(), sf["mean_ci_lower"].to_numpy(), rtol=1e-10)
             np.testing.assert_allclose(rows[f"hi-{level}"].to_numpy(), sf["mean_ci_upper"].to_numpy(), rtol=1e-10)
+        sf = pf.summary_frame()  # statsmodels' default alpha=0.05: the mean_ci columns
+        np.testing.assert_allclose(rows["mean_ci_lower"].to_numpy(), sf["mean_ci_lower"].to_numpy(), rtol=1e-10)
+        np.testing.assert_allclose(rows["mean_ci_upper"].to_numpy(), sf["mean_ci_upper"].to_numpy(), rtol=1e-10)
+
+
+def test_default_columns_are_statsmodels_interval_names_and_alpha_sets_them():
+    y = _ar1(80, 3)
+    cv = convts.cross_validation(y, h=2, n_windows=2, order=(1, 0, 0))
+    assert list(cv.columns) == ["unique_id", "ds", "cutoff", "y", "mean", "mean_ci_lower", "mean_ci_upper"]
+    cv10 = convts.cross_validation(y, h=2, n_windows=2, order=(1, 0, 0), alpha=0.1, level=90)
+    np.testing.assert_allclose(cv10["mean_ci_lower"], cv10["lo-90"], rtol=1e-12)
+    # coverage reads the mean_ci pair at level 100 (1 - alpha)
+    assert list(convts.evaluate(cv10, ["coverage"]).columns) == ["coverage-90"]
+    assert list(convts.evaluate(cv, ["coverage"]).columns) == ["coverage-95"]
+    with pytest.raises(ValueError, match="alpha"):
+        convts.cross_validation(y, h=2, n_windows=2, order=(1, 0, 0), alpha=1.5)
 
 
 def _long_frame():

@@ -104,7 +104,7 @@ class _Forecaster:
 
 
 def cross_validation(data, h: int, n_windows: int = 1, step_size: int | None = None, order=(1, 0, 0),
-                     seasonal_order=(0, 0, 0, 0), trend=None, refit=True, level=(80, 95), *,
+                     seasonal_order=(0, 0, 0, 0), trend=None, refit=True, alpha=0.05, level=None, *,
                      id_col: str = "unique_id", time_col: str = "ds", value_col: str = "y", **fit_kwargs):
     """Rolling-origin backtest of ARIMA forecasts, as statsforecast's ``cross_validation``.
 
@@ -137,8 +137,11 @@ def cross_validation(data, h: int, n_windows: int = 1, step_size: int | None = N
         ``True``: fit at every cutoff.  ``False``: fit at the first cutoff only and forecast the
         later ones with the same parameters (the model filtered over the longer series with its
         coefficients held fixed; sigma2 kept).  An int ``k``: fit at every ``k``-th cutoff.
-    level : sequence of float
-        Prediction-interval levels in percent: columns ``lo-80, hi-80, ...``.
+    alpha : float
+        Significance of the interval in ``mean_ci_lower, mean_ci_upper`` (statsmodels' columns;
+        0.05 gives 95% intervals).
+    level : float or sequence of float, optional
+        Further interval levels in percent, statsforecast's columns ``lo-80, hi-80, ...``.
     id_col, time_col, value_col : str
         Column names of a long frame.
     **fit_kwargs
@@ -148,8 +151,9 @@ def cross_validation(data, h: int, n_windows: int = 1, step_size: int | None = N
     Returns
     -------
     pandas.DataFrame
-        One row per series, cutoff and horizon step: ``unique_id, ds, cutoff, y, mean`` and
-        ``lo-<level>, hi-<level>`` for each level (Gaussian intervals of the ARIMA forecast).
+        One row per series, cutoff and horizon step: ``unique_id, ds, cutoff, y, mean,
+        mean_ci_lower, mean_ci_upper`` and ``lo-<level>, hi-<level>`` for each ``level``
+        (Gaussian intervals of the ARIMA forecast); ``frame.attrs["alpha"]`` is ``alpha``.
         A window whose fit fails has NaN forecasts; ``frame.attrs["errors"]`` maps
         ``(unique_id, cutoff)`` to the error message and a ``UserWarning`` says how many failed.
 
@@ -158,7 +162,7 @@ def cross_validation(data, h: int, n_windows: int = 1, step_size: int | None = N
     ValueError
         ``h``, ``n_windows``, ``step_size`` or ``refit`` out of range, a series too short for the
         windows (it needs more than ``h + (n_windows - 1) * step_size`` observations), a frame
-        without the columns or with duplicate ``(unique_id, ds)`` rows, bad ``level``.
+        without the columns or with duplicate ``(unique_id, ds)`` rows, bad ``alpha`` or ``level``.
 
     Notes
     -----
@@ -175,7 +179,7 @@ def cross_validation(data, h: int, n_windows: int = 1, step_size: int | None = N
     >>> y = convts.kernels.arma(ar=[0.7])(np.random.default_rng(0).standard_normal(120)) + 10
     >>> cv = convts.cross_validation(y, h=3, n_windows=2, order=(1, 0, 0))
     >>> list(cv.columns)
-    ['unique_id', 'ds', 'cutoff', 'y', 'mean', 'lo-80', 'hi-80', 'lo-95', 'hi-95']
+    ['unique_id', 'ds', 'cutoff', 'y', 'mean', 'mean_ci_lower', 'mean_ci_upper']
     >>> cv["cutoff"].tolist()
     [113, 113, 113, 116, 116, 116]
     """
@@ -194,8 +198,12 @@ def cross_validation(data, h: int, n_windows: int = 1, step_size: int | None = N
     if isinstance(order, str):
         if order != "auto":
             raise ValueError(f"order={order!r}: give (p, d, q) or 'auto'")
+    alpha = float(alpha)
+    if not 0.0 < alpha < 1.0:
+        raise ValueError(f"alpha={alpha!r}: give the interval's significance, 0 < alpha < 1 (e.g. 0.05)")
     levels = _check_levels(level)
     z = {lv: float(norm.ppf(0.5 + lv / 200)) for lv in levels}
+    z_alpha = float(norm.ppf(1.0 - alpha / 2.0))
     series = _series_list(data, id_col, time_col, value_col)
     test_size = h + step_size * (n_windows - 1)
     for uid, s in series:
@@ -241,7 +249,8 @@ def cross_validation(data, h: int, n_windows: int = 1, step_size: int | None = N
     mean, se = np.concatenate(means), np.concatenate(ses)
     cols = {"unique_id": np.concatenate(ids), "ds": ds[0].append(ds[1:]) if len(ds) > 1 else ds[0],
             "cutoff": cutoffs[0].append(cutoffs[1:]) if len(cutoffs) > 1 else cutoffs[0],
-            "y": np.concatenate(ys), "mean": mean}
+            "y": np.concatenate(ys), "mean": mean,
+            "mean_ci_lower": mean - z_alpha * se, "mean_ci_upper": mean + z_alpha * se}
     for lv in levels:
         cols[f"lo-{_level_name(lv)}"] = mean - z[lv] * se
         cols[f"hi-{_level_name(lv)}"] = mean + z[lv] * se
@@ -249,6 +258,7 @@ def cross_validation(data, h: int, n_windows: int = 1, step_size: int | None = N
     if len({type(u) for u, _ in series}) == 1:  # one kind of id: a plain column, not objects
         out["unique_id"] = out["unique_id"].infer_objects()
     out.attrs["errors"] = errors
+    out.attrs["alpha"] = alpha
     if errors:
         first = next(iter(errors.items()))
         warnings.warn(f"{len(errors)} of {len(series) * n_windows} windows failed and have NaN forecasts "
@@ -293,7 +303,8 @@ def evaluate(cv, metrics=METRICS, train=None, m: int = 1, by="unique_id", *, id_
     Parameters
     ----------
     cv : pandas.DataFrame
-        Columns ``unique_id, cutoff, y, mean`` (and ``lo-<l>, hi-<l>`` for coverage), as returned by
+        Columns ``unique_id, cutoff, y, mean`` (and ``mean_ci_lower, mean_ci_upper`` or
+        ``lo-<l>, hi-<l>`` for coverage), as returned by
         :func:`cross_validation` (statsforecast's frame with ``forecast_col`` naming the model column).
     metrics : sequence of str
         Any of ``'mae'`` mean ``|e|``; ``'rmse'`` ``sqrt(mean e**2)``; ``'mape'`` ``100 mean |e / y|``;
@@ -301,7 +312,8 @@ def evaluate(cv, metrics=METRICS, train=None, m: int = 1, by="unique_id", *, id_
         ``'mase'`` ``mean |e| / s`` with ``s`` the in-sample mean absolute seasonal-naive error
         ``mean |y_t - y_{t-m}|`` of the series up to each row's cutoff (Hyndman & Koehler 2006);
         ``'coverage'`` the fraction of ``y`` inside ``[lo, hi]``, one column per level
-        (``coverage-80``, ...).  ``e = y - f``, ``f`` the forecast.
+        (``coverage-80``, ...; ``mean_ci_lower/upper`` count as level ``100 (1 - alpha)`` with
+        ``alpha`` from ``cv.attrs``, default 0.05).  ``e = y - f``, ``f`` the forecast.
     train : same as the ``data`` of :func:`cross_validation`, optional
         The observed series; required for ``'mase'`` (only observations up to each cutoff are used).
     m : int
@@ -375,11 +387,15 @@ def evaluate(cv, metrics=METRICS, train=None, m: int = 1, by="unique_id", *, id_
         elif k == "coverage":
             # convts' columns lo-80, hi-80; statsforecast's <model>-lo-80, <model>-hi-80
             prefix = "" if forecast_col == "mean" else f"{forecast_col}-"
-            lv = _levels_in(cv, prefix)
-            if not lv:
-                raise ValueError(f"metric 'coverage' needs interval columns {prefix}lo-<level>, {prefix}hi-<level> in cv")
-            for name in lv:
-                lo, hi = cv[f"{prefix}lo-{name}"].to_numpy(float), cv[f"{prefix}hi-{name}"].to_numpy(float)
+            pairs = {name: (f"{prefix}lo-{name}", f"{prefix}hi-{name}") for name in _levels_in(cv, prefix)}
+            if prefix == "" and {"mean_ci_lower", "mean_ci_upper"} <= set(cv.columns):
+                name = _level_name(100.0 * (1.0 - float(cv.attrs.get("alpha", 0.05))))
+                pairs.setdefault(name, ("mean_ci_lower", "mean_ci_upper"))
+            if not pairs:
+                raise ValueError(f"metric 'coverage' needs interval columns {prefix}lo-<level>, {prefix}hi-<level> "
+                                 "(or mean_ci_lower, mean_ci_upper) in cv")
+            for name, (lo_col, hi_col) in pairs.items():
+                lo, hi = cv[lo_col].to_numpy(float), cv[hi_col].to_numpy(float)
                 cols[f"coverage-{name}"] = ((lo <= y) & (y <= hi)).astype(np.float64)
     valid = np.isfinite(y) & np.isfinite(f)
     frame = pd.DataFrame({k: np.where(valid, v, np.nan) for k, v in cols.items()}, index=cv.index)
