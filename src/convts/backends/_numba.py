@@ -5,8 +5,9 @@ this module is first imported (the first numba call); ``numba_parallel`` is read
 
 Same functions and signatures as the NumPy reference (see ``convts.backends``), plus
 ``lag_dots`` (the ACF's lag products).  ``fft_full`` is the reference's scipy.fft code;
-``oa_full`` is an overlap-add with blocks of ~8x the kernel, all blocks of all rows in one
-batched scipy.fft call.  FFTs inside numba kernels (rocket-fft) were measured against
+``oa_full``/``oa_into`` are the overlap-add every backend shares (``_overlap_add``: one
+block-size rule, bounded groups of blocks per batched scipy.fft call, written straight into the
+output), with scipy.fft's workers chosen as the threads below.  FFTs inside numba kernels (rocket-fft) were measured against
 scipy.fft on the same block transforms: 0.6x the time at N = 4096, 1.25-1.3x at N = 32768 and
 262144, even at 2**21 (docs/engine_performance.md), and a rocket-fft kernel adds compile and
 cache-load time at start-up, so scipy.fft stays.  Kernels are compiled with explicit float64
@@ -17,8 +18,9 @@ by the caller (allocating inside njit measured ~2x slower).
 Threads: every kernel is a serial loop over a range of tasks (``task0, task1``), compiled
 without ``parallel=True`` (parfor lowering cost about half of the engine's cold compile time:
 17.8 -> 9.8 CPU-s for ``warmup()`` from an empty cache); ``_run_tasks`` shares the tasks of a
-large call out in contiguous chunks over a thread pool of ``NUMBA_NUM_THREADS`` threads (the
-kernels are ``nogil``), the calling thread taking the first chunk.
+large call over a thread pool of ``NUMBA_NUM_THREADS - 1`` threads plus the calling one (the
+kernels are ``nogil``), as many as the work pays for and the cores free at that moment allow
+(``_threads``, ``_free_cores``), each taking chunks of tasks from a shared counter.
 """
 
 from __future__ import annotations
