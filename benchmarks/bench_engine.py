@@ -21,7 +21,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 
 import numpy as np  # noqa: E402
 
-from _common import best_of, fmt_time, median_time, median_times, print_table, subprocess_time  # noqa: E402
+from _common import best_of, fmt_time, median_times, print_table, subprocess_time  # noqa: E402
 
 ROWS: list[list] = []
 
