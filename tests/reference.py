@@ -237,7 +237,7 @@ def yule_walker_solve_loop(r, order):
 
 
 # ---------------------------------------------------------------------------------------
-# Batched ARMA objectives (oracles for convts.backends._xp_arima; one series at a time)
+# Batched ARMA objectives (oracles for convts.models.batch_xp; one series at a time)
 # ---------------------------------------------------------------------------------------
 
 

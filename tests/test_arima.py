@@ -377,16 +377,16 @@ def test_period_365_fits_through_sparse_taps():
 
 @pytest.mark.parametrize("ar, ma, sar, sma, s", [([0.5], [0.3], [0.5], [0.3], 30), ([0.5, -0.2], [0.3], [], [], 1),
                                                  ([0.9], [], [0.6], [-0.4], 12), ([], [0.4], [], [0.5], 12)])
-def test_sparse_acovf_equals_fft_and_loop(ar, ma, sar, sma, s):
+def test_sparse_acovf_equals_kernel_acovf_and_loop(ar, ma, sar, sma, s):
     from convts.models.likelihood.kalman import expand
     from convts.models.likelihood.toeplitz import arma_acovf, pole_radius, sparse_acovf
 
     ar, ma, sar, sma = (np.array(v, dtype=float) for v in (ar, ma, sar, sma))
     phi, theta = expand(ar, sar, s, -1.0), expand(ma, sma, s, 1.0)
     got = sparse_acovf(ar, ma, sar, sma, s, 80)
-    fft = arma_acovf(phi, theta, 80, pole_radius(ar, sar, s))
+    kernel = arma_acovf(phi, theta, 80, pole_radius(ar, sar, s))  # Kernel.acovf (psi weights)
     loop = ref.arma_acovf_loop({i + 1: c for i, c in enumerate(phi) if c}, {i + 1: c for i, c in enumerate(theta) if c}, 79)
-    np.testing.assert_allclose(got, fft, atol=1e-11)
+    np.testing.assert_allclose(got, kernel, atol=1e-11)
     np.testing.assert_allclose(got, loop, atol=1e-9)
 
 
