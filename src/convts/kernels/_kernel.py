@@ -733,3 +733,42 @@ class Kernel:
 
             importlib.import_module("convts.engine")
         return _APPLY(x, self, **kwargs)
+
+    # ------------------------------------------------------------------ simulation
+    def simulate(self, n: int, repetitions: int = 1, *, scale: float = 1.0, random_state=None, burnin=None,
+                 noise=None) -> np.ndarray:
+        """Sample paths of the process ``y = k(e)``, ``e`` i.i.d. ``N(0, scale**2)`` (or resampled ``noise``).
+
+        Parameters
+        ----------
+        n : int
+            Length of each path.
+        repetitions : int
+            Number of independent paths.
+        scale : float
+            Standard deviation of the Gaussian noise.
+        random_state : None, int or numpy.random.Generator
+            Seed for ``numpy.random.default_rng``.
+        burnin : int, optional
+            Draws discarded at the start (the filter starts at rest).  Default: from the pole
+            radius ``rho``, ``ceil(log(1e-12) / log(rho))`` plus the longest lag, so the start-up
+            transient is below 1e-12 of the stationary scale; 0 for a kernel with a pole on or
+            outside the unit circle (the paths of an integrated process start at rest).
+        noise : array_like, optional
+            Values resampled with replacement as the noise instead of Gaussian draws (a bootstrap).
+
+        Returns
+        -------
+        numpy.ndarray
+            float64, shape ``(n,)`` for one repetition, else ``(n, repetitions)``.
+
+        Examples
+        --------
+        >>> from convts import kernels
+        >>> y = kernels.arma(ar=[0.9]).simulate(20000, random_state=0)
+        >>> bool(abs(y.var() - 1 / (1 - 0.81)) < 0.5)
+        True
+        """
+        from ._simulate import simulate
+
+        return simulate(self, n, repetitions, scale=scale, random_state=random_state, burnin=burnin, noise=noise)

@@ -15,15 +15,33 @@ __all__ = ["ARIMAResults", "PredictionResults"]
 
 
 class PredictionResults:
-    """Forecast means and standard errors (statsmodels' ``PredictionResults`` names)."""
+    """Forecast means and standard errors (statsmodels' ``PredictionResults`` names).
 
-    def __init__(self, mean, se, index, name=None):
+    For a Box-Cox model (``ARIMA(..., lambda_=...)``) ``predicted_mean`` and the interval bounds
+    are back-transformed to the data's scale (R's ``forecast``: the bounds transformed, the mean
+    with R's bias adjustment when ``biasadj=True``), while ``se_mean`` stays on the scale of the
+    fitted model (the transformed one).
+    """
+
+    def __init__(self, mean, se, index, name=None, *, paths=None, lambda_=None, biasadj=False):
         import pandas as pd
 
         self._index = index if index is not None else pd.RangeIndex(len(mean))
-        self.predicted_mean = pd.Series(mean, index=self._index, name=name or "predicted_mean")
+        self._mean_t = np.asarray(mean, dtype=np.float64)  # on the model's (transformed) scale
+        self._paths = paths  # (repetitions, random_state, bootstrap) -> (steps, repetitions) model-scale paths
+        self._lambda, self._biasadj = lambda_, bool(biasadj)
+        se = np.asarray(se, dtype=np.float64)
+        self.predicted_mean = pd.Series(self._back(self._mean_t, se**2 if biasadj else None), index=self._index,
+                                        name=name or "predicted_mean")
         self.se_mean = pd.Series(se, index=self._index, name="mean_se")
         self.var_pred_mean = self.se_mean**2
+
+    def _back(self, x, fvar=None):
+        if self._lambda is None:
+            return x
+        from ._boxcox import inv_boxcox
+
+        return inv_boxcox(x, self._lambda, biasadj=fvar is not None, fvar=fvar)
 
     def conf_int(self, alpha: float = 0.05):
         import pandas as pd
@@ -32,17 +50,50 @@ class PredictionResults:
         if not 0 < alpha < 1:
             raise ValueError(f"alpha={alpha}: give 0 < alpha < 1")
         z = norm.ppf(1 - alpha / 2)
-        m, s = self.predicted_mean.to_numpy(), self.se_mean.to_numpy()
-        return pd.DataFrame({"lower": m - z * s, "upper": m + z * s}, index=self._index)
+        m, s = self._mean_t, self.se_mean.to_numpy()
+        return pd.DataFrame({"lower": self._back(m - z * s), "upper": self._back(m + z * s)}, index=self._index)
 
-    def summary_frame(self, alpha: float = 0.05):
-        """DataFrame with columns ``mean, mean_se, mean_ci_lower, mean_ci_upper``."""
+    def summary_frame(self, alpha: float = 0.05, method: str = "analytic", repetitions: int = 1000,
+                      random_state=None):
+        """DataFrame with columns ``mean, mean_se, mean_ci_lower, mean_ci_upper``.
+
+        Parameters
+        ----------
+        alpha : float
+            The intervals' level is ``1 - alpha``.
+        method : {'analytic', 'simulate', 'bootstrap'}
+            ``'analytic'``: ``mean +- z se`` (Gaussian, exact given the parameters).
+            ``'simulate'``: quantiles of ``repetitions`` simulated future paths with Gaussian
+            shocks; ``'bootstrap'``: with shocks resampled from the residuals (R's
+            ``forecast(..., bootstrap=TRUE)``).  Quantiles of type 8 as R's ``forecast.Arima``;
+            ``mean`` stays the exact conditional mean and ``mean_se`` becomes the paths'
+            standard deviation (model scale).
+        repetitions : int
+            Number of simulated paths (``'simulate'``, ``'bootstrap'``).
+        random_state : None, int or numpy.random.Generator
+            Seed of the simulation.
+        """
         import pandas as pd
 
-        ci = self.conf_int(alpha)
-        return pd.DataFrame({"mean": self.predicted_mean.to_numpy(), "mean_se": self.se_mean.to_numpy(),
-                             "mean_ci_lower": ci["lower"].to_numpy(), "mean_ci_upper": ci["upper"].to_numpy()},
-                            index=self._index)
+        if method == "analytic":
+            ci = self.conf_int(alpha)
+            lower, upper, se = ci["lower"].to_numpy(), ci["upper"].to_numpy(), self.se_mean.to_numpy()
+        elif method in ("simulate", "bootstrap"):
+            from .._validation import check_int
+            from ._simulate import path_intervals
+
+            if not 0 < alpha < 1:
+                raise ValueError(f"alpha={alpha}: give 0 < alpha < 1")
+            repetitions = check_int(repetitions, "repetitions", minimum=2)
+            if self._paths is None:
+                raise ValueError(f"method={method!r} needs the fitted results: use res.get_forecast(steps).summary_frame(...)")
+            paths = self._paths(repetitions, random_state, method == "bootstrap")
+            lo, hi = path_intervals(paths, alpha)
+            lower, upper, se = self._back(lo), self._back(hi), paths.std(axis=1, ddof=1)
+        else:
+            raise ValueError(f"method={method!r}: use 'analytic', 'simulate' or 'bootstrap'")
+        return pd.DataFrame({"mean": self.predicted_mean.to_numpy(), "mean_se": se,
+                             "mean_ci_lower": lower, "mean_ci_upper": upper}, index=self._index)
 
 
 class ARIMAResults:
@@ -224,6 +275,10 @@ class ARIMAResults:
         """
         from .._validation import check_int
 
+        if isinstance(exog, dict):  # scenarios: one forecast per future exog, one frame
+            from ._scenarios import scenario_forecast
+
+            return scenario_forecast(self, steps, exog)
         steps = check_int(steps, "steps", minimum=1)
         model = self.model
         X_future = model._regressors_future(steps, exog)
@@ -281,7 +336,13 @@ class ARIMAResults:
         else:
             u_hat = w_hat
         mean = u_hat + (X_future @ beta if model.k_exog else 0.0)
-        return PredictionResults(mean, np.sqrt(var), model._future_index(steps), name="predicted_mean")
+        from functools import partial
+
+        from ._simulate import future_paths
+
+        paths = partial(future_paths, self, steps, exog=exog, transformed=True)
+        return PredictionResults(mean, np.sqrt(var), model._future_index(steps), name="predicted_mean", paths=paths,
+                                 lambda_=getattr(model, "lambda_", None), biasadj=getattr(model, "biasadj", False))
 
     def forecast(self, steps: int = 1, exog=None):
         """Point forecasts (a pandas Series indexed by the following periods)."""
@@ -323,6 +384,42 @@ class ARIMAResults:
         from ._append import append
 
         return append(self, endog, exog, refit, fit_kwargs)
+
+    def simulate(self, nsimulations: int, repetitions: int = 1, anchor: str = "end", random_state=None, exog=None):
+        """Simulated paths of the fitted model (statsmodels' ``simulate`` names).
+
+        Parameters
+        ----------
+        nsimulations : int
+            Length of each path.
+        repetitions : int
+            Number of paths.
+        anchor : {'end', 'start'}
+            ``'end'``: the periods after the sample, continuing from the Kalman filter's state at
+            its end (the paths are draws from the forecast distribution given the data).
+            ``'start'``: the sample periods after the first ``d + D s``, the ARMA part started from
+            its stationary (unconditional) distribution and integrated from the first observed values.
+        random_state : None, int or numpy.random.Generator
+        exog : array_like or DataFrame, optional
+            Regressors of simulated periods after the sample (needed when the model has exog).
+
+        Returns
+        -------
+        numpy.ndarray, pandas.Series or DataFrame
+            Shape ``(nsimulations,)`` or ``(nsimulations, repetitions)``; pandas when the model
+            has an index (the simulated periods), on the data's scale (Box-Cox undone).
+
+        Examples
+        --------
+        >>> import numpy as np, convts
+        >>> y = convts.kernels.arma(ar=[0.6])(np.random.default_rng(0).standard_normal(300))
+        >>> res = convts.ARIMA(y, order=(1, 0, 0)).fit()
+        >>> res.simulate(12, repetitions=100, random_state=1).shape
+        (12, 100)
+        """
+        from ._simulate import simulate
+
+        return simulate(self, nsimulations, repetitions, anchor, random_state, exog)
 
     def extend(self, endog, exog=None) -> "ARIMAResults":
         """Results for the new observations only, the filter started from this sample's end state.
