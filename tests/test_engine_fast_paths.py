@@ -129,6 +129,18 @@ def test_raw_taps_equal_the_kernel_and_keep_the_kernels_errors():
         convts.convolve(np.array([]), [1.0])
 
 
+@pytest.mark.parametrize("dtype", [">f8", "<f8", ">f4", "<f4", ">i4"])
+def test_any_byte_order_gives_the_native_result(dtype):
+    """A big-endian array (read from a file, a network buffer) is converted like any other
+    non-native input, not handed to the compiled loops (which refuse its byte order)."""
+    x = np.arange(1.0, 21.0).astype(dtype)
+    want = fir_loop(np.arange(1.0, 21.0), [0, 1, 2], [0.5, 0.25, -1.0], mode="full")
+    for kernel in ([0.5, 0.25, -1.0], Kernel(b=[0.5, 0.25, -1.0])):
+        y = convts.convolve(x, kernel, mode="full")
+        assert y.dtype.isnative and y.dtype == (np.float32 if dtype[-2:] == "f4" else np.float64)
+        np.testing.assert_allclose(y, want, rtol=1e-6)
+
+
 def test_raw_taps_are_read_at_every_call():
     """The plan kept for raw taps is keyed by their values: a caller changing the array in place
     gets the new taps, and the kept copy does not follow the caller's array."""

@@ -58,6 +58,8 @@ def as_float_array(x, name: str = "x", *, ndim: tuple[int, ...] | None = (1, 2),
         )
     if arr.dtype == xp.float32:
         pass
+    elif kind == "f" and arr.dtype.itemsize == 4:  # float32 in the other byte order stays float32
+        arr = arr.astype(xp.float32)
     elif arr.dtype != xp.float64:
         arr = arr.astype(xp.float64)
     if ndim is not None and arr.ndim not in ndim:

@@ -518,7 +518,7 @@ def convolve(x, kernel, *, mode="causal", method="auto", backend="auto", axis=-1
         # The common call (a float array, FIR taps, no state, default policies) skips the
         # general set-up: the per-call cost is what short series pay (issue 16)
         taps = _fast_taps(kernel)
-        if (taps is not None and x.dtype.char in "fd" and x.size and 1 <= x.ndim <= 2
+        if (taps is not None and x.dtype.char in "fd" and x.dtype.isnative and x.size and 1 <= x.ndim <= 2
                 and (axis == -1 or axis == x.ndim - 1) and type(axis) is int):
             x2 = x if x.ndim == 2 else x.reshape(1, -1)
             if not x2.flags.c_contiguous:
