@@ -138,7 +138,6 @@ def _new_values(model, new_endog, exog, what):
     import pandas as pd
 
     from .._validation import as_float_array
-    from .spec import _comparable_time_indexes, _is_default_index, _is_time_index, _show_index, _time_keys
 
     if isinstance(new_endog, pd.DataFrame):
         if new_endog.shape[1] != 1:
@@ -151,26 +150,31 @@ def _new_values(model, new_endog, exog, what):
     if np.isinf(y).any():
         raise ValueError(f"{what} contains inf; replace it with NaN (missing) or a finite value")
     expected = model._future_index(k)
-    if isinstance(new_endog, pd.Series) and expected is not None and not _is_default_index(new_endog.index):
-        got = new_endog.index
-        ok = len(got) == k
-        if ok and _is_time_index(expected):
-            ok = _comparable_time_indexes(expected, got) and _time_keys(expected, got)[1].equals(_time_keys(expected, got)[0])
-        elif ok:
-            ok = _is_time_index(got) is False and np.array_equal(np.asarray(got), np.asarray(expected))
-        if not ok:
-            raise ValueError(
-                f"{what} is indexed {_show_index(got)} but must continue the fitted series, whose next {k} "
-                f"period(s) are {_show_index(expected)}; give the new values those labels (NaN for missing "
-                f"ones), or pass a NumPy array to take them as the periods after the sample"
-            )
+    got = new_endog.index if isinstance(new_endog, pd.Series) else None
+    positions = got is None or (isinstance(got, pd.RangeIndex) and got.start == 0 and got.step == 1)
+    if expected is not None and not positions and not (len(got) == k and _stamps(got).equals(_stamps(expected))):
+        show = (lambda ix: f"{ix[0]} .. {ix[-1]}" if len(ix) > 1 else str(ix[0]))  # noqa: E731
+        raise ValueError(
+            f"{what} is indexed {show(got)} but must continue the fitted series, whose next {k} "
+            f"period(s) are {show(expected)}; give the new values those labels (NaN for missing "
+            f"ones), or pass a NumPy array to take them as the periods after the sample"
+        )
     X = model._regressors_future(k, exog)
-    lam = getattr(model, "lambda_", None)
-    if lam is not None:
-        from ._boxcox import boxcox
-
-        y = boxcox(y, lam)
+    transform = getattr(model, "transform", None)
+    if transform is not None:
+        y = transform.forward(y)
     return y, expected, X
+
+
+def _stamps(index):
+    """Labels compared across index kinds: a period by its start, a tz-aware time by its wall time."""
+    import pandas as pd
+
+    if isinstance(index, pd.PeriodIndex):
+        return index.to_timestamp(how="start")
+    if isinstance(index, pd.DatetimeIndex) and index.tz is not None:
+        return index.tz_localize(None)
+    return pd.Index(index)
 
 
 def _extended_model(model, y_new, index_new, X_new, keep: str = "all"):
@@ -213,11 +217,9 @@ def _extended_model(model, y_new, index_new, X_new, keep: str = "all"):
 
 
 def _results(res, model, *, llf, nobs, resid_w, state, path):
-    from .results import ARIMAResults
-
     free = copy.copy(res._free)
     free.model = model
-    out = ARIMAResults(model, res._params, method=res.method, llf=llf, nobs=nobs, free=free,
+    out = type(res)(model, res._params, method=res.method, llf=llf, nobs=nobs, free=free,
                        converged=res.converged, resid_w=resid_w,
                        loglike=LogLike(model, free, res.method, res._tol, path, res.sigma2),
                        optimizer=res.mle_retvals, state=state, tol=res._tol, path=path)
@@ -266,16 +268,14 @@ def extend(res, new_endog, exog=None):
 
 def apply(res, endog, exog=None, refit: bool = False, fit_kwargs: dict | None = None):
     """See :meth:`convts.ARIMAResults.apply`."""
-    from .spec import ARIMA
-
     model = res.model
     if model.exog is not None and exog is None:
         raise ValueError(f"the model has exog {model.exog_names}: apply needs their values for the new series (exog=...)")
-    lam = getattr(model, "lambda_", None)
     kw = dict(order=model.order, seasonal_order=model.seasonal_order, trend=model.trend)
-    if lam is not None:
-        kw.update(lambda_=lam, biasadj=model.biasadj)
-    new_model = ARIMA(endog, exog=exog, **kw)
+    transform = getattr(model, "transform", None)
+    if transform is not None:
+        kw.update(transform.model_kwargs())  # the fitted transformation, not a new one
+    new_model = type(model)(endog, exog=exog, **kw)
     if model.exog is not None and new_model.exog_names != model.exog_names and new_model._exog_is_frame and model._exog_is_frame:
         raise ValueError(f"exog has columns {new_model.exog_names} but the model was fitted on {model.exog_names}; "
                          f"exog columns are matched by name: pass the same columns")

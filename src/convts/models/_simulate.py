@@ -91,12 +91,8 @@ def future_paths(res, steps: int, repetitions: int, random_state=None, bootstrap
 
 
 def _untransform(model, y):
-    lam = getattr(model, "lambda_", None)
-    if lam is None:
-        return y
-    from ._boxcox import inv_boxcox
-
-    return inv_boxcox(y, lam)
+    transform = getattr(model, "transform", None)
+    return y if transform is None else transform.inverse(y)
 
 
 def simulate(res, nsimulations: int, repetitions: int = 1, anchor: str = "end", random_state=None, exog=None):

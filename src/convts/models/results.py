@@ -17,31 +17,28 @@ __all__ = ["ARIMAResults", "PredictionResults"]
 class PredictionResults:
     """Forecast means and standard errors (statsmodels' ``PredictionResults`` names).
 
-    For a Box-Cox model (``ARIMA(..., lambda_=...)``) ``predicted_mean`` and the interval bounds
-    are back-transformed to the data's scale (R's ``forecast``: the bounds transformed, the mean
-    with R's bias adjustment when ``biasadj=True``), while ``se_mean`` stays on the scale of the
-    fitted model (the transformed one).
+    For a model of a transformed series (``transform``: an object with ``inverse(x, fvar=None)``
+    and ``biasadj``) ``predicted_mean`` and the interval bounds are transformed back to the data's
+    scale (R's ``forecast``: the bounds transformed, the mean bias-adjusted when ``biasadj``),
+    while ``se_mean`` stays on the scale of the fitted model.
     """
 
-    def __init__(self, mean, se, index, name=None, *, paths=None, lambda_=None, biasadj=False):
+    def __init__(self, mean, se, index, name=None, *, paths=None, transform=None):
         import pandas as pd
 
         self._index = index if index is not None else pd.RangeIndex(len(mean))
         self._mean_t = np.asarray(mean, dtype=np.float64)  # on the model's (transformed) scale
         self._paths = paths  # (repetitions, random_state, bootstrap) -> (steps, repetitions) model-scale paths
-        self._lambda, self._biasadj = lambda_, bool(biasadj)
+        self._transform = transform
         se = np.asarray(se, dtype=np.float64)
-        self.predicted_mean = pd.Series(self._back(self._mean_t, se**2 if biasadj else None), index=self._index,
+        adjust = transform is not None and transform.biasadj
+        self.predicted_mean = pd.Series(self._back(self._mean_t, se**2 if adjust else None), index=self._index,
                                         name=name or "predicted_mean")
         self.se_mean = pd.Series(se, index=self._index, name="mean_se")
         self.var_pred_mean = self.se_mean**2
 
     def _back(self, x, fvar=None):
-        if self._lambda is None:
-            return x
-        from ._boxcox import inv_boxcox
-
-        return inv_boxcox(x, self._lambda, biasadj=fvar is not None, fvar=fvar)
+        return x if self._transform is None else self._transform.inverse(x, fvar)
 
     def conf_int(self, alpha: float = 0.05):
         import pandas as pd
@@ -272,6 +269,9 @@ class ARIMAResults:
         integrated kernel (:attr:`kernel`), ``B_h = sum_i c_{h-i} e1' T^{i-1}`` with ``c`` the
         integration weights.  Once the filter has converged ``P = R R'`` and the variance is
         ``sigma2 * sum_{j<h} psi*_j**2``.
+
+        ``exog`` as a dict ``{scenario: future exog}`` forecasts every scenario (each checked by
+        column name and date) into one result indexed ``(scenario, period)``.
         """
         from .._validation import check_int
 
@@ -342,10 +342,11 @@ class ARIMAResults:
 
         paths = partial(future_paths, self, steps, exog=exog, transformed=True)
         return PredictionResults(mean, np.sqrt(var), model._future_index(steps), name="predicted_mean", paths=paths,
-                                 lambda_=getattr(model, "lambda_", None), biasadj=getattr(model, "biasadj", False))
+                                 transform=getattr(model, "transform", None))
 
     def forecast(self, steps: int = 1, exog=None):
-        """Point forecasts (a pandas Series indexed by the following periods)."""
+        """Point forecasts (a pandas Series indexed by the following periods; by ``(scenario, period)``
+        when ``exog`` is a dict of scenarios)."""
         return self.get_forecast(steps, exog).predicted_mean
 
     # ------------------------------------------------------------------ new data (statsmodels' names)
