@@ -897,7 +897,7 @@ def test_accessor_zi_is_per_column_state():
         np.testing.assert_allclose(got.iloc[:, j].to_numpy(), ref, rtol=1e-12, atol=1e-14)
     ref, _ = signal.lfilter(k.b, k.a, df["a"].to_numpy(), zi=zi[0])
     np.testing.assert_allclose(df["a"].conv.convolve(k, zi=zi[0]).to_numpy(), ref, rtol=1e-12, atol=1e-14)
-    np.testing.assert_allclose(df.conv.ewma(0.3).to_numpy(), df.ewm(alpha=0.3, adjust=False).mean().to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(df.conv.ewma(alpha=0.3, adjust=False).to_numpy(), df.ewm(alpha=0.3, adjust=False).mean().to_numpy(), rtol=1e-12)
 
 
 @given(x=st.lists(st.one_of(finite, st.just(float("nan"))), min_size=1, max_size=40),
