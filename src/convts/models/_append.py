@@ -186,7 +186,8 @@ def _extended_model(model, y_new, index_new, X_new, keep: str = "all"):
     import pandas as pd
 
     m = model.k_diff
-    new = copy.copy(model)
+    new = object.__new__(type(model))  # a shallow copy (copy.copy would go through the pickle state)
+    new.__dict__.update(model.__dict__)
     k = y_new.size
     if keep == "all":
         head = slice(None)

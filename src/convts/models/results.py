@@ -443,6 +443,17 @@ class ARIMAResults:
 
         return apply(self, endog, exog, refit, fit_kwargs)
 
+    def __getstate__(self):
+        """Pickle small: the series, parameters, residuals and end state (see ``models/_persist.py``)."""
+        from ._persist import results_state
+
+        return results_state(self)
+
+    def __setstate__(self, state):
+        from ._persist import restore_results
+
+        restore_results(self, state)
+
     # ------------------------------------------------------------------ reports
     def summary(self) -> str:
         """A readable text table: model, fit statistics, parameters with standard errors."""

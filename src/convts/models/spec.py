@@ -517,5 +517,16 @@ class ARIMA:
             raise ValueError("every parameter is fixed: there is nothing to estimate")
         return out
 
+    def __getstate__(self):
+        """Pickle without the arrays rebuilt from the series (differenced data, regressor matrices)."""
+        from ._persist import model_state
+
+        return model_state(self)
+
+    def __setstate__(self, state):
+        from ._persist import restore_model
+
+        restore_model(self, state, _TRENDS[state["trend"]])
+
     def __repr__(self) -> str:
         return f"ARIMA(order={self.order}, seasonal_order={self.seasonal_order}, trend={self.trend!r}, nobs={self.nobs_total})"
