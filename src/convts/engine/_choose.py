@@ -66,6 +66,10 @@ def choose_fir_method(n_taps: int, span: int, T: int, uniform: bool, backend: st
     the direct method gives the exact (NaN/inf-spreading) result without a repair pass."""
     if nonfinite:
         return "direct"
+    if backend == "cupy":  # the GPU's own rule (memory passes, constants to measure on a GPU)
+        from ..backends._cuda_kernels import choose_fir_method as gpu_choose
+
+        return gpu_choose(n_taps, span, T, nonfinite)
     if backend == "numba" and n_taps <= 64:
         # the model's answer without evaluating it (it costs ~1 us, a call on 100 samples ~3):
         # direct = 0.8 + 0.06 k, one FFT >= 2 log2(max(n, 2)) with n >= k (the transform is at
@@ -77,8 +81,6 @@ def choose_fir_method(n_taps: int, span: int, T: int, uniform: bool, backend: st
 
 
 def choose_iir_method(pole_radius: float, n_ar_taps: int, T: int, backend: str, nonfinite: bool) -> str:
-    """IIR: the recursion on CPU (measured 4x faster than psi-weight FFTs, and exact);
-    psi-weight FFTs only where the recursion is the bottleneck (GPU) and the poles decay fast."""
-    if backend == "cupy" and not nonfinite and pole_radius < 0.999:
-        return "impulse_fft"
+    """IIR: the recursion (on CPU measured 4x faster than psi-weight FFTs, and exact; on the GPU
+    cheaper in memory passes, see ``backends._cuda_kernels.choose_iir_method``)."""
     return "recursive"
