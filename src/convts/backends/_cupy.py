@@ -206,6 +206,21 @@ def fft_full(x, b):
     return y if isinstance(x, cp.ndarray) else cp.asnumpy(y)
 
 
+def oa_into(x, b, i0, out, zero_nonfinite=False):
+    """``out[:, i] = full[:, i0 + i]`` by the shared overlap-add on the device (one block rule,
+    bounded groups; ``backends._overlap_add``); a NumPy ``out`` is filled from the device result."""
+    _require()
+    from . import _overlap_add
+
+    xd = _on_device(x)
+    target = out if isinstance(out, cp.ndarray) else cp.empty(out.shape, dtype=out.dtype)
+    _overlap_add.oa_into(xd, np.asarray(b, dtype=np.float64), int(i0), target, cp, cp.fft,
+                         zero_nonfinite=zero_nonfinite)
+    if target is not out:
+        out[...] = cp.asnumpy(target)
+    return out
+
+
 def oa_full(x, b):
     _require()
     y = _xp.oa_full(_on_device(x), np.asarray(b, dtype=np.float64), cp)
