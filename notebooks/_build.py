@@ -431,7 +431,7 @@ NB03 = [
     Prewhitening fits an AR model to $x$ and filters both series with its FIR kernel:
     """),
     py("""
-    pw = ARPrewhitener(criterion="aic").fit(x)
+    pw = ARPrewhitener(criterion="aic").fit(x.reshape(-1, 1))  # scikit-learn layout: (samples, features)
     print(f"AR order chosen by AIC: {pw.order_}, phi = {np.round(pw.ar_, 3)}; kernel {pw.kernel_}")
 
     pccf = convts.prewhitened_ccf(x, y, nlags=nlags)
