@@ -185,7 +185,9 @@ def test_bad_series_get_a_status_and_the_rest_fit():
     with pytest.raises(ValueError, match="not fitted"):
         res.result(3)
     fc = res.forecast(2)
-    assert sorted(set(fc["id"])) == [0, 6, 7]
+    assert sorted(set(fc["id"])) == list(range(8))  # every series; the failed ones as NaN rows with their status
+    assert fc.loc[fc["id"].isin(bad), ["mean", "mean_se"]].isna().all().all()
+    assert fc.loc[fc["id"].isin(bad), "status"].tolist() == np.repeat(st[bad].to_numpy(), 2).tolist()
     # the backend="numpy" path reports the same reasons
     res_np = convts.fit_many(Y, (1, 0, 1), backend="numpy")
     assert res_np.table["status"].tolist() == st.tolist()
@@ -239,7 +241,7 @@ def test_forecasts_equal_single_summary_frame(airline_like):
     wide.iloc[-3:, 1] = np.nan  # series b ends earlier
     res = convts.fit_many(wide, (0, 1, 1), (0, 1, 1, 12))
     fc = res.forecast(5, alpha=0.1)
-    assert list(fc.columns) == ["id", "step", "time", "mean", "mean_se", "mean_ci_lower", "mean_ci_upper"]
+    assert list(fc.columns) == ["id", "step", "time", "mean", "mean_se", "mean_ci_lower", "mean_ci_upper", "status"]
     assert len(fc) == 20
     for name in ("a", "b"):
         y = wide[name].dropna()

@@ -772,3 +772,16 @@ class Kernel:
         from ._simulate import simulate
 
         return simulate(self, n, repetitions, scale=scale, random_state=random_state, burnin=burnin, noise=noise)
+
+    # ------------------------------------------------------------------ plotting
+    def plot(self, n: int | None = None, n_freq: int = 512, figsize=None, fig=None):
+        """Draw the impulse response (psi weights, stems) and the gain ``|H(e^{-iw})|`` on ``[0, pi)``.
+
+        ``n`` psi weights (default: every tap of a FIR kernel; for a stable IIR kernel until the
+        tail is below 1e-4, at most 200; 50 for a kernel that does not decay), ``n_freq``
+        frequencies; infinite gain (a unit root of ``A``) is left blank.  Returns the matplotlib
+        Figure (matplotlib is an optional dependency: ``pip install 'convts[plot]'``).
+        """
+        from ._plot import plot_kernel
+
+        return plot_kernel(self, n=n, n_freq=n_freq, figsize=figsize, fig=fig)

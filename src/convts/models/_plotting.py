@@ -135,7 +135,9 @@ def plot_forecast(res, steps, ax=None, exog=None, figsize=None):
     n = model.nobs_total
     x_hist = _x(model._index, n)
     x_fc = _x(wide.index if model._index is not None else None, steps, n)
-    ax.plot(x_hist, model.endog, color="0.2", lw=1.2, label="observed")
+    transform = getattr(model, "transform", None)  # a Box-Cox model: the data's scale, as the forecasts
+    history = model.endog if transform is None else transform.inverse(model.endog)
+    ax.plot(x_hist, history, color="0.2", lw=1.2, label="observed")
     ax.fill_between(x_fc, wide["mean_ci_lower"].to_numpy(), wide["mean_ci_upper"].to_numpy(), color="C0", alpha=0.2,
                     lw=0, label="95% interval")
     ax.fill_between(x_fc, narrow["mean_ci_lower"].to_numpy(), narrow["mean_ci_upper"].to_numpy(), color="C0",

@@ -454,6 +454,118 @@ class ARIMAResults:
 
         restore_results(self, state)
 
+    # ------------------------------------------------------------------ predictions, diagnostics, plots
+    def get_prediction(self, start=None, end=None, dynamic=False, exog=None) -> PredictionResults:
+        """In-sample predictions (one-step or dynamic) and out-of-sample forecasts, with standard errors.
+
+        statsmodels' ``get_prediction``, for the levels of the series given to :class:`ARIMA`.
+
+        Parameters
+        ----------
+        start, end : int or label, optional
+            Positions (0-based, negative from the end) or index labels (dates, date strings).
+            Default: ``start`` the first observation after the ``d + D*s`` that condition the
+            differencing (where :attr:`resid` starts; earlier starts raise ``ValueError``),
+            ``end`` the last observation; an ``end`` after the sample continues with forecasts.
+        dynamic : bool, int or label
+            ``False``: one-step predictions.  ``True``: dynamic from ``start``; an int: from
+            ``start + dynamic`` (statsmodels' offset); a label: from that date.  From there on
+            only the observations before it are used.
+        exog : array_like, optional
+            Future regressors when ``end`` is after the sample and the model has exog.
+
+        Returns
+        -------
+        PredictionResults
+            ``predicted_mean``, ``se_mean``, ``var_pred_mean``, ``conf_int(alpha)``,
+            ``summary_frame(alpha)``.
+
+        Notes
+        -----
+        Exact given the parameters: the Kalman filter of the likelihood on the differenced
+        regression errors, its predictions integrated back to levels with the known lagged
+        levels (so one-step predictions are ``y - resid``); a dynamic prediction is the
+        forecast (as :meth:`get_forecast`) from the filter's state at its first period.  Where
+        a lagged level the differencing needs is missing, the level prediction is NaN.
+        statsmodels' ``SARIMAX(simple_differencing=True)`` at the same parameters predicts the
+        differenced series: its predictions plus the lagged levels equal these.  A Box-Cox
+        model predicts on the transformed scale and transforms means and bounds back, as
+        :meth:`get_forecast` does.
+
+        Examples
+        --------
+        >>> import numpy as np, convts
+        >>> y = convts.kernels.arma(ar=[0.6])(np.random.default_rng(0).standard_normal(200))
+        >>> res = convts.ARIMA(y, order=(1, 0, 0)).fit()
+        >>> pred = res.get_prediction(start=150, dynamic=True)
+        >>> list(pred.summary_frame().columns)
+        ['mean', 'mean_se', 'mean_ci_lower', 'mean_ci_upper']
+        >>> bool(np.allclose(res.predict(), res.fittedvalues))  # one-step predictions
+        True
+        """
+        from ._predict import predictions
+
+        mean, se, index = predictions(self, start, end, dynamic, exog)
+        return PredictionResults(mean, se, index, name="predicted_mean",
+                                 transform=getattr(self.model, "transform", None))
+
+    def predict(self, start=None, end=None, dynamic=False, exog=None):
+        """``get_prediction(start, end, dynamic, exog).predicted_mean`` (a pandas Series)."""
+        return self.get_prediction(start, end, dynamic, exog).predicted_mean
+
+    @property
+    def standardized_residuals(self):
+        """One-step errors over their standard deviations ``v_t / sqrt(sigma2 F_t)`` of the exact filter
+        at the estimates (statsmodels' ``standardized_forecasts_error``, which has 0 where this has NaN:
+        a missing observation), indexed as :attr:`resid`."""
+        from ._predict import standardized_residuals
+
+        return standardized_residuals(self)
+
+    def test_serial_correlation(self, method="ljungbox", df_adjust=False, lags=None):
+        """Ljung-Box (or Box-Pierce) test of :attr:`standardized_residuals`; statsmodels' shape and defaults.
+
+        Parameters
+        ----------
+        method : {'ljungbox', 'boxpierce'}
+        df_adjust : bool
+            Subtract the estimated parameters other than ``sigma2`` from each lag's degrees of freedom.
+        lags : int or list of int, optional
+            Default ``min(10, nobs // 5)``, ``min(2 s, nobs // 5)`` for a seasonal model.
+
+        Returns
+        -------
+        ndarray, shape (1, 2, n_lags)
+            Statistics (``[0, 0]``) and p-values (``[0, 1]``) per lag, as statsmodels'
+            ``MLEResults.test_serial_correlation``.
+
+        Notes
+        -----
+        ``statsmodels.stats.diagnostic.acorr_ljungbox`` (Ljung and Box 1978) on the residuals; a
+        missing observation's residual counts as 0 (statsmodels' standardized forecast errors).
+        """
+        from ._predict import serial_correlation_test
+
+        return serial_correlation_test(self, method, df_adjust, lags)
+
+    def plot_diagnostics(self, figsize=None, lags=10, fig=None):
+        """statsmodels' four diagnostic panels: standardized residuals, histogram with a kernel
+        density and N(0, 1), normal Q-Q plot, correlogram.  Returns the matplotlib Figure
+        (matplotlib is an optional dependency: ``pip install 'convts[plot]'``)."""
+        from ._plotting import plot_diagnostics
+
+        return plot_diagnostics(self, figsize=figsize, lags=lags, fig=fig)
+
+    def plot_forecast(self, steps, ax=None, exog=None, figsize=None):
+        """The observed series, the forecast mean and its 80 % and 95 % intervals (:meth:`get_forecast`).
+
+        Draws into ``ax`` when given, else a new figure; returns the Figure (matplotlib is an
+        optional dependency: ``pip install 'convts[plot]'``).
+        """
+        from ._plotting import plot_forecast
+
+        return plot_forecast(self, steps, ax=ax, exog=exog, figsize=figsize)
+
     # ------------------------------------------------------------------ reports
     def summary(self) -> str:
         """A readable text table: model, fit statistics, parameters with standard errors."""
