@@ -215,3 +215,34 @@ def test_refit_and_caller_data_untouched():
         res.append(np.r_[1.0, np.inf])
     with pytest.raises(ValueError, match="empty"):
         res.append(np.zeros(0))
+
+
+def test_fit_many_append_equals_statsmodels_on_the_whole_series():
+    rng = np.random.default_rng(12)
+    k = convts.kernels.arma(ar=[0.6], ma=[0.3])
+    Y = k(rng.standard_normal((4, 160)), axis=-1)[:, 40:] + 5
+    idx = pd.date_range("2020-01", periods=120, freq="MS")
+    wide = pd.DataFrame(Y.T, index=idx, columns=list("abcd"))
+    fm = convts.fit_many(wide.iloc[:100], order=(1, 0, 1))
+    long = wide.iloc[100:].reset_index(names="ds").melt(id_vars="ds", var_name="id", value_name="y")
+    out = fm.append(long, id_col="id", time_col="ds", value_col="y")
+    fc = out.forecast(3)
+    for c in "abcd":
+        params = fm.params.loc[c].to_numpy()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            sm = SARIMAX(wide[c].to_numpy(), exog=np.ones((120, 1)), order=(1, 0, 1), trend="n").filter(params)
+        got = fc.loc[fc["id"] == c, "mean"].to_numpy()
+        np.testing.assert_allclose(got, sm.forecast(3, exog=np.ones((3, 1))), rtol=1e-8)
+        assert out.table.loc[c, "llf"] == pytest.approx(sm.llf, rel=1e-9)
+        assert out.table.loc[c, "nobs"] == 120
+        assert fc.loc[fc["id"] == c, "time"].iloc[0] == pd.Timestamp("2030-01-01")
+    # arrays: the new values follow each row's last observation; a bad id's series keeps its data
+    fa = convts.fit_many(Y[:, :100], order=(1, 0, 1))
+    fb = fa.append(Y[:, 100:])
+    np.testing.assert_allclose(fb.table["llf"].to_numpy(), out.table["llf"].to_numpy(), rtol=1e-9)
+    bad = long[long["id"] != "b"].copy()
+    bad = pd.concat([bad, pd.DataFrame({"ds": [pd.Timestamp("2031-01-01")], "id": ["b"], "y": [1.0]})])
+    with pytest.warns(UserWarning, match="1 series kept their old data"):
+        part = fm.append(bad, id_col="id", time_col="ds", value_col="y")
+    assert part.table.loc["b", "status"].startswith("append failed") and part.table.loc["b", "nobs"] == 100

@@ -210,6 +210,22 @@ class FitManyResult:
         self._results[pos] = res
         return res
 
+    def append(self, data, *, id_col=None, time_col=None, value_col=None) -> "FitManyResult":
+        """New observations per series, the parameters kept (:meth:`ARIMAResults.append` per id).
+
+        ``data``: a long DataFrame (``id_col``, ``time_col``, ``value_col``; the new periods of
+        each id must continue its series), a wide DataFrame (one column per id, the new periods
+        as rows) or an array ``(n_series, k)`` in the order of :attr:`table`.  Returns a new
+        result whose ``llf``, ``aic``, ``bic`` and ``nobs`` cover the longer series and whose
+        forecasts start after the new ends; a series whose new data is refused keeps its old
+        data with status ``'append failed: ...'`` (a ``UserWarning`` says how many).  The first
+        append of a series fitted in compiled code rebuilds its filter state once (one pass over
+        its history); appends of the returned result cost the new data only.
+        """
+        from ._append_many import append_many
+
+        return append_many(self, data, id_col, time_col, value_col)
+
     def forecast(self, steps: int = 1, alpha: float = 0.05):
         """Forecasts of every series, as one long DataFrame with ``steps`` rows per series.
 
