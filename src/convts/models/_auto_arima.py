@@ -1,7 +1,9 @@
 """Automatic ARIMA order selection: R's ``forecast::auto.arima`` (Hyndman & Khandakar 2008).
 
-One series, the public model API only: every candidate is ``convts.ARIMA(...).fit(method=...)``.
-The steps, in R's order (forecast's ``R/newarima2.R`` and ``R/arima.R``):
+One series, run by the search engine of :mod:`._auto_arima_many` (the same engine with one
+series, so ``auto_arima_many`` equals this series by series): candidates are fitted by the
+compiled per-series fit of ``fit_many`` (``ARIMA(...).fit()`` with ``exog``).  The steps, in R's
+order (forecast's ``R/newarima2.R`` and ``R/arima.R``):
 
 1. trim leading NaN; a constant series stops (see :func:`auto_arima`);
 2. caps ``p, q <= n/3`` and ``P, Q <= n/(3m)`` (``n`` the non-missing count), AIC when ``n <= 3``;
@@ -14,11 +16,14 @@ The steps, in R's order (forecast's ``R/newarima2.R`` and ``R/arima.R``):
    on ``offset + n* log(sigma2) + 2 k`` with R's offset from the ML fit of ``ARIMA(0,d,0)(0,D,0)``;
 7. the stepwise search (start set, then R's neighbourhood with a restart on every improvement,
    at most ``nmodels`` fits) or the full grid ``p + q + P + Q <= max_order``;
-8. a candidate's IC is ``inf`` when it fails, when an AR or MA root (of the expanded polynomials)
-   has modulus < 1.01, or when a coefficient variance is negative or not finite;
+8. a candidate's IC is ``inf`` when it fails or when an AR or MA root (of the expanded
+   polynomials) has modulus < 1.01; the model returned must also have finite, non-negative
+   coefficient variances (else the next in IC order);
 9. after an approximate search the candidates are refitted by exact ML in IC order and the first
    with a finite IC is returned (stepwise); the grid refits its best and searches again without the
    approximation if that refit fails.
+
+Periods ``m > 24``: the seasonal AR/MA orders are capped at 0 (``D`` still by :func:`nsdiffs`).
 """
 
 from __future__ import annotations
@@ -142,7 +147,11 @@ def auto_arima(y, m=None, *, d=None, D=None, max_p=5, max_q=5, max_P=2, max_Q=2,
 
     Notes
     -----
-    See ``docs/auto_arima.md`` for the algorithm step by step and where it departs from R.
+    See ``docs/auto_arima.md`` for the algorithm step by step and where it departs from R: for
+    ``m > 24`` (weekly, daily periods) the seasonal AR/MA orders are capped at 0 (model long
+    seasonality with Fourier terms as ``exog``); R's variance check runs on the model returned;
+    a candidate's exact-ML fit stops after R's 100 BFGS iterations.  For many series, use
+    :func:`convts.auto_arima_many` (the same search, batched).
 
     Examples
     --------

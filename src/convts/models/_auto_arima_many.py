@@ -24,8 +24,8 @@ What runs where:
   returned (it needs the Hessian), see :func:`_var_ok`.
 
 Candidates the compiled fit does not cover (``exog``, a state dimension of 40 or more) are
-fitted by ``ARIMA(...).fit()`` one at a time; ``auto_arima_many`` caps the seasonal AR/MA orders
-at 0 for periods above 24 (see :func:`auto_arima_many`), so its searches stay compiled.
+fitted by ``ARIMA(...).fit()`` one at a time.  For periods above 24 the seasonal AR/MA orders
+are capped at 0 (see :func:`auto_arima_many`), so long-period searches stay compiled and bounded.
 """
 
 from __future__ import annotations
