@@ -246,3 +246,18 @@ def test_fit_many_append_equals_statsmodels_on_the_whole_series():
     with pytest.warns(UserWarning, match="1 series kept their old data"):
         part = fm.append(bad, id_col="id", time_col="ds", value_col="y")
     assert part.table.loc["b", "status"].startswith("append failed") and part.table.loc["b", "nobs"] == 100
+
+
+def test_append_on_the_toeplitz_path_equals_a_fresh_kalman_filter():
+    """Long seasonal periods fit by Durbin-Levinson (no Kalman state): append runs the filter once over the
+    sample, then carries it on; forecasts equal apply (a fresh Kalman filter of the whole series)."""
+    rng = np.random.default_rng(13)
+    k = convts.kernels.arma(ar=[0.5]) * convts.kernels.arma(ar=[0.4], ar_lags=[40])
+    y = k(rng.standard_normal(700))[200:] + 1.0
+    res = convts.ARIMA(y[:450], order=(1, 0, 0), seasonal_order=(1, 0, 0, 40)).fit(
+        fixed={"ar.L1": 0.5, "ar.S.L40": 0.4})  # only the mean and sigma2 estimated: a quick fit
+    assert res._path == "toeplitz"
+    out = res.append(y[450:])
+    fresh = res.apply(y)
+    np.testing.assert_allclose(out.forecast(45).to_numpy(), fresh.forecast(45).to_numpy(), rtol=1e-8)
+    assert out.llf == pytest.approx(fresh.llf, rel=1e-9)
