@@ -85,7 +85,9 @@ def burg_path(xc: np.ndarray, max_order: int) -> tuple[np.ndarray, np.ndarray]:
     ``(1 - k_p**2) d_p / (2 (n - p))``), for ``k = 0..max_order``.  With one row this is
     statsmodels' ``burg`` at every order at once; with several rows numerators and denominators
     are summed over the rows (the multi-segment Burg estimator), fitting one AR model to all.
-    The one implementation of Burg's method in convts (:func:`burg`, ``ARPrewhitener``,
+    A constant or perfectly predictable series (zero prediction error at some order ``k``) keeps
+    the exact order-``k`` predictor: higher reflection coefficients 0 and ``sigma2`` 0 (statsmodels
+    gives NaN there).  The one implementation of Burg's method in convts (:func:`burg`, ``ARPrewhitener``,
     ``ARIMA(...).fit(method="burg")``); the step-up to AR coefficients is
     :func:`convts.kernels._levinson.step_up`.
     """
@@ -93,17 +95,28 @@ def burg_path(xc: np.ndarray, max_order: int) -> tuple[np.ndarray, np.ndarray]:
     refl = np.zeros(max_order + 1)
     d = np.zeros(max_order + 1)
     d[0] = 2 * np.sum(xc * xc)
-    if max_order:
+    # A prediction error energy d[k] of 0 (a constant or perfectly periodic series: the order-(k-1)
+    # predictor is exact) leaves the next reflection coefficient 0 / 0; the exact predictor is
+    # kept instead (refl = 0, d = 0 from there on: sigma2 = 0 at every higher order), where
+    # statsmodels' burg returns NaN.  The same below rounding level: floor = what the update's
+    # cancellation can leave of d[0].
+    floor = 16 * np.finfo(np.float64).eps * d[0]
+    if max_order and d[0] > 0:
         u = xc[:, ::-1].copy()
         v = xc[:, ::-1].copy()
         d[1] = np.sum(u[:, :-1] ** 2) + np.sum(v[:, 1:] ** 2)
-        refl[1] = 2 / d[1] * np.sum(v[:, 1:] * u[:, :-1])
+        refl[1] = 2 / d[1] * np.sum(v[:, 1:] * u[:, :-1]) if d[1] > floor else 0.0
         for i in range(1, max_order):
+            if not d[i] > floor:
+                d[i:] = 0.0
+                break
             last_u, last_v = u.copy(), v.copy()
             u[:, 1:] = last_u[:, :-1] - refl[i] * last_v[:, 1:]
             v[:, 1:] = last_v[:, 1:] - refl[i] * last_u[:, :-1]
             d[i + 1] = (1 - refl[i] ** 2) * d[i] - np.sum(v[:, i] ** 2) - np.sum(u[:, -1] ** 2)
-            refl[i + 1] = 2 / d[i + 1] * np.sum(v[:, i + 1 :] * u[:, i:-1])
+            refl[i + 1] = 2 / d[i + 1] * np.sum(v[:, i + 1 :] * u[:, i:-1]) if d[i + 1] > floor else 0.0
+        if not d[max_order] > floor:
+            d[max_order] = 0.0
     sigma2 = (1 - refl**2) * d / (2.0 * C * (n - np.arange(max_order + 1)))
     refl[0] = 1.0
     return refl, sigma2

@@ -110,7 +110,16 @@ def _recursion(r: np.ndarray, order: int, check: bool):
     pacf = np.ones(order + 1)
     sig = np.empty(order + 1)
     sig[0] = nu = float(r[0])
+    # nu_k = det(R_(k+1)) / det(R_k) is computed with an absolute error of a few eps * r[0]: below
+    # this it is 0 as far as the data can tell, and the next reflection coefficient is 0 / 0
+    tiny = 16.0 * np.finfo(np.float64).eps * float(r[0])
     for k in range(1, order + 1):
+        if not abs(nu) > tiny:  # the order-k system is singular (scipy.linalg.solve_toeplitz: LinAlgError)
+            raise ValueError(
+                f"the Toeplitz system of the autocovariances is singular at order {k}: its leading minor "
+                f"of order {k} is 0 up to rounding (a constant or perfectly periodic series, e.g. "
+                f"r[1] = +-r[0]); use a smaller order (<= {k - 1})"
+            )
         refl, nu = refl_fn(r, k, phi, nu)
         if check and not abs(refl) < 1.0:
             return phi, pacf, sig, k
@@ -159,8 +168,10 @@ def levinson_durbin(r, order: int, *, check: bool = True) -> LevinsonResult:
     Raises
     ------
     ValueError
-        ``order < 0``, fewer than ``order + 1`` values, NaN/inf, ``r[0] <= 0``, or (``check=True``)
-        a reflection coefficient of modulus >= 1.
+        ``order < 0``, fewer than ``order + 1`` values, NaN/inf, ``r[0] <= 0``, (``check=True``)
+        a reflection coefficient of modulus >= 1, or (``check=False``) a leading minor of order
+        ``<= order`` that is 0 up to rounding (``|nu| <= 16 eps r[0]``;
+        ``scipy.linalg.solve_toeplitz`` raises ``LinAlgError`` for an exact 0).
 
     Notes
     -----
