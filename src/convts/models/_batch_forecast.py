@@ -25,7 +25,7 @@ import numpy as np
 from .._config import get_option
 from .likelihood.kalman import expand, kalman_arma, state_space, stationary_cov_into
 
-__all__ = ["forecast_from_state", "forecast_rows", "batch_forecast"]
+__all__ = ["forecast_from_state", "integrate_forecasts", "forecast_rows", "batch_forecast"]
 
 _FLAGS = dict(cache=get_option("numba_cache"), nogil=True, fastmath=False)
 
@@ -57,7 +57,6 @@ def forecast_from_state(phi, R, a, P, c, diff_lags, diff_coefs, tail, sigma2, w_
     """
     h_max = mean_out.size
     r = phi.size
-    m = tail.size
     b = np.zeros(r)
     b_prev = np.zeros(r)
     B = np.zeros((h_max, r))
@@ -95,17 +94,27 @@ def forecast_from_state(phi, R, a, P, c, diff_lags, diff_coefs, tail, sigma2, w_
         for j in range(r):
             psi += B[h, j] * R[j]
         cum += psi * psi
-    # integrate the differenced forecasts from the last m levels
-    hist = np.empty(m + h_max)
+    integrate_forecasts(w_out, tail, diff_lags, diff_coefs, mean_out)
+
+
+@nb.njit(**_FLAGS)
+def integrate_forecasts(w, tail, diff_lags, diff_coefs, out):
+    """Levels from forecasts ``w`` of the differenced series and the last ``len(tail)`` levels.
+
+    ``out[h] = w[h] - sum_k diff_coefs[k] * level[n + h - diff_lags[k]]`` (lags >= 1 of the
+    differencing polynomial; levels before the forecasts from ``tail``, later ones from ``out``).
+    """
+    m = tail.size
+    hist = np.empty(m + w.size)
     for t in range(m):
         hist[t] = tail[t]
-    for h in range(h_max):
+    for h in range(w.size):
         t = m + h
         acc = 0.0
         for k in range(diff_lags.size):
             acc += diff_coefs[k] * hist[t - diff_lags[k]]
-        hist[t] = w_out[h] - acc
-        mean_out[h] = hist[t]
+        hist[t] = w[h] - acc
+        out[h] = hist[t]
 
 
 @nb.njit(**_FLAGS)
