@@ -32,6 +32,11 @@ def _series_list(data, id_col, time_col, value_col, name="data"):
                 f"{id_col!r}, {time_col!r}, {value_col!r} (statsforecast's layout; rename with id_col=, "
                 f"time_col=, value_col=), or pass one series as a pandas Series"
             )
+        for col in (id_col, time_col):  # groupby would drop such rows without a word
+            if data[col].isna().any():
+                row = data.index[data[col].isna().to_numpy()][0]
+                raise ValueError(f"{name}[{col!r}] has missing values (first at row {row!r}): every row needs "
+                                 f"its series id and time point; drop or fill those rows")
         if data[[id_col, time_col]].duplicated().any():
             first = data.loc[data[[id_col, time_col]].duplicated(), [id_col, time_col]].iloc[0].tolist()
             raise ValueError(f"{name} has more than one row for ({id_col}, {time_col}) = {first}: one row per time point")

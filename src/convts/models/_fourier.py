@@ -68,7 +68,9 @@ def fourier(index_or_n, period, K, h: int | None = None):
         float64, one row per time point, indexed by the input index (or by the ``h``
         following dates / integers; for an ``int`` input a RangeIndex ``0..n-1``, resp.
         ``n..n+h-1``).  Columns as R: ``S1-7, C1-7, S2-7, ...`` for each period in turn,
-        the period rounded to an integer in the name; a term that repeats an earlier
+        the period rounded to an integer in the name (two different periods that round alike,
+        7 and 7.2, are named by their decimals, ``S1-7``, ``S1-7.2``, where R repeats the
+        name); a term that repeats an earlier
         period's (``k1 / p1 == k2 / p2``) is dropped, and so is the sine column that is
         identically zero (``2 k == period``).
 
@@ -133,9 +135,20 @@ def fourier(index_or_n, period, K, h: int | None = None):
         times = np.arange(n + 1, n + h + 1, dtype=np.float64)
         out_index = _future_index(index, h)
 
+    # R names a period by round(period); two different periods with one rounded name (7 and 7.2)
+    # would give two columns of one name (R's matrix keeps both; a frame keyed by name lost one):
+    # such periods are named by their shortest exact decimal form instead ('S1-7', 'S1-7.2')
+    rounded: dict[str, set] = {}
+    for p in periods:
+        rounded.setdefault(f"{round(p):d}", set()).add(p)
+
+    def _tag(p):
+        tag = f"{round(p):d}"
+        return tag if len(rounded[tag]) == 1 else np.format_float_positional(p, trim="-")
+
     freqs, labels, seen = [], [], set()
     for p, k in zip(periods, orders):
-        tag = f"{round(p):d}"
+        tag = _tag(p)
         for j in range(1, k + 1):
             f = j / p
             if f in seen:  # the same harmonic from another period (R: duplicated(p))
