@@ -481,7 +481,8 @@ class _ConvAccessor:
     def _per_column(self, fn, suffix, index_name="lag", lags=None):
         """Run a 1-D statistic per column; ``fn(values) -> array or (array, confint)``."""
         obj = self._obj
-        cols = [obj] if isinstance(obj, pd.Series) else [obj[c] for c in obj.columns]
+        # by position: obj[c] is a DataFrame when the name c is repeated
+        cols = [obj] if isinstance(obj, pd.Series) else [obj.iloc[:, i] for i in range(obj.shape[1])]
         pieces = []
         for s in cols:
             res = fn(P.series_values(s))
@@ -499,7 +500,7 @@ class _ConvAccessor:
             frame = pd.concat(pieces, axis=1)
             frame.columns = pd.Index([P.label(c, suffix) for c in obj.columns], name=obj.columns.name)
             return frame
-        return pd.concat(dict(zip(obj.columns, pieces)), axis=1)
+        return pd.concat(pieces, axis=1, keys=list(obj.columns))
 
     def acf(self, nlags=None, *, adjusted=False, alpha=None, nan_policy="propagate"):
         """Sample autocorrelation (:func:`convts.acf`), indexed by lag ``0..nlags``.
@@ -820,6 +821,15 @@ def _is_auto(order, seasonal_order, trend) -> bool:
     return True
 
 
+def _unique_columns(df: pd.DataFrame, operation: str) -> None:
+    """Refuse repeated column names where they name the series of a batched fit's result."""
+    if not df.columns.is_unique:
+        dup = df.columns[df.columns.duplicated()].unique().tolist()
+        raise ValueError(f"{operation}: the column names name the series and must be unique, but {dup} "
+                         f"repeat; rename them first, e.g. df.columns = [f'{{c}}_{{i}}' for i, c in "
+                         f"enumerate(df.columns)]")
+
+
 def _seasonal(seasonal_order):
     return (0, 0, 0, 0) if seasonal_order is None else seasonal_order
 
@@ -845,6 +855,7 @@ class DataFrameConvAccessor(_ConvAccessor):
                 raise ValueError("time_col/value_col describe a long panel: give by='<id column>' too")
             df, _ = self._regular("arima")
             P.frame_values(df)
+            _unique_columns(df, "arima")
             return fit_many(df, order, seasonal_order=seasonal_order, trend=trend, method=method, **kwargs)
         df = self._obj
         for role, col in (("by", by), ("time_col", time_col), ("value_col", value_col)):
@@ -867,6 +878,7 @@ class DataFrameConvAccessor(_ConvAccessor):
 
         df, _ = self._regular("auto_arima")
         P.frame_values(df)
+        _unique_columns(df, "auto_arima")
         return auto_arima_many(df, m, **kwargs)
 
     def forecast(self, steps, order, seasonal_order=None, trend=None, method=None, alpha=0.05,
@@ -887,9 +899,10 @@ class DataFrameConvAccessor(_ConvAccessor):
         P.frame_values(df)
         steps = check_int(steps, "steps", minimum=1)
         if not _is_auto(order, seasonal_order, trend):
-            frames = {c: SeriesConvAccessor(df[c]).forecast(steps, order, seasonal_order, trend, method, alpha,
-                                                            **fit_kwargs) for c in df.columns}
-            return pd.concat(frames, axis=1)
+            frames = [SeriesConvAccessor(df.iloc[:, i]).forecast(steps, order, seasonal_order, trend, method, alpha,
+                                                                 **fit_kwargs) for i in range(df.shape[1])]
+            return pd.concat(frames, axis=1, keys=list(df.columns))
+        _unique_columns(df, "forecast(order='auto')")
         if method is not None:
             fit_kwargs["method"] = method
         m = fit_kwargs.pop("m", None)
