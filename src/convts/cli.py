@@ -667,10 +667,10 @@ def _cmd_warmup(args) -> int:
     """Compile (or load from numba's cache) every kernel now: for images and CI, before the first real call."""
     import time
 
-    import convts
+    from . import _warmup
 
     start = time.perf_counter()
-    convts.warmup(progress=args.progress)
+    _warmup.run(args.progress)  # what convts.warmup runs
     print(f"convts warmup: done in {time.perf_counter() - start:.1f} s")
     return 0
 
@@ -680,7 +680,12 @@ def _cmd_warmup(args) -> int:
 # ---------------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     """The ``argparse`` parser of the ``convts`` command."""
-    from . import __version__
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        __version__ = version("convts")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        __version__ = "0.0.0"
 
     parser = argparse.ArgumentParser(prog="convts", description="Time-series analytics as 1-D convolutions.")
     parser.add_argument("--version", action="version", version=f"convts {__version__}")

@@ -73,9 +73,9 @@ def _linked(results) -> _Fits | None:
 
 def _in_memory(name="fit_many"):
     """The in-memory ``convts.fit_many`` / ``convts.auto_arima_many`` (looked up at call time, in the worker)."""
-    import convts
+    from . import models
 
-    return getattr(convts, name)
+    return getattr(models, name)
 
 
 class _Fitted:

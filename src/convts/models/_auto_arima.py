@@ -38,38 +38,8 @@ __all__ = ["auto_arima"]
 
 
 
-def _infer_m(y) -> int:
-    """Seasonal period from a pandas index: 12 monthly, 4 quarterly, 1 otherwise."""
-    import pandas as pd
-
-    from .._validation import infer_offset
-
-    index = getattr(y, "index", None)
-    if isinstance(index, pd.PeriodIndex):
-        freq = index.freq
-    elif isinstance(index, pd.DatetimeIndex):
-        freq = infer_offset(index)
-    else:
-        return 1
-    if freq is None or getattr(freq, "n", 1) != 1:
-        return 1
-    code = getattr(freq, "rule_code", "") or getattr(freq, "name", "")
-    code = code.upper()
-    if code.startswith(("M", "BM", "SM")) and not code.startswith("MIN"):
-        return 12 if not code.startswith("SM") else 1
-    if code.startswith(("Q", "BQ")):
-        return 4
-    return 1
-
-
-from ._auto_arima_many import _label  # noqa: E402  (one label format for both)
-
-
-def _trace_frame(rows):
-    import pandas as pd
-
-    cols = ["order", "seasonal_order", "constant", "trend", "ic", "status", "method", "stage"]
-    return pd.DataFrame(rows, columns=cols)
+from ._unitroot import infer_period as _infer_m  # noqa: E402  (kept under its old name)
+from ._auto_arima_many import _label, _trace_frame  # noqa: E402  (one format for both)
 
 
 def _positional(exog):

@@ -704,6 +704,13 @@ def _exog(st):
     return ex
 
 
+def _trace_frame(rows):
+    import pandas as pd
+
+    cols = ["order", "seasonal_order", "constant", "trend", "ic", "status", "method", "stage"]
+    return pd.DataFrame(rows, columns=cols)
+
+
 def _row(st, p, q, P, Q, c, trend, ic, status, method, stage):
     return {"order": (p, st.d, q), "seasonal_order": (P, st.D, Q, st.m if st.m > 1 else 0), "constant": bool(c),
             "trend": trend, "ic": ic, "status": status, "method": method, "stage": stage}
@@ -901,8 +908,6 @@ class AutoArimaManyResult:
     def trace(self, id_):
         """The search trace of series ``id_`` (as ``auto_arima(...).search_trace``)."""
         st = self._states[self._position(id_)]
-        from ._auto_arima import _trace_frame
-
         return _trace_frame([] if st is None else st.rows)
 
     def forecast(self, steps: int = 1, alpha: float = 0.05):
@@ -1023,7 +1028,7 @@ def auto_arima_many(data, m=None, *, d=None, D=None, max_p=5, max_q=5, max_P=2, 
     """
     import pandas as pd
 
-    from ._auto_arima import _infer_m
+    from ._unitroot import infer_period
     from .batch import _n_workers, _prepare, _progress_bar
 
     opts = Options(d=d, D=D, max_p=max_p, max_q=max_q, max_P=max_P, max_Q=max_Q, max_order=max_order, max_d=max_d,
@@ -1036,7 +1041,7 @@ def auto_arima_many(data, m=None, *, d=None, D=None, max_p=5, max_q=5, max_P=2, 
     n_workers = _n_workers(n_jobs)
     batch = _prepare(data, id_col, time_col, value_col)
     if m is None:
-        m = _infer_m(pd.Series(np.zeros(len(batch.time_index)), index=batch.time_index)) if (
+        m = infer_period(pd.Series(np.zeros(len(batch.time_index)), index=batch.time_index)) if (
             batch.time_index is not None and batch.has_time) else 1
     m_freq = int(m)
     m_search = int(m) if seasonal else 1

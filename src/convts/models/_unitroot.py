@@ -378,3 +378,27 @@ def nsdiffs(x, m: int, test: str = "seas", max_D: int = 1, alpha: float = 0.05) 
             return D
         dodiff = needs_difference(x) if (x.size >= 2 * m and D < max_D) else False
     return D
+
+
+def infer_period(y) -> int:
+    """Seasonal period from a pandas index: 12 monthly, 4 quarterly, 1 otherwise."""
+    import pandas as pd
+
+    from .._validation import infer_offset
+
+    index = getattr(y, "index", None)
+    if isinstance(index, pd.PeriodIndex):
+        freq = index.freq
+    elif isinstance(index, pd.DatetimeIndex):
+        freq = infer_offset(index)
+    else:
+        return 1
+    if freq is None or getattr(freq, "n", 1) != 1:
+        return 1
+    code = getattr(freq, "rule_code", "") or getattr(freq, "name", "")
+    code = code.upper()
+    if code.startswith(("M", "BM", "SM")) and not code.startswith("MIN"):
+        return 12 if not code.startswith("SM") else 1
+    if code.startswith(("Q", "BQ")):
+        return 4
+    return 1
