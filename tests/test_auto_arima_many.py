@@ -205,3 +205,12 @@ def test_daily_period_365_is_bounded():
         warnings.simplefilter("error", UserWarning)
         res = convts.auto_arima_many(y[None, :], m=365)
     assert res.table.loc[0, "status"] == "ok" and res.table.loc[0, "seasonal_order"] == (0, 1, 0, 365)
+
+
+def test_forecast_many_takes_an_auto_arima_many_result_and_refuses_one_model():
+    rng = np.random.default_rng(5)
+    data = np.vstack([np.asarray(WWWUSAGE, dtype=float), np.cumsum(rng.standard_normal(100)) + 50])
+    res = convts.auto_arima_many(data)
+    pd.testing.assert_frame_equal(convts.forecast_many(res, 4), res.forecast(4))
+    with pytest.raises(TypeError, match="fit_many or convts.auto_arima_many"):
+        convts.forecast_many(res.result(0), 4)

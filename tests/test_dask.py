@@ -342,7 +342,7 @@ def test_accessor_on_the_cluster_equals_convolve(client, frames):
 
 
 @pytest.mark.parametrize("call", [
-    lambda o: o.conv.ewma(0.3),
+    lambda o: o.conv.ewma(alpha=0.3),
     lambda o: o.conv.comb(3, 0.5),
     lambda o: o.conv.integrate(),
     lambda o: o.conv.ar_filter([0.5]),

@@ -38,7 +38,7 @@ def test_notebooks_are_present():
     """The four tutorial notebooks exist (a missing one would silently shrink the parametrisation)."""
     names = {p.name for p in NOTEBOOKS}
     for expected in ("01_convolution_tour.ipynb", "02_forecasting_airline.ipynb",
-                     "03_whitening_and_lead_lag.ipynb", "04_many_series.ipynb"):
+                     "03_whitening_and_lead_lag.ipynb", "04_many_series.ipynb", "05_auto_arima.ipynb"):
         assert expected in names, f"notebooks/{expected} is missing; rebuild with python notebooks/_build.py"
 
 

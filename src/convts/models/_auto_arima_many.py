@@ -860,6 +860,8 @@ class AutoArimaManyResult:
         ``nobs``, ``status`` (``"ok"`` or why not).
     """
 
+    _many_series_result = True  # batch.forecast_many takes it (as FitManyResult)
+
     def __init__(self, table, params, states, batch):
         self.table = table
         self._params = params

@@ -264,7 +264,7 @@ def boxcox_lambda(x, m: int | None = None, method: str = "guerrero", lower: floa
     from .._validation import as_float_array, check_int
 
     if m is None:
-        from ._auto_arima import _infer_m
+        from ._unitroot import infer_period as _infer_m
 
         m = _infer_m(x)
     x = as_float_array(x, "x", ndim=(1,)).astype(np.float64, copy=False)

@@ -140,6 +140,8 @@ class FitManyResult:
         ``status`` (``"ok"`` or why not) and ``method``.
     """
 
+    _many_series_result = True  # forecast_many takes it (as AutoArimaManyResult)
+
     def __init__(self, table, batch, spec, results, param_names):
         self.table = table
         self._batch = batch
@@ -250,10 +252,12 @@ class FitManyResult:
         return batch_forecast(self, steps, alpha, _TRENDS[self._spec["trend"]], n_workers=_n_workers(None))
 
 
-def forecast_many(result: FitManyResult, steps: int = 1, alpha: float = 0.05):
-    """Forecasts of every series of a :func:`fit_many` result (``result.forecast(steps, alpha)``)."""
-    if not isinstance(result, FitManyResult):
-        raise TypeError(f"forecast_many needs the result of convts.fit_many, got {type(result).__name__}")
+def forecast_many(result, steps: int = 1, alpha: float = 0.05):
+    """Forecasts of every series of a :func:`fit_many` or :func:`auto_arima_many` result
+    (``result.forecast(steps, alpha)``: one long frame, failed series as NaN rows with their status)."""
+    if not getattr(type(result), "_many_series_result", False):  # FitManyResult, AutoArimaManyResult
+        raise TypeError("forecast_many needs the result of convts.fit_many or convts.auto_arima_many, "
+                        f"got {type(result).__name__}")
     return result.forecast(steps, alpha)
 
 
