@@ -7,7 +7,11 @@ accumulated.  When the bound says the running sums may have lost precision, the 
 summed again exactly (two passes over its ``window`` values) and the bound restarts.  So the
 results stay accurate to ~1e-11 relative after a value of 1e16 has left the window, where the
 add/remove update alone keeps an absolute error in the variance of order ``eps * 1e32``
-(bottleneck 1.6 and pandas 2.3; pandas 3.1 is accurate there too).
+(bottleneck 1.6 and pandas 2.3; pandas 3.1 is accurate there too).  A window left with one
+value takes that value as its reference exactly (not through the rounded removals), and sums
+that overflowed (values beyond ~1e154) are summed again once the value has left; rows with
+values beyond 2**500 or below 2**-500 are also summed scaled by a power of two, where the
+moments themselves leave the float range (std and corr are numbers there; pandas: inf / NaN).
 
 The compiled kernels (numba, ``cache=True``, float64 only, read-only inputs) are built on first
 use: ``import convts`` imports no numba.
@@ -53,6 +57,8 @@ def _var_rows(x, window, minp, ddof, take_sqrt, out):  # pragma: no cover - comp
             b = xo - ref
             delta = a - b
             if delta - delta == 0.0:  # both finite (the common case, one test): the count is unchanged
+                # (with one value in the window, cnt == 1, m2 collects rounding here; the slow
+                # path clears it before a second value joins)
                 mnew = mean + delta * inv
                 term = delta * ((a - mnew) + (b - mean))
                 m2 += term
@@ -64,6 +70,17 @@ def _var_rows(x, window, minp, ddof, take_sqrt, out):  # pragma: no cover - comp
                 fin_o = t >= window and math.isfinite(xo)
                 continue_slow = fin_i or fin_o  # (both finite here only if the difference overflowed)
             if continue_slow:
+                if cnt == 1 and not fin_o:
+                    # the window's one value (it stays) is the reference, exactly, and the rounding
+                    # of the fast path's replacements since is dropped: a stale reference (a spike
+                    # that left) would cost the next windows their digits
+                    m2 = 0.0
+                    err = 0.0
+                    for j in range(t - 1, t - window, -1):
+                        if j >= 0 and math.isfinite(xr[j]):
+                            ref = xr[j]
+                            mean = 0.0
+                            break
                 if fin_o:
                     if cnt == 1:
                         cnt = 0
@@ -100,10 +117,18 @@ def _var_rows(x, window, minp, ddof, take_sqrt, out):  # pragma: no cover - comp
                 if cnt == 1:  # one value: no spread, whatever the updates rounded to
                     m2 = 0.0
                     err = 0.0
+                    if not fin_i:  # (else it is xi, the reference already) an older value: refer
+                        # to it exactly, not through the rounded removals
+                        for j in range(t - 1, t - window, -1):
+                            if j >= 0 and math.isfinite(xr[j]):
+                                ref = xr[j]
+                                mean = 0.0
+                                break
             # m2 may have lost digits: a large value left (or m2 went to <= 0 with updates behind it);
             # every 256 steps also: the mean drifted far from the reference, or a constant window
             # is not yet exactly zero.  (One test per step: this check is ~10% of the loop's time.)
-            redo = err > redo_ratio * m2
+            # (also when m2 or err overflowed, inf or NaN, while a value beyond ~1e154 was in the window)
+            redo = not (err <= redo_ratio * m2 and m2 < math.inf)
             if (t & 255) == 0:
                 redo = redo or mean * mean > drift * m2 or (m2 == 0.0 and mean != 0.0)
             if redo:
@@ -197,6 +222,15 @@ def _comoment_rows(x, y, window, minp, ddof, corr, out):  # pragma: no cover - c
                 mx = mxn
                 my = myn
             else:
+                if cnt == 1 and fin_i and not fin_o:  # a second pair joins the one that stays: that
+                    # one is the reference, exactly (as _var_rows)
+                    for j in range(t - 1, t - window, -1):
+                        if j >= 0 and math.isfinite(xr[j]) and math.isfinite(yr[j]):
+                            rx = xr[j]
+                            ry = yr[j]
+                            mx = 0.0
+                            my = 0.0
+                            break
                 if fin_o:
                     if cnt == 1:
                         cnt = 0
@@ -262,6 +296,14 @@ def _comoment_rows(x, y, window, minp, ddof, corr, out):  # pragma: no cover - c
                 exx = 0.0
                 eyy = 0.0
                 exy = 0.0
+                if fin_o and not fin_i:  # a removal left an older pair: refer to it exactly
+                    for j in range(t - 1, t - window, -1):
+                        if j >= 0 and math.isfinite(xr[j]) and math.isfinite(yr[j]):
+                            rx = xr[j]
+                            ry = yr[j]
+                            mx = 0.0
+                            my = 0.0
+                            break
             elif cnt >= 2:
                 scale = math.sqrt(max(sxx, 0.0) * max(syy, 0.0))
                 if sxx > 0.0:
@@ -273,6 +315,9 @@ def _comoment_rows(x, y, window, minp, ddof, corr, out):  # pragma: no cover - c
                 else:
                     redo = redo or eyy > 0.0 or my != 0.0
                 redo = redo or (exy > 0.0 and _EPS * exy > _RTOL * scale)
+                # the sums overflowed (inf or NaN) while a value beyond ~1e154 was in the window
+                # (sxy is finite when both are: |sxy| <= sqrt(sxx syy))
+                redo = redo or not (sxx + syy < math.inf)
                 if redo:
                     lo = t - window + 1 if t >= window else 0
                     found = False
@@ -322,8 +367,13 @@ def _comoment_rows(x, y, window, minp, ddof, corr, out):  # pragma: no cover - c
                     exy = 0.0
             if cnt >= minp and cnt > ddof:
                 if corr:
-                    if sxx > 0.0 and syy > 0.0:
-                        out[r, t] = sxy / math.sqrt(sxx * syy)
+                    # (a sum of squares that overflowed gives NaN here, for the caller's scaled re-run;
+                    # two square roots where the product of the sums overflows or underflows alone)
+                    prod = sxx * syy
+                    if 2.2250738585072014e-308 <= prod < math.inf:
+                        out[r, t] = sxy / math.sqrt(prod)
+                    elif 0.0 < sxx < math.inf and 0.0 < syy < math.inf:
+                        out[r, t] = sxy / (math.sqrt(sxx) * math.sqrt(syy))
                     else:
                         out[r, t] = np.nan
                 else:
@@ -391,6 +441,41 @@ def _rows(x, name, axis):
     return rows, back
 
 
+# Rows whose largest finite |value| lies outside [2**-_EXP_LIMIT, 2**_EXP_LIMIT] have squares that
+# overflow (or underflow) although the standard deviation or the correlation is representable:
+# those rows are scaled by a power of two (exact) for std and corr.
+_EXP_LIMIT = 500
+
+
+def _pow2_scale(rows):
+    """``(scaled rows, exponents)``: rows whose squares leave the normal float range multiplied by
+    ``2**-e`` so that their largest finite ``|value|`` lies in [0.5, 1): rows with a value beyond
+    ``2**_EXP_LIMIT`` (scaled down, ``e > 0``) and rows with a non-zero value below
+    ``2**-_EXP_LIMIT`` (scaled up, ``e < 0``, lossless); ``e`` is 0 for the other rows.
+    ``None`` when no row needs it."""
+    finite = np.isfinite(rows)
+    mag = np.where(finite, np.abs(rows), 0.0)
+    big = mag.max(axis=1)
+    small = np.where(mag > 0, mag, np.inf).min(axis=1)
+    _, e = np.frexp(big)
+    down = big > 2.0**_EXP_LIMIT
+    up = ~down & (small < 2.0**-_EXP_LIMIT) & (e < 0)
+    e = np.where(down | up, e, 0)
+    if not e.any():
+        return None
+    return np.ldexp(rows, -e[:, None]), e
+
+
+def _prefer(out, alt, whole):
+    """``alt`` (the sums over power-of-two scaled rows, scaled back) in the rows ``whole`` (scaled
+    up: lossless, every window is as accurate or more) and, in the other rows, where ``out``
+    overflowed (inf, or NaN from inf - inf) and ``alt`` is a number (scaled down, a window's
+    values far below the row's largest may round away, so ``alt`` is used only there)."""
+    use = ~np.isnan(alt) & (~np.isfinite(out) | whole[:, None])
+    out[use] = alt[use]
+    return out
+
+
 def rolling_var(x, window: int, min_periods: int | None = None, ddof: int = 1, axis: int = -1):
     """Variance over a trailing window, equal to ``pandas.Series.rolling(window, min_periods).var(ddof)``.
 
@@ -444,6 +529,12 @@ def rolling_var(x, window: int, min_periods: int | None = None, ddof: int = 1, a
     rows, back = _rows(x, "x", axis)
     out = np.empty(rows.shape, dtype=np.float64)
     _kernel("var")(rows, window, min_periods, ddof, False, out)
+    scaled = _pow2_scale(rows)  # values beyond ~1e150 (or below ~1e-150): squares out of range
+    if scaled is not None:
+        alt = np.empty_like(out)
+        _kernel("var")(scaled[0], window, min_periods, ddof, False, alt)
+        with np.errstate(over="ignore"):
+            out = _prefer(out, np.ldexp(alt, 2 * scaled[1][:, None]), scaled[1] < 0)
     return back(out)
 
 
@@ -451,7 +542,10 @@ def rolling_std(x, window: int, min_periods: int | None = None, ddof: int = 1, a
     """Standard deviation over a trailing window, equal to ``pandas ... .rolling(window, min_periods).std(ddof)``.
 
     The square root of :func:`rolling_var` (same parameters, rules and accuracy), computed in the
-    same pass.
+    same pass.  A row with values beyond ``2**500`` (~3e150) or all below ``2**-500`` in modulus is
+    also summed scaled by a power of two, and that result is taken where the variance itself
+    overflows or underflows (pandas gives inf / NaN or 0 there), so the result is finite and
+    accurate there.
 
     Examples
     --------
@@ -463,6 +557,12 @@ def rolling_std(x, window: int, min_periods: int | None = None, ddof: int = 1, a
     rows, back = _rows(x, "x", axis)
     out = np.empty(rows.shape, dtype=np.float64)
     _kernel("var")(rows, window, min_periods, ddof, True, out)
+    scaled = _pow2_scale(rows)  # values beyond ~1e150 (or below ~1e-150): squares out of range
+    if scaled is not None:
+        # the scaled row's windows, where the variance itself overflowed or underflowed
+        alt = np.empty_like(out)
+        _kernel("var")(scaled[0], window, min_periods, ddof, True, alt)
+        out = _prefer(out, np.ldexp(alt, scaled[1][:, None]), scaled[1] < 0)
     return back(out)
 
 
@@ -512,6 +612,13 @@ def rolling_cov(x, y, window: int, min_periods: int | None = None, ddof: int = 1
     xr, yr, back = _pair(x, y, axis)
     out = np.empty(xr.shape, dtype=np.float64)
     _kernel("cov")(xr, yr, window, min_periods, ddof, False, out)
+    xs, ys = _pow2_scale(xr), _pow2_scale(yr)  # as rolling_var: co-moments out of range
+    if xs is not None or ys is not None:
+        alt = np.empty_like(out)
+        _kernel("cov")(xr if xs is None else xs[0], yr if ys is None else ys[0], window, min_periods, ddof, False, alt)
+        ex, ey = (np.zeros(xr.shape[0], np.int64) if sc is None else sc[1] for sc in (xs, ys))
+        with np.errstate(over="ignore"):
+            out = _prefer(out, np.ldexp(alt, (ex + ey)[:, None]), (ex <= 0) & (ey <= 0))
     return back(out)
 
 
@@ -520,7 +627,9 @@ def rolling_corr(x, y, window: int, min_periods: int | None = None, ddof: int = 
 
     Parameters as :func:`rolling_cov` (``ddof`` only sets the smallest count, ``ddof + 1``).
     NaN where either series is constant over the window's pairs (pandas divides 0 by 0 there,
-    and may give +-inf from rounding instead).
+    and may give +-inf from rounding instead).  Series with values beyond ``2**500`` or all below
+    ``2**-500`` in modulus are also summed scaled by a power of two (as :func:`rolling_std`), and that
+    correlation is taken where the co-moments overflow or underflow (pandas: NaN).
 
     Examples
     --------
@@ -532,4 +641,12 @@ def rolling_corr(x, y, window: int, min_periods: int | None = None, ddof: int = 
     xr, yr, back = _pair(x, y, axis)
     out = np.empty(xr.shape, dtype=np.float64)
     _kernel("cov")(xr, yr, window, min_periods, ddof, True, out)
+    # the correlation does not change when either series is multiplied by a positive number: rows
+    # with extreme values again, scaled, where the co-moments overflowed or underflowed (NaN)
+    xs, ys = _pow2_scale(xr), _pow2_scale(yr)
+    if xs is not None or ys is not None:
+        alt = np.empty_like(out)
+        _kernel("cov")(xr if xs is None else xs[0], yr if ys is None else ys[0], window, min_periods, ddof, True, alt)
+        ex, ey = (np.zeros(xr.shape[0], np.int64) if sc is None else sc[1] for sc in (xs, ys))
+        out = _prefer(out, alt, (ex <= 0) & (ey <= 0))
     return back(out)
