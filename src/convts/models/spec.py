@@ -126,6 +126,15 @@ class ARIMA:
     seasonal_order : (P, D, Q, s), optional
     trend : {'n', 'c', 't', 'ct'}, optional
         Default ``'c'`` when ``d + D == 0``, else ``'n'`` (statsmodels' default).
+    lambda_ : float, 'auto' or None, optional
+        Box-Cox parameter (R's ``Arima(lambda=)``): the model is fitted to ``boxcox(endog,
+        lambda_)`` (0: the logarithm), forecasts, intervals and simulations are transformed back;
+        ``'auto'`` chooses it by Guerrero's method (:func:`convts.boxcox_lambda`, R's
+        ``BoxCox.lambda``) with the seasonal period ``s`` (else the index's period).  ``params``,
+        ``resid``, ``fittedvalues`` and ``mean_se`` are on the transformed scale.
+    biasadj : bool
+        Forecast means bias-adjusted for the back-transformation (R's ``biasadj=TRUE``: the mean
+        instead of the median); intervals are unchanged.
 
     Examples
     --------
@@ -140,7 +149,8 @@ class ARIMA:
     True
     """
 
-    def __init__(self, endog, exog=None, order=(1, 0, 0), seasonal_order=(0, 0, 0, 0), trend=None):
+    def __init__(self, endog, exog=None, order=(1, 0, 0), seasonal_order=(0, 0, 0, 0), trend=None, lambda_=None,
+                 biasadj=False):
         import pandas as pd
 
         self.order_tuple = _order(order, seasonal_order)
@@ -169,6 +179,17 @@ class ARIMA:
         y = np.array(as_float_array(endog, "endog", ndim=(1,)), dtype=np.float64)  # a copy
         if np.isinf(y).any():
             raise ValueError("endog contains inf; replace it with NaN (missing) or a finite value")
+        self.transform = None  # Box-Cox: the model is fitted to the transformed series
+        if lambda_ is not None:
+            from ._transform import box_cox_for
+
+            try:
+                self.transform = box_cox_for(endog, lambda_, biasadj, s)
+                y = np.asarray(self.transform.forward(y), dtype=np.float64)
+            except ValueError as exc:
+                raise ValueError(f"endog with lambda_={lambda_!r}: {exc}") from None
+        self.lambda_ = None if self.transform is None else self.transform.lambda_
+        self.biasadj = bool(biasadj)
         observed = ~np.isnan(y)
         if not observed.any():
             raise ValueError("endog is all NaN: there is nothing to fit")
