@@ -461,8 +461,12 @@ def convolve(x, kernel, *, mode="causal", method="auto", backend="auto", axis=-1
         A :class:`~convts.Kernel` or 1-D FIR taps ``b[0], b[1], ...`` (lag 0 first).
     mode : {'causal', 'same', 'full', 'valid', 'circular'}
         ``causal``: ``y[t] = sum_lag b_lag x[t - lag]``, same length as ``x``, zero history (or
-        ``zi``); a centred kernel (negative lags) is aligned by its lags.  ``full``, ``same``,
-        ``valid`` as ``numpy.convolve`` on the dense taps.  ``circular``: periodic, same length.
+        ``zi``); a centred kernel (negative lags) is aligned by its lags.  ``full`` and ``valid``
+        as ``numpy.convolve`` on the dense taps (``valid`` needs a series at least as long as
+        the kernel); ``same``: the ``len(x)`` central values of ``full``, as
+        ``scipy.signal.convolve`` (``numpy.convolve``'s ``same`` has ``max(len(x), len(taps))``
+        values: more than ``len(x)`` for a kernel longer than the series).  ``circular``:
+        periodic, same length.
         IIR kernels support ``causal`` and ``circular``.
     method : {'auto', 'direct', 'fft', 'overlap_add', 'recursive', 'impulse_fft'}
         The algorithm.  ``recursive`` runs the difference equation ``A(L) y = B(L) x`` (for a
