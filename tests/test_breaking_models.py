@@ -61,3 +61,31 @@ def test_cross_validation_refuses_missing_ids_and_times(col):
     long.loc[3, col] = None  # groupby would drop this row silently and shorten series 'a'
     with pytest.raises(ValueError, match=f"{col}.*missing"):
         convts.cross_validation(long, h=2, order=(1, 0, 0))
+
+
+@pytest.mark.parametrize("x, method", [
+    (np.full(30, 5.0), "guerrero"),  # constant: every lambda transforms it into a constant
+    (np.full(30, 5.0), "loglik"),
+    (np.arange(1.0, 4.0), "guerrero"),  # one subseries of two: its CV over seasons is 0 / 0
+    (np.repeat([1.0, 2.0, 3.0, 4.0], 2), "guerrero"),  # every subseries without spread
+])
+def test_boxcox_lambda_without_information_is_one_and_silent(x, method):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert convts.boxcox_lambda(x, method=method) == 1.0
+
+
+def test_boxcox_lambda_of_an_exact_linear_trend_by_loglik_is_one():
+    # closed form: lambda = 1 leaves a straight line, whose trend regression has zero residuals
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert convts.boxcox_lambda(np.arange(1.0, 31.0), method="loglik") == 1.0
+
+
+def test_boxcox_lambda_refuses_all_missing():
+    with pytest.raises(ValueError, match="no finite values"):
+        convts.boxcox_lambda(np.full(30, np.nan))

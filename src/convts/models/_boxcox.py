@@ -178,6 +178,12 @@ def _guerrero(x: np.ndarray, m: int, lower: float, upper: float) -> float:
         warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN season gives NaN, dropped as in R
         mean = np.nanmean(mat, axis=1)
         sd = np.nanstd(mat, axis=1, ddof=1)
+    ok = np.isfinite(mean) & np.isfinite(sd)
+    if ok.sum() < 2 or not np.any(sd[ok] > 0):
+        # the coefficient of variation needs two seasons with a spread: without, every lambda
+        # scores NaN (0 / 0), and there is nothing to choose (R's optimize would return a point
+        # of its NaN objective); no transformation, as for a series too short
+        return 1.0
     res = minimize_scalar(_guerrero_cv, bounds=(lower, upper), args=(mean, sd), method="bounded",
                           options={"xatol": _R_OPTIMIZE_TOL})
     return float(res.x)
@@ -206,7 +212,8 @@ def _loglik_grid(x: np.ndarray, m: int, lower: float, upper: float) -> float:
             xt = logx * (1 + u / 2 * (1 + u / 3 * (1 + u / 4)))
         z = xt / xdot ** (la - 1.0)
         r = z - q @ (q.T @ z)
-        ll = -n / 2 * np.log(r @ r)
+        with np.errstate(divide="ignore"):  # an exact fit (residuals 0) is the best there is: +inf
+            ll = -n / 2 * np.log(r @ r)
         if ll > best_ll:
             best, best_ll = la, ll
     return float(best)
@@ -250,7 +257,9 @@ def boxcox_lambda(x, m: int | None = None, method: str = "guerrero", lower: floa
 
     Notes
     -----
-    As R, a series with ``len(x) <= 2 m`` returns 1 (too short to estimate).  Guerrero, V. M.
+    As R, a series with ``len(x) <= 2 m`` returns 1 (too short to estimate); so does a constant
+    series and, with ``'guerrero'``, one with fewer than two subseries that have a mean and a
+    spread (every lambda scores NaN there).  All-NaN data raise ``ValueError``.  Guerrero, V. M.
     (1993), "Time-series analysis supported by power transformations", *Journal of
     Forecasting* 12, 37-48.  R: ``BoxCox.lambda(AirPassengers)`` is -0.2947156.
 
@@ -283,6 +292,11 @@ def boxcox_lambda(x, m: int | None = None, method: str = "guerrero", lower: floa
             lower = 0.0
     if x.size <= 2 * m:
         return 1.0
+    finite = x[np.isfinite(x)]
+    if finite.size == 0:
+        raise ValueError("x has no finite values: there is nothing to choose lambda from")
+    if np.all(finite == finite[0]):
+        return 1.0  # a constant: every lambda transforms it into a constant (no information)
     if method == "loglik":
         if np.any(~(x > 0)):
             raise ValueError("method='loglik' needs strictly positive data without NaN")
