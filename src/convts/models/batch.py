@@ -11,8 +11,8 @@ Paths (``method`` is the algorithm, ``backend`` the executor):
   ``fixed=...``, trend ``'ct'``), or ``backend="numpy"``: each series through
   ``ARIMA(y, ...).fit(method=...)`` in Python, one after the other.
 - ``backend="cupy"``: ``method='css'`` through the batched Levenberg-Marquardt of
-  :mod:`convts.backends._xp_arima`, ``method='whittle'`` through the batched BFGS of
-  :mod:`._batch_xp`, on the GPU (non-seasonal, complete series; with a constant the series are
+  :mod:`.batch_xp`, ``method='whittle'`` through the batched BFGS of
+  the same module, on the GPU (non-seasonal, complete series; with a constant the series are
   demeaned by their sample mean first, see :func:`fit_many`).
 
 Series of different lengths: leading and trailing NaN are trimmed, so each series is fitted

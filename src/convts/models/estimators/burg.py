@@ -39,7 +39,7 @@ def fit_burg(y, p, demean: bool = True) -> tuple[np.ndarray, float]:
 
     Examples
     --------
-    >>> from convts.models._burg import fit_burg
+    >>> from convts.models.estimators.burg import fit_burg
     >>> ar, sigma2 = fit_burg(np.array([1.0, 2.0, 1.5, 3.0, 2.5, 2.0, 3.5]), 1)
     >>> ar.shape
     (1,)

@@ -83,7 +83,7 @@ def fit_hannan_rissanen(y, p, q, demean: bool = True, initial_ar_order=None, unb
     Examples
     --------
     >>> import convts
-    >>> from convts.models._hannan_rissanen import fit_hannan_rissanen
+    >>> from convts.models.estimators.hannan_rissanen import fit_hannan_rissanen
     >>> e = np.random.default_rng(0).standard_normal(2000)
     >>> y = convts.kernels.arma(ar=[0.6], ma=[0.3])(e)
     >>> ar, ma, sigma2 = fit_hannan_rissanen(y, 1, 1)

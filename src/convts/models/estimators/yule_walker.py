@@ -97,7 +97,7 @@ def fit_yule_walker(y, p, demean: bool = True, method: str = "adjusted") -> tupl
 
     Examples
     --------
-    >>> from convts.models._yule_walker import fit_yule_walker
+    >>> from convts.models.estimators.yule_walker import fit_yule_walker
     >>> ar, sigma2 = fit_yule_walker(np.array([1.0, 2.0, 1.5, 3.0, 2.5, 2.0, 3.5]), 1, method="mle")
     >>> round(float(ar[0]), 6)
     -0.058756
