@@ -57,3 +57,37 @@ def test_batched_fits_refuse_repeated_names_clearly(call):
     dup = pd.DataFrame(_X, columns=["b", "a", "b"], index=_IDX)
     with pytest.raises(ValueError, match=r"must be unique.*\['b'\]"):
         call(dup)
+
+
+_EMPTY = [pd.Series([], dtype=float, name="x"), pd.DataFrame({"a": [], "b": []}, dtype=float),
+          pd.Series([], dtype=float, index=pd.DatetimeIndex([], freq="D"))]
+_PANDAS_ON_EMPTY = {
+    "ma": (lambda o: o.conv.ma(3), lambda o: o.rolling(3).mean()),
+    "ma_min_periods": (lambda o: o.conv.ma(3, min_periods=1), lambda o: o.rolling(3, min_periods=1).mean()),
+    "ewma": (lambda o: o.conv.ewma(span=3), lambda o: o.ewm(span=3).mean()),
+    "diff": (lambda o: o.conv.diff(), lambda o: o.diff()),
+    "integrate": (lambda o: o.conv.integrate(), lambda o: o.cumsum()),
+    "var": (lambda o: o.conv.var(3), lambda o: o.rolling(3).var()),
+    "std": (lambda o: o.conv.std(3, min_periods=0), lambda o: o.rolling(3, min_periods=0).std()),
+    "cov": (lambda o: o.conv.cov(3, o if isinstance(o, pd.Series) else None),
+            lambda o: o.rolling(3).cov(o if isinstance(o, pd.Series) else None)),
+    "corr": (lambda o: o.conv.corr(3, o if isinstance(o, pd.Series) else None),
+             lambda o: o.rolling(3).corr(o if isinstance(o, pd.Series) else None)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_PANDAS_ON_EMPTY))
+@pytest.mark.parametrize("which", range(len(_EMPTY)))
+def test_no_rows_in_no_rows_out_as_pandas(name, which):
+    obj = _EMPTY[which]
+    ours, theirs = _PANDAS_ON_EMPTY[name]
+    got, expected = ours(obj), theirs(obj)
+    assert got.shape == expected.shape
+    assert got.index.equals(expected.index)
+
+
+def test_no_rows_still_checks_the_window():
+    with pytest.raises(ValueError, match="window"):
+        pd.Series([], dtype=float).conv.var(0)
+    with pytest.raises(ValueError, match="window"):
+        pd.Series([], dtype=float).conv.corr(0, pd.Series([], dtype=float))

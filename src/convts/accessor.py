@@ -77,6 +77,8 @@ def _diff_suffix(stem: str, d: int, D: int, period) -> str:
 def _leading_nan(X: np.ndarray) -> np.ndarray:
     """Per column, the number of leading NaN/inf rows (the whole length for an empty column)."""
     finite = np.isfinite(X)
+    if X.shape[0] == 0:  # (argmax refuses an empty axis)
+        return np.zeros(X.shape[1], dtype=np.int64)
     first = finite.argmax(axis=0)
     first[~finite.any(axis=0)] = X.shape[0]
     return first
@@ -173,6 +175,8 @@ class _ConvAccessor:
         from .engine import convolve
 
         X = self._values() if X is None else X
+        if X.shape[0] == 0 and convolve_kw.get("zi") is None and convolve_kw.get("mode", "causal") in ("causal", "same"):
+            return np.empty(X.shape, dtype=X.dtype)  # no rows in, none out (pandas' rolling and diff)
         if convolve_kw.get("zi") is not None:  # (n_columns, state) or a Series' (state,) -> lfilter's layout on axis 0
             zi = np.asarray(convolve_kw["zi"], dtype=float)
             convolve_kw["zi"] = zi.reshape(-1, 1) if (zi.ndim == 1 and X.shape[1] == 1) else zi.T
@@ -549,7 +553,11 @@ class _ConvAccessor:
         """
         from .engine import rolling_var
 
-        return P.wrap(rolling_var(self._values(), window, min_periods, ddof, axis=0), self._obj, f"var{window}")
+        X = self._values()
+        if X.shape[0] == 0:  # no rows in, none out (pandas); the window is still checked
+            rolling_var(np.zeros((1, X.shape[1])), window, min_periods, ddof, axis=0)
+            return P.wrap(np.empty(X.shape), self._obj, f"var{window}")
+        return P.wrap(rolling_var(X, window, min_periods, ddof, axis=0), self._obj, f"var{window}")
 
     def std(self, window, min_periods=None, ddof=1):
         """Rolling standard deviation, equal to ``rolling(window, min_periods).std(ddof=ddof)``.
@@ -564,7 +572,11 @@ class _ConvAccessor:
         """
         from .engine import rolling_std
 
-        return P.wrap(rolling_std(self._values(), window, min_periods, ddof, axis=0), self._obj, f"std{window}")
+        X = self._values()
+        if X.shape[0] == 0:  # no rows in, none out (pandas); the window is still checked
+            rolling_std(np.zeros((1, X.shape[1])), window, min_periods, ddof, axis=0)
+            return P.wrap(np.empty(X.shape), self._obj, f"std{window}")
+        return P.wrap(rolling_std(X, window, min_periods, ddof, axis=0), self._obj, f"std{window}")
 
     def _comoment(self, name, other, window, min_periods, ddof):
         """Rolling cov/corr as pandas: with ``other``, each column with it; without, a Series with
@@ -573,6 +585,9 @@ class _ConvAccessor:
 
         def pair(x, y):
             x, y = np.ascontiguousarray(x), np.ascontiguousarray(y)
+            if x.shape[0] == 0:  # no rows in, none out (pandas); the window is still checked
+                pair(np.zeros((1,) + x.shape[1:]), np.zeros((1,) + y.shape[1:]))
+                return np.empty(x.shape)
             if name == "cov":
                 return rolling_cov(x, y, window, min_periods, ddof, axis=0)
             return rolling_corr(x, y, window, min_periods, axis=0)
