@@ -45,14 +45,27 @@ def _fit_many():
     from .models import fit_many
 
     Y = np.vstack([_series(seed=i) for i in range(4)])
-    fit_many(Y, order=(1, 0, 1), n_jobs=2)
+    fit_many(Y, order=(1, 0, 1), n_jobs=2).forecast(3)  # and the compiled batch forecasts
+
+
+def _rolling_and_ewm():
+    import pandas as pd
+
+    from . import accessor  # noqa: F401  (registers .conv; _warmup is above the accessor's layer)
+    from .engine import rolling_corr, rolling_std
+
+    x = _series(30)
+    rolling_std(x, 5)
+    rolling_corr(x, x[::-1].copy(), 5)
+    pd.Series(x).conv.ewma(span=5)  # pandas' ewm recursion, compiled
 
 
 MODEL_GROUPS = (
     ("models: exact ML (compiled CSS + BFGS), forecasts, standard errors", _exact_ml),
     ("models: CSS", _css),
     ("models: scipy L-BFGS-B path (fixed parameters, Toeplitz likelihood)", _scipy_path),
-    ("models: fit_many", _fit_many),
+    ("models: fit_many and batch forecasts", _fit_many),
+    ("engine: rolling moments, pandas-style ewma", _rolling_and_ewm),
 )
 
 
