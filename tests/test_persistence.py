@@ -26,6 +26,8 @@ def _results():
         "arma11": (convts.ARIMA(_series(300), order=(1, 0, 1)).fit(), None),
         "airline": (convts.ARIMA(air, order=(0, 1, 1), seasonal_order=(0, 1, 1, 12)).fit(), None),
         "exog": (convts.ARIMA(yx, exog=X, order=(1, 0, 0)).fit(), np.full((4, 1), 0.5)),
+        "boxcox": (convts.ARIMA(convts.datasets.load("airline"), order=(0, 1, 1), seasonal_order=(0, 1, 1, 12),
+                                lambda_=0.0, biasadj=True).fit(), None),
         "css": (convts.ARIMA(_series(200, 4), order=(1, 0, 1)).fit(method="css"), None),
         "appended": (convts.ARIMA(_series(300, 5)[:250], order=(1, 0, 1)).fit().append(_series(300, 5)[250:]), None),
     }
