@@ -59,8 +59,8 @@ def test_forecast_on_bundled_airline_data(tmp_path):
     y = np.log(convts.datasets.load("airline"))
     ref = convts.ARIMA(y, order=(0, 1, 1), seasonal_order=(0, 1, 1, 12)).fit().get_forecast(6).summary_frame()
     np.testing.assert_allclose(table["median"], np.exp(ref["mean"]), rtol=1e-5)
-    # the mean of a lognormal: exp(m + se^2 / 2)
-    np.testing.assert_allclose(table["mean"], np.exp(ref["mean"] + ref["mean_se"] ** 2 / 2), rtol=1e-5)
+    # R's bias-adjusted mean, forecast::InvBoxCox(biasadj=TRUE) at lambda 0: exp(m) (1 + se^2 / 2)
+    np.testing.assert_allclose(table["mean"], np.exp(ref["mean"]) * (1 + ref["mean_se"] ** 2 / 2), rtol=1e-5)
     np.testing.assert_allclose(table["lower"], np.exp(ref["mean_ci_lower"]), rtol=1e-5)
     np.testing.assert_allclose(table["upper"], np.exp(ref["mean_ci_upper"]), rtol=1e-5)
     if HAS_MPL:
@@ -516,3 +516,44 @@ def test_forecast_auto_chooses_r_model_for_nile(capsys):
 def test_forecast_auto_refuses_given_orders(capsys):
     assert cli.main(["forecast", "nile", "--auto", "--order", "1", "1", "1"]) == 2
     _one_line_error(capsys.readouterr().err, "--auto", "--order")
+
+
+def _forecast_table(args, capsys):
+    assert cli.main(["forecast", "airline", "--steps", "4", *args]) == 0
+    return _parse(capsys.readouterr().out)
+
+
+def test_forecast_lambda_is_box_cox_with_r_formulas(capsys):
+    """--lambda L: fit on R's Box-Cox values, back-transform with R's InvBoxCox (biasadj for 'mean')."""
+    air = convts.datasets.load("airline")
+    for lam in (0.5, -0.2):
+        table = _forecast_table(["--lambda", str(lam)], capsys)
+        z = (air ** lam - 1) / lam  # R's BoxCox, typed here
+        ref = convts.ARIMA(z, order=(0, 1, 1), seasonal_order=(0, 1, 1, 12)).fit().get_forecast(4).summary_frame()
+
+        def inv(v):
+            return (lam * v + 1) ** (1 / lam)  # R's InvBoxCox
+
+        med = inv(ref["mean"])
+        np.testing.assert_allclose(table["median"], med, rtol=1e-5)
+        np.testing.assert_allclose(table["mean"], med * (1 + ref["mean_se"] ** 2 * (1 - lam) / (2 * med ** (2 * lam))),
+                                   rtol=1e-5)
+        np.testing.assert_allclose(table["lower"], inv(ref["mean_ci_lower"]), rtol=1e-5)
+        np.testing.assert_allclose(table["upper"], inv(ref["mean_ci_upper"]), rtol=1e-5)
+    # --lambda 0 is --log
+    pd.testing.assert_frame_equal(_forecast_table(["--lambda", "0"], capsys), _forecast_table(["--log"], capsys))
+
+
+def test_forecast_lambda_auto_uses_r_guerrero_lambda(capsys):
+    assert cli.main(["forecast", "airline", "--steps", "2", "--lambda", "auto"]) == 0
+    assert "Box-Cox scale (lambda -0.2947)" in capsys.readouterr().out  # R: BoxCox.lambda(AirPassengers)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--lambda", "x"], "--lambda x: give a number"),
+    (["--lambda", "nan"], "finite"),
+    (["--lambda", "0", "--log"], "--log is --lambda 0"),
+])
+def test_forecast_lambda_refusals(args, message, capsys):
+    assert cli.main(["forecast", "airline", *args]) != 0
+    assert message in capsys.readouterr().err

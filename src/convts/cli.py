@@ -485,8 +485,30 @@ def _auto_model(args, series, freq):
     return res, order, seasonal, why
 
 
+def _box_cox_lambda(args, airline: bool):
+    """--lambda / --log: None (no transform), a float, or 'auto'."""
+    import numpy as np
+
+    text = getattr(args, "lambda_", None)
+    if text is not None:
+        if args.log is not None:
+            raise ValueError("--log is --lambda 0: give one of --log and --lambda")
+        if str(text).strip().lower() == "auto":
+            return "auto"
+        try:
+            lam = float(text)
+        except ValueError:
+            raise ValueError(f"--lambda {text}: give a number (0 is the log) or 'auto'") from None
+        if not np.isfinite(lam):
+            raise ValueError(f"--lambda {text}: give a finite number (0 is the log) or 'auto'")
+        return lam
+    log = args.log if args.log is not None else (_AIRLINE_DEFAULTS["log"] if airline else False)
+    return 0.0 if log else None
+
+
 def _check_values(series, source: str, *, log: bool):
-    """One-line errors naming the row for values ARIMA cannot take: inf, non-positive under --log, constant."""
+    """One-line errors naming the row for values ARIMA cannot take: inf, non-positive under a Box-Cox
+    lambda <= 0 (``log``: --log or --lambda <= 0), constant."""
     import numpy as np
 
     name = series.name
@@ -503,8 +525,8 @@ def _check_values(series, source: str, *, log: bool):
         raise ValueError(f"{_at(source, None, name)}: no values, every cell is empty")
     if log and (observed <= 0).any():
         pos = int((values <= 0).argmax())
-        raise ValueError(f"{_at(source, pos, name, series.index)}: {_num(values[pos])} is not positive; --log needs "
-                         f"positive values (drop --log)")
+        raise ValueError(f"{_at(source, pos, name, series.index)}: {_num(values[pos])} is not positive; --log "
+                         f"(--lambda <= 0) needs positive values (drop --log, or give --lambda > 0)")
     if (observed == observed[0]).all():
         raise ValueError(f"{_at(source, None, name)}: every value is {_num(observed[0])}; a constant series has "
                          f"nothing to fit")
@@ -550,14 +572,23 @@ def _cmd_forecast(args) -> int:
         raise ValueError(f"--alpha {_num(args.alpha)}: alpha must be between 0 and 1 (0.05 gives 95% intervals)")
     series, source, key = _load(args, several=False)
     airline = key == "airline"
-    log = args.log if args.log is not None else (_AIRLINE_DEFAULTS["log"] if airline else False)
-    _check_values(series, source, log=log)
+    from .models._boxcox import boxcox, boxcox_lambda, inv_boxcox
+
+    lam = _box_cox_lambda(args, airline)
+    _check_values(series, source, log=lam is not None and (lam == "auto" or lam <= 0))
     series = _regular_calendar(series, source, insert_missing=args.insert_missing)
     series = _missing_values(series, source, args.method)
     name = series.name
-    if log:
-        series = np.log(series)
     freq = P.regular_freq(series.index, "forecast")
+    if lam == "auto":  # R's BoxCox.lambda (Guerrero) with the frequency's seasonal period
+        try:
+            period = P.seasonal_period(series.index, "forecast") if freq is not None else 1
+        except ValueError:
+            period = 1
+        lam = float(boxcox_lambda(series.to_numpy(), m=max(int(period or 1), 2)))
+    log = lam is not None
+    if log:
+        series = pd.Series(boxcox(series.to_numpy(), lam), index=series.index, name=series.name)
     series = P.with_freq(series, freq)
     if getattr(args, "auto", False):
         results, order, seasonal, why = _auto_model(args, series, freq)
@@ -573,13 +604,17 @@ def _cmd_forecast(args) -> int:
     frame = pd.DataFrame(results.get_forecast(steps).summary_frame(alpha=args.alpha))
     level = f"{100 * (1 - args.alpha):g}%"
     if log:
-        # exp of a Gaussian forecast N(m, se^2) on the log scale: its median is exp(m), its mean
-        # exp(m + se^2 / 2); quantiles (the interval end-points) map through exp one by one.
-        table = pd.DataFrame({"median": np.exp(frame["mean"]),
-                              "mean": np.exp(frame["mean"] + frame["mean_se"] ** 2 / 2),
-                              "lower": np.exp(frame["mean_ci_lower"]), "upper": np.exp(frame["mean_ci_upper"])})
-        note = (f"back-transformed with exp from the log scale: 'median' is exp(log-scale forecast), 'mean' "
-                f"exp(log-scale forecast + se^2/2); {level} interval")
+        # the inverse Box-Cox of a Gaussian forecast N(m, se^2) on the transformed scale: its median is
+        # inv(m), its mean R's bias-adjusted inv(m) (1 + se^2 (1 - lambda) / (2 inv(m)^(2 lambda)))
+        # (forecast::InvBoxCox(biasadj=TRUE)); quantiles (the interval end-points) map one by one.
+        table = pd.DataFrame({"median": inv_boxcox(frame["mean"].to_numpy(), lam),
+                              "mean": inv_boxcox(frame["mean"].to_numpy(), lam, biasadj=True,
+                                                 fvar=frame["mean_se"].to_numpy() ** 2),
+                              "lower": inv_boxcox(frame["mean_ci_lower"].to_numpy(), lam),
+                              "upper": inv_boxcox(frame["mean_ci_upper"].to_numpy(), lam)}, index=frame.index)
+        how = "exp from the log scale" if lam == 0 else f"the inverse Box-Cox transform (lambda {lam:.4g})"
+        note = (f"back-transformed with {how}: 'median' is the back-transformed forecast, 'mean' R's "
+                f"bias-adjusted mean; {level} interval")
         point = "median"
     else:
         table = frame.rename(columns={"mean_ci_lower": "lower", "mean_ci_upper": "upper"})
@@ -588,16 +623,19 @@ def _cmd_forecast(args) -> int:
     table.index.name = series.index.name or "date"
 
     print(f"data: {source}, column {name!r}, {len(series)} observations"
-          + (f", freq {freq.freqstr}" if freq is not None else "") + (", log scale" if log else ""))
+          + (f", freq {freq.freqstr}" if freq is not None else "")
+          + ((", log scale" if lam == 0 else f", Box-Cox scale (lambda {lam:.4g})") if log else ""))
     print(f"model: {_model_name(order, seasonal)}, {why}")
     print(results.summary())
     print()
     print(f"forecast, {steps} steps ({note}):")
     print(table.to_string(float_format=lambda v: f"{v:.4g}" if abs(v) < 1e-3 else f"{v:.3f}"))
     if args.plot:
-        history = np.exp(series) if log else series
+        history = pd.Series(inv_boxcox(series.to_numpy(), lam), index=series.index) if log else series
         _plot_forecast(history, table, args.plot, point=point, level=level,
-                       title=f"{name}: {_model_name(order, seasonal)}" + (" fitted to log values" if log else ""))
+                       title=f"{name}: {_model_name(order, seasonal)}"
+                       + ((" fitted to log values" if lam == 0 else f" fitted to Box-Cox values (lambda {lam:.4g})")
+                          if log else ""))
         print(f"plot written to {args.plot}")
     return 0
 
@@ -715,9 +753,11 @@ def build_parser() -> argparse.ArgumentParser:
     fc.add_argument("--seasonal", nargs=4, type=int, metavar=("P", "D", "Q", "s"),
                     help="seasonal order (default: 0 1 1 s from the frequency, when the series is long enough "
                          "and --order is not given)")
+    fc.add_argument("--lambda", dest="lambda_", metavar="LAMBDA",
+                    help="Box-Cox transform before fitting (a number, 0 = log, or 'auto' for R's BoxCox.lambda); "
+                         "forecasts are transformed back: the table gives the median and R's bias-adjusted mean")
     fc.add_argument("--log", action=argparse.BooleanOptionalAction, default=None,
-                    help="model log values and back-transform forecasts with exp: the table gives the median "
-                         "and the mean (default: on for the airline data, off otherwise)")
+                    help="the same as --lambda 0 (default: on for the airline data, off otherwise)")
     fc.add_argument("--steps", type=int, help="forecast horizon (default 24 for the airline data, else 2 "
                                               "seasons or 12)")
     fc.add_argument("--alpha", type=float, default=0.05, help="1 - interval level (default 0.05: 95%%)")
