@@ -21,6 +21,7 @@ def _exact_ml():
 
     res = ARIMA(_series(), order=(1, 0, 1)).fit()  # compiled CSS, starts, BFGS, finish
     res.forecast(3)
+    res.append(_series(5, seed=1)).forecast(3)  # the filter carried on over new data
     _ = res.bse  # numerical Hessian of the Kalman likelihood
     ARIMA(_series(), order=(1, 1, 1), seasonal_order=(1, 0, 0, 4)).fit().forecast(3)  # expanded seasonal lags
 
