@@ -892,13 +892,9 @@ class AutoArimaManyResult:
         return f"<AutoArimaManyResult: {len(self)} series, {n_ok} ok, {len(self) - n_ok} not>"
 
     def _position(self, id_):
-        try:
-            pos = self.table.index.get_loc(id_)
-        except KeyError:
-            raise KeyError(f"no series with id {id_!r}") from None
-        if not isinstance(pos, (int, np.integer)):
-            raise KeyError(f"id {id_!r} is not unique")
-        return int(pos)
+        from .batch import table_position
+
+        return table_position(self.table, id_)
 
     def result(self, id_):
         """The fitted :class:`ARIMAResults` of series ``id_`` (rebuilt from its estimates)."""

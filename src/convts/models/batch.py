@@ -185,13 +185,7 @@ class FitManyResult:
                 f"{len(self)} series, {n_ok} ok, {len(self) - n_ok} not>")
 
     def _position(self, id_):
-        try:
-            pos = self.table.index.get_loc(id_)
-        except KeyError:
-            raise KeyError(f"no series with id {id_!r}") from None
-        if not isinstance(pos, (int, np.integer)):
-            raise KeyError(f"id {id_!r} is not unique")
-        return int(pos)
+        return table_position(self.table, id_)
 
     def result(self, id_):
         """The full single-series :class:`ARIMAResults` of series ``id_``.
@@ -250,6 +244,17 @@ class FitManyResult:
         from ._batch_forecast import batch_forecast
 
         return batch_forecast(self, steps, alpha, _TRENDS[self._spec["trend"]], n_workers=_n_workers(None))
+
+
+def table_position(table, id_) -> int:
+    """Row of series ``id_`` in a many-series result's table (one row per id), or a KeyError saying why."""
+    try:
+        pos = table.index.get_loc(id_)
+    except KeyError:
+        raise KeyError(f"no series with id {id_!r}") from None
+    if not isinstance(pos, (int, np.integer)):
+        raise KeyError(f"id {id_!r} is not unique")
+    return int(pos)
 
 
 def forecast_many(result, steps: int = 1, alpha: float = 0.05):
