@@ -91,6 +91,12 @@ def main(quick: bool = False) -> None:
     else:  # pragma: no cover - optional peer
         add(case, "statsforecast CSS-ML", float("nan"), f"unavailable: {sf_error}")
 
+    # 1b. exact ML of a long ARMA(1,1) with a constant (the issue-16 goal: <= 0.3 s at n = 1e6)
+    y101 = 2.0 + _sim_arima(1_000_000, [0.5], [0.3], 0, seed=3)
+    t_c, r_c = _case({"convts": lambda: convts.ARIMA(y101, order=(1, 0, 1)).fit()}, reps)["convts"]
+    add("ARIMA(1,0,1) n=1e6", "convts mle", t_c,
+        "params " + ", ".join(f"{v:.4f}" for v in r_c.params.to_numpy()) + f" llf={r_c.llf:.2f}")
+
     # 2. innovations_mle comparisons
     def innov(y, o, so):
         return SMARIMA(y, order=o, seasonal_order=so).fit(method="innovations_mle")

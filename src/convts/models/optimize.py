@@ -142,21 +142,26 @@ def _bfgs_update(H, x, g, xn, gn, fresh):
     return fresh
 
 
-def bfgs(x0, maxiter, gtol, args):
-    """BFGS with Armijo backtracking; returns ``(x, f, gradient, iterations, success)``.
+def bfgs(x0, maxiter, gtol, args, x_ref, f_ref, radius):
+    """BFGS with Armijo backtracking; returns ``(x, f, gradient, iterations, success, joined)``.
 
     A template: :func:`bind` it to an objective ``evaluate(x, g, mode, *args)`` (``mode`` 0: the
     value; 1: the gradient into ``g``; 2: both), then compile it (``numba.njit(inline="always")``)
     or run it as Python; the loops over the parameters' square are the compiled
     :func:`_bfgs_direction` and :func:`_bfgs_update`.  Stops when the largest gradient is below
     ``gtol`` or an accepted step lowers ``f`` by less than 1e-14 relative.
+
+    A second start of the same problem passes the first optimum ``(x_ref, f_ref)`` and a
+    ``radius > 0``: the run stops (``joined``) once an accepted point lies within ``radius`` of
+    ``x_ref`` in every coordinate without being lower than ``f_ref`` by 1e-10 relative: it is
+    descending into the optimum already found, which the caller keeps (``radius <= 0``: never).
     """
     k = x0.size
     x = x0.copy()
     g = np.empty(k)
     f = evaluate(x, g, _FLAG[2], *args)
     if k == 0:
-        return x, f, g, 0, True
+        return x, f, g, 0, True, False
     H = np.empty((k, k))
     _identity(H, 1.0)
     fresh = _FLAG[1]
@@ -201,7 +206,14 @@ def bfgs(x0, maxiter, gtol, args):
         if df <= 1e-14 * max(abs(f_old), abs(f), 1.0):
             success = True
             break
-    return x, f, g, it, success
+        if radius > 0.0 and f >= f_ref - 1e-10 * max(1.0, abs(f_ref)):
+            near = True
+            for i in range(k):
+                if not abs(x[i] - x_ref[i]) <= radius:
+                    near = False
+            if near:
+                return x, f, g, it, success, True
+    return x, f, g, it, success, False
 
 
 @nb.njit(**_INLINE)

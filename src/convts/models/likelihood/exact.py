@@ -154,25 +154,32 @@ _GROUP_LABELS = {"ar": ("AR", "stationary", -1.0), "ma": ("MA", "invertible", 1.
                  "sar": ("seasonal AR", "stationary", -1.0), "sma": ("seasonal MA", "invertible", 1.0)}
 
 
-def smallest_roots(model, params) -> list:
+def smallest_roots(model, params, groups=("ar", "ma", "sar", "sma")) -> list:
     """``[(group, label, what, modulus, names)]``: the smallest root modulus (in ``L``) of each factor.
 
-    Checked per factor (``phi(L)``, ``theta(L)``, ``Phi(L^s)``, ``Theta(L^s)``); a root ``z`` of
-    a seasonal factor in ``L^s`` is ``|z|^(1/s)`` in ``L``.  Groups without coefficients are skipped.
+    Checked per factor (``phi(L)``, ``theta(L)``, ``Phi(L^s)``, ``Theta(L^s)``) in ``groups``; a
+    root ``z`` of a seasonal factor in ``L^s`` is ``|z|^(1/s)`` in ``L``.  Groups without
+    coefficients are skipped.  A factor of degree one has the root ``-1 / c`` (what
+    ``np.roots`` returns for it, without the eigenvalue call).
     """
     sl = model._slices
     s = max(model.seasonal_order[3], 1)
     out = []
     for group, (label, what, sign) in _GROUP_LABELS.items():
+        if group not in groups:
+            continue
         coefs = np.asarray(params[sl[group]], dtype=np.float64)
         if not coefs.size or not np.any(coefs):
             continue
         if not np.all(np.isfinite(coefs)):
             out.append((group, label, what, np.nan, model.param_names[sl[group]]))
             continue
-        roots = np.roots(np.r_[1.0, sign * coefs][::-1])
         step = s if group in ("sar", "sma") else 1
-        modulus = float(np.min(np.abs(roots)) ** (1.0 / step)) if roots.size else np.inf
+        if coefs.size == 1:
+            modulus = float(abs(-1.0 / (sign * float(coefs[0]))) ** (1.0 / step))
+        else:
+            roots = np.roots(np.r_[1.0, sign * coefs][::-1])
+            modulus = float(np.min(np.abs(roots)) ** (1.0 / step)) if roots.size else np.inf
         out.append((group, label, what, modulus, model.param_names[sl[group]]))
     return out
 
@@ -183,9 +190,7 @@ def root_problem(model, params, margin: float = 0.0, groups=("ar", "ma", "sar", 
     E.g. ``"the AR polynomial (ar.L1) is not stationary: it has a root of modulus 0.9524 (on or
     inside the unit circle)"``.
     """
-    for group, label, what, modulus, names in smallest_roots(model, params):
-        if group not in groups:
-            continue
+    for group, label, what, modulus, names in smallest_roots(model, params, groups):
         if not np.isfinite(modulus):
             return f"the {label} coefficients ({', '.join(names)}) are not finite"
         if modulus <= 1.0 + margin:

@@ -130,6 +130,30 @@ def stationary_cov(phi, R):
     return P
 
 
+@nb.njit(**_INLINE)
+def steady_run(w, phi, K, a, t, Fs, v_out, F_out):
+    """The steady-state recursion from ``w[t]`` to the first missing value (or the end), ``F = Fs``
+    and the gain ``K`` constant: returns ``(sum v^2, the index where it stopped)``; the innovations
+    and ``Fs`` go into ``v_out`` and ``F_out`` unless they are empty."""
+    n = w.size
+    r = phi.size
+    keep = v_out.size > 0
+    sv = 0.0
+    while t < n:
+        y = w[t]
+        if not y == y:
+            break
+        v = y - a[0]
+        sv += v * v
+        if keep:
+            v_out[t] = v
+            F_out[t] = Fs
+        for i in range(r):
+            a[i] = phi[i] * y + a[i + 1] + K[i + 1] * v
+        t += 1
+    return sv, t
+
+
 @nb.njit(**_FLAGS)
 def kalman_arma(w, phi, R, P0, tol, v_out, F_out, a_end, P_end):
     """Run the filter on ``w`` (NaN = missing).
@@ -144,7 +168,10 @@ def kalman_arma(w, phi, R, P0, tol, v_out, F_out, a_end, P_end):
     The first state element is observed without noise, so after an update row and column 0
     of the filtered covariance vanish and the prediction simplifies to
     ``P_new[i, j] = P[i+1, j+1] - g[i+1] g[j+1] / F + R[i] R[j]`` (``g = P[:, 0]``): no AR
-    terms, computed in place on the upper triangle of a zero-padded (r+1)x(r+1) array.
+    terms, computed in place on the upper triangle of a zero-padded (r+1)x(r+1) array.  Once
+    ``P`` has converged, a run of observed values is one tight loop (:func:`steady_run`; ``F``
+    constant, so ``sum v^2`` is divided by ``F`` once) until the next missing value, where the
+    exact filter carries on from the steady ``P``.
     """
     n = w.size
     r = phi.size
@@ -159,27 +186,11 @@ def kalman_arma(w, phi, R, P0, tol, v_out, F_out, a_end, P_end):
     ssq = 0.0
     slog = 0.0
     nobs = 0
-    steady = False
-    Fs = 1.0
-    logFs = 0.0
-    for t in range(n):
+    t = 0
+    while t < n:
         y = w[t]
-        observed = y == y
-        if steady:
-            if observed:
-                v = y - a[0]
-                ssq += v * v / Fs
-                slog += logFs
-                nobs += 1
-                if keep:
-                    v_out[t] = v
-                    F_out[t] = Fs
-                for i in range(r):
-                    a[i] = phi[i] * y + a[i + 1] + K[i + 1] * v
-                continue
-            steady = False  # P holds the steady covariance: continue exactly
-        change = 0.0
-        if observed:
+        change = np.inf
+        if y == y:
             F = P[0, 0]
             if not (F > 0.0) or not np.isfinite(F):
                 return np.nan, np.nan, -1
@@ -195,6 +206,7 @@ def kalman_arma(w, phi, R, P0, tol, v_out, F_out, a_end, P_end):
             # g[r] == 0 (padding)
             for i in range(r):
                 a[i] = phi[i] * y + a[i + 1] + g[i + 1] * v
+            change = 0.0
             for i in range(r):
                 gi = g[i + 1] * F
                 Ri = R[i]
@@ -221,16 +233,19 @@ def kalman_arma(w, phi, R, P0, tol, v_out, F_out, a_end, P_end):
                     pj = phi[j]
                     val = pi_ * pj * p00 + pi_ * g[j + 1] + pj * gi + P[i + 1, j + 1] + R[i] * R[j]
                     P[i, j] = val
-            change = np.inf
+        t += 1
         if change < tol:
-            steady = True
             Fs = P[0, 0]
             if not (Fs > 0.0):
                 return np.nan, np.nan, -1
-            logFs = np.log(Fs)
             for i in range(r):
                 K[i] = P[0, i] / Fs
             K[r] = 0.0
+            t0 = t
+            sv, t = steady_run(w, phi, K, a, t, Fs, v_out, F_out)
+            ssq += sv / Fs
+            slog += (t - t0) * np.log(Fs)
+            nobs += t - t0
     for i in range(r):
         a_end[i] = a[i]
         for j in range(i, r):
