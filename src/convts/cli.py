@@ -525,8 +525,8 @@ def _check_values(series, source: str, *, log: bool):
         raise ValueError(f"{_at(source, None, name)}: no values, every cell is empty")
     if log and (observed <= 0).any():
         pos = int((values <= 0).argmax())
-        raise ValueError(f"{_at(source, pos, name, series.index)}: {_num(values[pos])} is not positive; --log "
-                         f"(--lambda <= 0) needs positive values (drop --log, or give --lambda > 0)")
+        raise ValueError(f"{_at(source, pos, name, series.index)}: {_num(values[pos])} is not positive; --log needs "
+                         f"positive values, as --lambda <= 0 does (drop --log, or give --lambda > 0)")
     if (observed == observed[0]).all():
         raise ValueError(f"{_at(source, None, name)}: every value is {_num(observed[0])}; a constant series has "
                          f"nothing to fit")
