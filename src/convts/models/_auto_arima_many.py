@@ -6,7 +6,7 @@ yields the candidates it needs next (the start set as one request, then one neig
 time, as R's first-improvement restarts need) and receives their information criteria.  The
 driver (:func:`_drive`) advances every live search by one request, groups the requested
 candidates of all series by model (orders, differences, period, trend, method), fits each group
-in compiled code (:func:`._batch_numba._fit_series_nb`, the per-series CSS / exact-ML fit of
+in compiled code (:func:`.estimators.compiled._fit_series_nb`, the per-series CSS / exact-ML fit of
 ``fit_many``) on a pool of threads, computes R's IC, and sends them back.  So the interpreter
 runs once per search step and per group of equal models; the fits (all of the time) run in
 numba with the GIL released.  ``auto_arima`` on one series is the same engine with one series,

@@ -1,10 +1,10 @@
 """Forecasts from a Kalman state, for one series and for every series of a :func:`convts.fit_many` result.
 
 :func:`forecast_from_state` is the h-step forecast of an integrated ARMA model from the
-filter's one-step prediction ``(a, P)`` of the state (Harvey form, :mod:`._kalman`): the
+filter's one-step prediction ``(a, P)`` of the state (Harvey form, :mod:`.likelihood.kalman`): the
 dynamic in-sample predictions of :mod:`._predict` and the batch forecasts here call it.
 :func:`forecast_rows` runs, per series and in compiled code, the differencing, the Kalman
-filter of the likelihood (:func:`._kalman.kalman_arma`, the one the fit uses) and
+filter of the likelihood (:func:`.likelihood.kalman.kalman_arma`, the one the fit uses) and
 :func:`forecast_from_state`; :func:`batch_forecast` lays the numbers out in one long DataFrame
 (one pandas frame for the whole batch, not one per series).
 
