@@ -17,7 +17,7 @@ from .._warnings import UnstableKernelWarning  # defined once for the package; r
 
 __all__ = ["convolve", "correlate", "steady_state", "as_kernel", "UnstableKernelWarning", "MODES", "METHODS"]
 
-MODES = ("causal", "same", "full", "valid", "circular")
+MODES = ("causal", "same", "full", "valid", "circular", "zero_phase")
 _LINEAR_MODES = ("causal", "same", "full", "valid")
 METHODS = ("auto", "direct", "fft", "overlap_add", "recursive", "impulse_fft")
 BACKENDS = ("auto", "numpy", "numba", "cupy")
@@ -327,6 +327,53 @@ def _final_state(x2, y2, k: Kernel, zi):
     return zf
 
 
+def _zero_phase(x, k, method, backend, axis):
+    """``scipy.signal.filtfilt(b, a, x, axis)`` with its default padding, by two causal passes of
+    :func:`convolve` (Gustafsson 1996 is not offered; see filtfilt's ``method='pad'``)."""
+    if k.offset < 0:
+        raise ValueError("mode='zero_phase' needs a causal kernel (no leads): the backward pass supplies "
+                         "the leads; shift it with k.shift(...)")
+    arr = as_float_array(x, "x", ndim=None)
+    if arr.ndim == 0:
+        raise ValueError("x is a scalar; pass a 1-D series or a 2-D (n_series, T) batch")
+    xp = _array_module(arr)
+    ax = check_axis(axis, arr.ndim)
+    moved = xp.moveaxis(arr, ax, -1)
+    T = moved.shape[-1]
+    n_taps = max(int(k.ma_lags[-1]) if k.ma_lags.size else 0, int(k.ar_lags[-1]) if k.ar_lags.size else 0) + 1
+    padlen = 3 * n_taps
+    if T <= padlen:
+        raise ValueError(f"mode='zero_phase': x has {T} values along axis {axis}; the padding needs more than "
+                         f"3 * {n_taps} = {padlen} (scipy.signal.filtfilt's padlen)")
+    rows = moved.reshape(-1, T)
+    if padlen:
+        left = 2 * rows[:, :1] - rows[:, padlen:0:-1]
+        right = 2 * rows[:, -1:] - rows[:, -2:-padlen - 2:-1]
+        ext = xp.concatenate([left, rows, right], axis=1)
+    else:
+        ext = rows
+    z = steady_state(k)
+    if not isinstance(z, np.ndarray) or xp is not np:
+        z = xp.asarray(z)
+    kw = dict(method=method, backend=backend, axis=-1)
+    y = _steady_start_pass(ext, k, z, kw, xp)
+    y = _steady_start_pass(y[:, ::-1], k, z, kw, xp)[:, ::-1]
+    y = y[:, padlen:padlen + T] if padlen else y
+    return xp.moveaxis(xp.ascontiguousarray(y).reshape(moved.shape), -1, ax)
+
+
+def _steady_start_pass(rows, k, z, kw, xp):
+    """lfilter(b, a, rows, zi=lfilter_zi(b, a) * rows[:, 0]) per row: a row whose first value is not
+    finite has a non-finite state, which (as in lfilter) spoils every output of an IIR kernel and the
+    first ``len(z)`` of a FIR one."""
+    v = rows[:, :1]
+    bad = ~xp.isfinite(v[:, 0])
+    y = convolve(rows, k, zi=z[None, :] * xp.where(bad[:, None], 0.0, v), **kw)
+    if bool(bad.any()):
+        y[bad, : (y.shape[1] if not k.is_fir else z.shape[0])] = np.nan
+    return y
+
+
 def steady_state(kernel, level=1.0):
     """Initial state (``zi``) for a series that has been constant at ``level`` forever.
 
@@ -466,8 +513,12 @@ def convolve(x, kernel, *, mode="causal", method="auto", backend="auto", axis=-1
         the kernel); ``same``: the ``len(x)`` central values of ``full``, as
         ``scipy.signal.convolve`` (``numpy.convolve``'s ``same`` has ``max(len(x), len(taps))``
         values: more than ``len(x)`` for a kernel longer than the series).  ``circular``:
-        periodic, same length.
-        IIR kernels support ``causal`` and ``circular``.
+        periodic, same length.  ``zero_phase``: forward and backward (the squared gain, no phase
+        shift), as ``scipy.signal.filtfilt(b, a, x)`` with its defaults (odd extension of
+        ``3 max(len(a), len(b))`` values at each end, each pass started in the steady state
+        ``lfilter_zi`` of its first value; Gustafsson's method is not offered); causal kernels,
+        a series longer than the padding.
+        IIR kernels support ``causal``, ``circular`` and ``zero_phase``.
     method : {'auto', 'direct', 'fft', 'overlap_add', 'recursive', 'impulse_fft'}
         The algorithm.  ``recursive`` runs the difference equation ``A(L) y = B(L) x`` (for a
         FIR kernel, A(L) == 1, that is the direct sum); ``impulse_fft`` convolves with the psi
@@ -541,6 +592,11 @@ def convolve(x, kernel, *, mode="causal", method="auto", backend="auto", axis=-1
         raise ValueError(f"mode={mode!r}: use one of {MODES}")
     if method not in METHODS:
         raise ValueError(f"method={method!r}: use one of {METHODS}")
+    if mode == "zero_phase":
+        if zi is not None or return_state or nan_policy != "propagate" or min_weight is not None:
+            raise ValueError("mode='zero_phase' filters the whole series forward and backward: it takes no "
+                             "zi/return_state/min_weight and only nan_policy='propagate'")
+        return _zero_phase(x, k, method, backend, axis)
     check_nan_policy(nan_policy)
     if min_weight is not None and not 0 < float(min_weight) <= 1:
         raise ValueError(f"min_weight={min_weight}: min_weight must be in (0, 1]")
