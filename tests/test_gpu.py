@@ -333,6 +333,21 @@ def test_affine_scan_matches_the_sequential_loop(ns, n, group):
 # ---------------------------------------------------------------------------------------
 
 
+def emulate_ar_rows(v, y, lags, coefs, n_rows, n_t, row_stride, t_stride):
+    """NumPy emulation of the CUDA kernel ``ar_rows``: for every row ``r`` (one thread each),
+    ``y[r*rs + t*ts] = v[r*rs + t*ts] - sum_k coefs[k] * y[r*rs + (t - lags[k])*ts]`` for
+    ``t = 0..n_t-1`` (terms with ``t < lags[k]`` skipped; lags ascending, the oldest added
+    first).  ``v`` and ``y`` are flat arrays."""
+    base = np.arange(n_rows) * row_stride
+    for t in range(n_t):
+        acc = v[base + t * t_stride].copy()
+        for k in range(len(lags) - 1, -1, -1):
+            j = t - int(lags[k])
+            if j >= 0:
+                acc -= coefs[k] * y[base + j * t_stride]
+        y[base + t * t_stride] = acc
+
+
 @pytest.mark.parametrize("n_series,many", [(3, 1024), (5, 4), (1, 1024)])
 @pytest.mark.parametrize("name", ["ar2", "seasonal", "unit_root"])
 def test_ar_recursion_gpu_glue_with_emulated_kernel(n_series, many, name, monkeypatch):
@@ -348,7 +363,7 @@ def test_ar_recursion_gpu_glue_with_emulated_kernel(n_series, many, name, monkey
 
     def launch(*args):
         calls.append(args[4:])
-        _xp.emulate_ar_rows(*args)
+        emulate_ar_rows(*args)
 
     monkeypatch.setattr(_xp, "scan_block", lambda n, T, p, min_rows=64: blk)
     _xp.ar_recursion_gpu(u, lags, coefs, zi, out, np, launch, many_series=many)
@@ -361,24 +376,10 @@ def test_ar_recursion_gpu_glue_nan_runs_one_thread_per_series():
     u[1, 100] = np.nan
     want = _lfilter_ref(u, [1, 2], [-1.2, 0.4], None)
     out = np.empty_like(u)
-    _xp.ar_recursion_gpu(u, [2, 1], [0.4, -1.2], None, out, np, _xp.emulate_ar_rows)  # unsorted lags
+    _xp.ar_recursion_gpu(u, [2, 1], [0.4, -1.2], None, out, np, emulate_ar_rows)  # unsorted lags
     np.testing.assert_array_equal(np.isnan(out), np.isnan(want))
     fin = np.isfinite(want)
     np.testing.assert_allclose(out[fin], want[fin], rtol=1e-12)
-
-
-@pytest.mark.parametrize("lags,coefs,start", FIR_CASES)
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_fir_direct_gpu_glue_with_emulated_kernel(lags, coefs, start, dtype):
-    x = rng.standard_normal((3, 50)).astype(dtype)
-    x[2, 20] = np.nan
-    want = np.empty((3, 53), dtype)
-    ref_backend.fir_direct(x, lags, coefs, start, want)
-    out = np.empty((3, 53), dtype)
-    _xp.fir_direct_gpu(x, lags, coefs, start, out, np, _xp.emulate_fir_direct)
-    np.testing.assert_array_equal(np.isnan(out), np.isnan(want))
-    fin = np.isfinite(want)
-    np.testing.assert_allclose(out[fin], want[fin], rtol=rtol_for(dtype), atol=rtol_for(dtype))
 
 
 def test_scan_block_gives_enough_rows():

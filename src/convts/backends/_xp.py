@@ -318,41 +318,12 @@ def ar_recursion_scan(u, lags, coefs, zi, xp, block: int | None = None, local=No
 
 # ---------------------------------------------------------------------------------------
 # Glue around the CUDA kernels of _cupy.py, written against xp so it runs under NumPy too.
-# A ``launch_*`` callable has the raw kernel's exact argument list; under NumPy the tests
-# pass the emulations below, on the GPU _cupy passes the compiled kernels.
+# A ``launch_*`` callable has the kernel's exact argument list; under NumPy the tests pass
+# emulations (tests/test_gpu.py), on the GPU _cupy passes the compiled kernels.
 # ---------------------------------------------------------------------------------------
 
 GPU_MIN_ROWS = 65536  # scan: aim for at least this many independent rows (GPU threads)
 GPU_ROWS_PER_SERIES = 1024  # >= this many series: one thread per series, no scan
-
-
-def emulate_ar_rows(v, y, lags, coefs, n_rows, n_t, row_stride, t_stride):
-    """NumPy emulation of the CUDA kernel ``ar_rows``: for every row ``r`` (one thread each),
-    ``y[r*rs + t*ts] = v[r*rs + t*ts] - sum_k coefs[k] * y[r*rs + (t - lags[k])*ts]`` for
-    ``t = 0..n_t-1`` (terms with ``t < lags[k]`` skipped; lags ascending, the oldest added
-    first).  ``v`` and ``y`` are flat arrays."""
-    base = np.arange(n_rows) * row_stride
-    for t in range(n_t):
-        acc = v[base + t * t_stride].copy()
-        for k in range(len(lags) - 1, -1, -1):
-            j = t - int(lags[k])
-            if j >= 0:
-                acc -= coefs[k] * y[base + j * t_stride]
-        y[base + t * t_stride] = acc
-
-
-def emulate_fir_direct(x, out, lags, coefs, n_rows, T_in, n_out, start):
-    """NumPy emulation of the CUDA kernel ``fir_direct`` (one thread per output ``(r, i)``):
-    ``out[r*n_out + i] = sum_k coefs[k] * x[r*T_in + start + i - lags[k]]`` over in-range
-    indices, taps summed in order.  ``x`` and ``out`` are flat arrays."""
-    idx = np.arange(n_rows * n_out)
-    r, i = idx // n_out, idx % n_out
-    acc = np.zeros(idx.size, dtype=out.dtype)
-    for k in range(len(lags)):
-        j = start + i - int(lags[k])
-        ok = (j >= 0) & (j < T_in)
-        acc[ok] += coefs[k] * x[r[ok] * T_in + j[ok]]
-    out[:] = acc
 
 
 def ar_rows(v, lags, coefs, xp, launch):
@@ -397,12 +368,3 @@ def ar_recursion_gpu(u, lags, coefs, zi, out, xp, launch, many_series: int = GPU
         return out
     block = scan_block(Bn, T, int(lags.max()))
     return ar_recursion_scan(u, lags, coefs, zi, xp, block=block, local=local, out=out)
-
-
-def fir_direct_gpu(x, lags, coefs, start, out, xp, launch):
-    """The CuPy backend's ``fir_direct``: one ``launch`` of the one-thread-per-output kernel."""
-    n_rows, n_out = out.shape
-    lg = np.asarray(lags, dtype=np.int64)
-    cf = np.asarray(coefs, dtype=np.float64).astype(x.dtype)
-    launch(x.reshape(-1), out.reshape(-1), lg, cf, n_rows, x.shape[1], n_out, int(start))
-    return out
