@@ -139,18 +139,21 @@ def steady_run(w, phi, K, a, t, Fs, v_out, F_out):
     r = phi.size
     keep = v_out.size > 0
     sv = 0.0
+    a0 = a[0]  # the first state in a register: the recursion's critical path skips a store and a load
     while t < n:
         y = w[t]
         if not y == y:
             break
-        v = y - a[0]
+        v = y - a0
         sv += v * v
         if keep:
             v_out[t] = v
             F_out[t] = Fs
-        for i in range(r):
+        a0 = phi[0] * y + a[1] + K[1] * v
+        for i in range(1, r):
             a[i] = phi[i] * y + a[i + 1] + K[i + 1] * v
         t += 1
+    a[0] = a0
     return sv, t
 
 
