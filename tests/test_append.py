@@ -145,7 +145,7 @@ def test_cost_is_the_new_data_only(monkeypatch):
     res = convts.ARIMA(y[:4980], order=(1, 0, 1)).fit()
     res.forecast(1)  # the end state exists
     seen = []
-    real = _append.kalman_continue
+    real = _append.kalman_from
 
     def spy(w, *args):
         seen.append(w.size)
@@ -154,7 +154,7 @@ def test_cost_is_the_new_data_only(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("the whole history was filtered again")
 
-    monkeypatch.setattr(_append, "kalman_continue", spy)
+    monkeypatch.setattr(_append, "kalman_from", spy)
     monkeypatch.setattr(_append, "loglike_parts", refuse)
     monkeypatch.setattr(exact, "kalman_arma", refuse)
     monkeypatch.setattr(exact, "arma_loglike", refuse)

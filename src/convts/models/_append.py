@@ -16,77 +16,13 @@ from __future__ import annotations
 
 import copy
 
-import numba as nb
 import numpy as np
 
-from .._config import get_option
 from .likelihood.css import _structural_lags, css_llf, css_n_used, css_ssq
 from .likelihood.exact import choose_path, full_llf, loglike_parts
+from .likelihood.kalman import kalman_from
 
 __all__ = ["append", "extend", "apply", "carried_state", "LogLike"]
-
-
-@nb.njit(cache=get_option("numba_cache"), nogil=True)
-def kalman_continue(w, phi, R, a0, P0, v_out, F_out, a_end, P_end):
-    """The Kalman filter of :func:`.likelihood.kalman.kalman_arma` from the predicted state ``(a0, P0)``.
-
-    Same state space (Harvey form, unit scale); returns ``(ssq, sum_log_F, nobs)`` over ``w``
-    (NaN = missing), the innovations and their variances in ``v_out`` / ``F_out``, and the
-    one-step prediction after the last value in ``a_end`` / ``P_end``.  ``nobs = -1`` on a breakdown.
-    """
-    n = w.size
-    r = phi.size
-    a = np.zeros(r + 1)
-    P = np.zeros((r + 1, r + 1))
-    for i in range(r):
-        a[i] = a0[i]
-        for j in range(r):
-            P[i, j] = P0[i, j]
-    g = np.zeros(r + 1)
-    ssq = 0.0
-    slog = 0.0
-    nobs = 0
-    for t in range(n):
-        y = w[t]
-        if y == y:
-            F = P[0, 0]
-            if not (F > 0.0) or not np.isfinite(F):
-                return np.nan, np.nan, -1
-            v = y - a[0]
-            ssq += v * v / F
-            slog += np.log(F)
-            nobs += 1
-            v_out[t] = v
-            F_out[t] = F
-            for i in range(r + 1):
-                g[i] = P[0, i] / F
-            for i in range(r):
-                a[i] = phi[i] * y + a[i + 1] + g[i + 1] * v
-            # filtered covariance P - g g' F has a zero row/column 0: the prediction is its shift plus R R'
-            for i in range(r):
-                for j in range(i, r):
-                    val = P[i + 1, j + 1] - g[i + 1] * g[j + 1] * F + R[i] * R[j]
-                    P[i, j] = val
-                    P[j, i] = val
-        else:
-            v_out[t] = np.nan
-            F_out[t] = np.nan
-            a0_ = a[0]
-            for i in range(r):
-                a[i] = phi[i] * a0_ + a[i + 1]
-            p00 = P[0, 0]
-            for i in range(r + 1):
-                g[i] = P[0, i]
-            for i in range(r):
-                for j in range(i, r):
-                    val = phi[i] * phi[j] * p00 + phi[i] * g[j + 1] + phi[j] * g[i + 1] + P[i + 1, j + 1] + R[i] * R[j]
-                    P[i, j] = val
-                    P[j, i] = val
-    for i in range(r):
-        a_end[i] = a[i]
-        for j in range(r):
-            P_end[i, j] = P[i, j]
-    return ssq, slog, nobs
 
 
 class LogLike:
@@ -236,8 +172,9 @@ def _carry(res, new_endog, exog, keep):
     k, r = w.size, st["phi"].size
     v, F = np.empty(k), np.empty(k)
     a_end, P_end = np.empty(r), np.empty((r, r))
-    ssq, slog, nobs = kalman_continue(np.ascontiguousarray(w), st["phi"], st["R"], st["a_end"], st["P_end"],
-                                      v, F, a_end, P_end)
+    # tol 0: the exact recursion throughout (no steady-state switch), as a filter of the whole series
+    ssq, slog, nobs = kalman_from(np.ascontiguousarray(w), st["phi"], st["R"], np.ascontiguousarray(st["a_end"]),
+                                  np.ascontiguousarray(st["P_end"]), 0.0, v, F, a_end, P_end)
     if nobs < 0:
         raise ValueError("the Kalman filter broke down on the new data (non-positive prediction variance)")
     llf_new = full_llf(dict(ssq=ssq, slog=slog, nobs=nobs), res.sigma2) if nobs else 0.0

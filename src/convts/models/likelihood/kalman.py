@@ -159,7 +159,15 @@ def steady_run(w, phi, K, a, t, Fs, v_out, F_out):
 
 @nb.njit(**_FLAGS)
 def kalman_arma(w, phi, R, P0, tol, v_out, F_out, a_end, P_end):
-    """Run the filter on ``w`` (NaN = missing).
+    """The filter of :func:`kalman_from` from the stationary start: state mean 0, covariance ``P0``."""
+    return kalman_from(w, phi, R, np.zeros(phi.size), P0, tol, v_out, F_out, a_end, P_end)
+
+
+@nb.njit(**_FLAGS)
+def kalman_from(w, phi, R, a0, P0, tol, v_out, F_out, a_end, P_end):
+    """Run the filter on ``w`` (NaN = missing) from the predicted state ``(a0, P0)`` (length ``r``,
+    ``r x r``; the stationary start is ``a0 = 0``; ``append`` continues from a fit's ``a_end``,
+    ``P_end``).
 
     Returns ``(ssq, sum_log_F, nobs)`` with ``ssq = sum v_t^2 / F_t``; ``v_out`` and ``F_out``
     (length ``len(w)``, or length 0 to skip) receive the innovations and their variances,
@@ -182,6 +190,7 @@ def kalman_arma(w, phi, R, P0, tol, v_out, F_out, a_end, P_end):
     a = np.zeros(r + 1)
     P = np.zeros((r + 1, r + 1))
     for i in range(r):
+        a[i] = a0[i]
         for j in range(i, r):
             P[i, j] = P0[i, j]
     g = np.zeros(r + 1)
