@@ -248,10 +248,14 @@ def main(argv=None):
               f"ratio {est / t_convts:.1f}x")
 
     # agreement of the chosen models
-    sfm = sf_models(sf_series)
+    print_agreement(sf_series, info2, sf_models(sf_series))
+
+
+def print_agreement(series, convts_info, sf_models_by_key):
+    """How often the two searches chose the same model; where not, whose AICc is lower (same d, D)."""
     same = differ = convts_lower = sf_lower = other_d = 0
-    for s in sf_series:
-        a, b = info2[s["key"]], sfm[s["key"]]
+    for s in series:
+        a, b = convts_info[s["key"]], sf_models_by_key[s["key"]]
         if a["status"] != "ok" or "error" in b:
             continue
         sa = tuple(a["seasonal_order"][:3]) if s["m"] > 1 else (0, 0, 0)
@@ -266,7 +270,8 @@ def main(argv=None):
         elif b["aicc"] < a["ic"] - 1e-6:
             sf_lower += 1
     print(f"\nagreement on {same + differ} series: same model {same}, different {differ} "
-          f"(different d or D: {other_d}; same d, D: convts AICc lower {convts_lower}, statsforecast lower {sf_lower})")
+          f"(different d or D: {other_d}; same d and D: convts AICc lower {convts_lower}, statsforecast lower "
+          f"{sf_lower}, equal {differ - other_d - convts_lower - sf_lower})")
 
 
 def run_part(args):
@@ -327,25 +332,7 @@ def combine(path_c, path_s):
           f"(ratio {est_s / est_c:.2f}x); on 2 cores at full parallel efficiency convts' wall time would be "
           f"{est_c / 2:.0f} s")
     print(f"load average at the end: convts run {c['load']}, statsforecast run {sfr['load']}")
-    same = differ = convts_lower = sf_lower = other_d = 0
-    for s in both:
-        a, b = c["info"][s["key"]], sfr["models"][s["key"]]
-        if a["status"] != "ok" or "error" in b:
-            continue
-        sa = tuple(a["seasonal_order"][:3]) if s["m"] > 1 else (0, 0, 0)
-        if tuple(a["order"]) == b["order"] and sa == b["seasonal"] and bool(a["constant"]) == b["constant"]:
-            same += 1
-            continue
-        differ += 1
-        if a["order"][1] != b["order"][1] or sa[1] != b["seasonal"][1]:
-            other_d += 1
-        elif a["ic"] < b["aicc"] - 1e-6:
-            convts_lower += 1
-        elif b["aicc"] < a["ic"] - 1e-6:
-            sf_lower += 1
-    print(f"\nagreement on {same + differ} series: same model {same}, different {differ} "
-          f"(different d or D: {other_d}; same d and D: convts AICc lower {convts_lower}, statsforecast lower "
-          f"{sf_lower}, equal {differ - other_d - convts_lower - sf_lower})")
+    print_agreement(both, c["info"], sfr["models"])
 
 
 if __name__ == "__main__":
