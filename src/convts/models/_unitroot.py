@@ -10,7 +10,9 @@ values 0.347, 0.463, 0.574, 0.739), clamped at its ends, exactly as forecast's `
 decomposition (``test="seas"``, Wang, Smith & Hyndman 2006: difference when
 ``max(0, min(1, 1 - var(R) / var(R + S))) > 0.64``) or from the Osborn-Chui-Smith-Birchenhall
 test (``test="ocsb"``, Osborn et al. 1988, with forecast's lag selection by AIC over 1..3 lags
-and its smoothed 5% critical values).
+and its smoothed 5% critical values) or from the Canova-Hansen test (``test="ch"``, Canova &
+Hansen 1995, as forecast's internal ``CHtest``/``SD.test`` up to version 8.2: see
+:func:`ch_test`).
 
 The STL is statsmodels' port of the same NETLIB Fortran that R's ``stl`` calls, run with R's
 ``stl(x, s.window=11)`` settings (``mstl``'s first window): seasonal degree 0, trend window
@@ -25,7 +27,8 @@ import warnings
 
 import numpy as np
 
-__all__ = ["ndiffs", "nsdiffs", "kpss_stat", "kpss_pvalue", "seasonal_strength", "ocsb_test", "is_constant"]
+__all__ = ["ndiffs", "nsdiffs", "kpss_stat", "kpss_pvalue", "seasonal_strength", "ocsb_test", "ch_test",
+           "is_constant"]
 
 # KPSS level ("mu") critical values (Kwiatkowski et al. 1992, Table 1), as urca and statsmodels
 _KPSS_CRIT = np.array([0.347, 0.463, 0.574, 0.739])
@@ -182,6 +185,12 @@ def _nextodd(v: float) -> int:
     return v + 1 if v % 2 == 0 else v
 
 
+def _trim_nan(x: np.ndarray) -> np.ndarray:
+    """``x`` without its leading and trailing missing values (as R's auto.arima trims before testing)."""
+    seen = np.flatnonzero(~np.isnan(x))
+    return x[seen[0]:seen[-1] + 1] if seen.size else x[:0]
+
+
 def _fill_gaps(x: np.ndarray) -> np.ndarray:
     nan = np.isnan(x)
     if not nan.any():
@@ -308,6 +317,160 @@ def ocsb_critical_value(m: int) -> float:
     return -0.2937411 * math.exp(-0.2850853 * lm - 0.05983644 * lm * lm) - 1.652202
 
 
+# Canova-Hansen 5% critical values as forecast's CHtest (versions <= 8.2) tabulated them: for
+# m = 2..12 (indexed by m - 1, the number of seasonal regressors), three special periods, and the
+# power law 0.269 m^0.928 for every other period.
+_CH_CRIT = (0.4617146, 0.7479655, 1.0007818, 1.2375350, 1.4625240, 1.6920200, 1.9043096, 2.1169602,
+            2.3268562, 2.5406922, 2.7391007)
+_CH_CRIT_SPECIAL = {24: 5.098624, 52: 10.341416, 365: 65.44445}
+
+
+def ch_critical_value(m: int) -> float:
+    """forecast's 5% critical value of the Canova-Hansen statistic for period ``m`` (``CHtest``)."""
+    m = int(m)
+    if m < 2:
+        raise ValueError(f"m={m}: the Canova-Hansen test needs a seasonal period m >= 2")
+    if m <= 12:
+        return _CH_CRIT[m - 2]
+    if m in _CH_CRIT_SPECIAL:
+        return _CH_CRIT_SPECIAL[m]
+    return 0.269 * m ** 0.928
+
+
+def _ch_regressors(n: int, m: int) -> np.ndarray:
+    """The ``m - 1`` trigonometric seasonal regressors at times ``t = 1..n`` (forecast's ``SeasDummy``).
+
+    Columns ``cos(2 pi j t / m), sin(2 pi j t / m)`` for ``j = 1, 2, ...`` in that order, the
+    first ``m - 1`` of them (for even ``m`` the last is ``cos(pi t)``; its sine is zero).
+    """
+    t = np.arange(1, n + 1, dtype=np.float64)
+    cols = []
+    for j in range(1, m // 2 + 1):
+        angle = 2.0 * math.pi * j * t / m
+        cols += [np.cos(angle), np.sin(angle)]
+    return np.column_stack(cols)[:, :m - 1]
+
+
+def _ch_tested(m: int) -> np.ndarray:
+    """Indices of the regressors whose stability the statistic tests (forecast's ``frecob``).
+
+    Every one for even ``m``; for odd ``m`` every one but the sine of the highest frequency
+    ``(m - 1) / 2``, which forecast's selection treats like the single Nyquist regressor of an
+    even period (see :func:`ch_test`).
+    """
+    k = m - 1
+    return np.arange(k if m % 2 == 0 else k - 1)
+
+
+def _ch_lags(n: int, m: int) -> int:
+    """forecast's Newey-West truncation ``round(m (n / 100)^(1/4))`` (R rounds half to even, as Python)."""
+    return int(round(m * (n / 100.0) ** 0.25))
+
+
+def ch_test(x, m: int, nlags: int | None = None):
+    """Canova-Hansen test of stable (deterministic) seasonality, as R's forecast used it in ``nsdiffs``.
+
+    Parameters
+    ----------
+    x : array_like or pandas.Series
+        The series, 1-D, float64-convertible, without missing values (R's ``SD.test`` stops
+        on them too: fill gaps or choose ``D`` yourself).
+    m : int
+        Seasonal period, ``m >= 2``; needs ``len(x) > m``.
+    nlags : int, optional
+        Lags of the Bartlett (Newey-West) long-run covariance; default forecast's
+        ``round(m (n / 100)^(1/4))``.
+
+    Returns
+    -------
+    statistic : float
+        The Canova-Hansen statistic ``L`` (>= 0).
+    critical_value : float
+        forecast's 5% critical value for ``m`` (:func:`ch_critical_value`).  The null is
+        stable seasonality; ``statistic > critical_value`` means a seasonal unit root: difference.
+
+    Raises
+    ------
+    ValueError
+        ``m < 2`` or not an integer, ``len(x) <= m``, ``x`` with missing values or inf,
+        ``nlags < 0``.
+
+    Notes
+    -----
+    Canova & Hansen (1995, J. Business & Economic Statistics 13(3), 237-252, "Are seasonal
+    patterns constant over time? A test for seasonal stability").  ``x`` is regressed by least
+    squares on a constant and the ``m - 1`` trigonometric regressors ``z_t`` (cos and sin of
+    ``2 pi j t / m``, ``t = 1..n``); with residuals ``e_t``, ``f_t = z_t e_t`` and their partial
+    sums ``S_t = f_1 + ... + f_t``,
+
+    ``L = n^-2 sum_t S_t' (A' Omega A)^-1 S_t`` (restricted to the tested regressors ``A``),
+    ``Omega = n^-1 sum_{|k| <= l} (1 - |k| / (l + 1)) sum_t f_t f_{t-k}'``.
+
+    The choices are those of forecast's internal ``SD.test``/``CHtest`` (forecast <= 8.2,
+    R/arima.R and R/newarima2.R; later versions call ``uroot::ch.test`` with p-values instead):
+    no lag of ``x`` among the regressors, ``l = round(m (n / 100)^(1/4))``, a 5% level only, and
+    its critical values (``m <= 12`` by table, 24, 52, 365 special, else ``0.269 m^0.928``).
+    Also kept for identical decisions: for odd ``m`` forecast's frequency selection leaves the
+    sine at the highest seasonal frequency out of ``A`` (it stays in the regression), so the
+    statistic has ``m - 2`` degrees of freedom while the critical value is the ``m - 1`` one.
+    This reproduces R's numbers: ``SD.test`` of R's ``austres`` gives 0.1935046 (m=4),
+    0.07956102 (m=3), 4.134289 (m=24).
+
+    Departures: ``Omega`` is computed as the Gram matrix of moving sums of ``f_t`` over ``l + 1``
+    steps (``sum_j g_j g_j' / (l + 1)``, the same matrix as the lag sum, in ``O(n m^2)`` instead
+    of ``O(l n m^2)``), so any ``l`` works (R's loop fails for ``l >= n``).  R returns 0 when the
+    smallest singular value of ``A' Omega A`` is below machine epsilon in absolute terms; here the
+    test is relative (below epsilon times the largest) and an exact seasonal fit (residuals below
+    ``1e-9`` of the series' variation) gives 0, so the statistic does not depend on the units of
+    ``x`` (R's absolute threshold makes a series in tiny units look singular).
+
+    Examples
+    --------
+    >>> import convts
+    >>> from convts.models._unitroot import ch_test
+    >>> air = convts.datasets.load("airline")
+    >>> stat, crit = ch_test(air, 12)
+    >>> round(crit, 4)
+    2.7391
+    """
+    x = _values(x)
+    if isinstance(m, bool) or m is None or int(m) != m:
+        raise ValueError(f"m={m!r}: give the seasonal period as an integer >= 2")
+    m = int(m)
+    crit = ch_critical_value(m)
+    if np.isnan(x).any():
+        raise ValueError("x has missing values: the Canova-Hansen test needs a complete series "
+                         "(fill the gaps, or choose the seasonal differencing D yourself)")
+    n = x.size
+    if n <= m:
+        raise ValueError(f"the Canova-Hansen test needs more than m={m} observations, got {n}")
+    lags = _ch_lags(n, m) if nlags is None else nlags
+    if isinstance(lags, bool) or int(lags) != lags or lags < 0:
+        raise ValueError(f"nlags={nlags!r}: give a non-negative integer")
+    lags = int(lags)
+    Z = _ch_regressors(n, m)
+    X = np.column_stack([np.ones(n), Z])
+    resid = x - X @ np.linalg.lstsq(X, x, rcond=None)[0]
+    spread = float(np.linalg.norm(x - x.mean()))
+    if not float(np.linalg.norm(resid)) > 1e-9 * spread:
+        return 0.0, crit  # the seasonal pattern fits exactly: R's Omega is (numerically) zero, statistic 0
+    F = Z * resid[:, None]
+    S = np.cumsum(F, axis=0)
+    # moving sums g_j = f_{j-l} + ... + f_j, j = 1..n+l (f is 0 outside 1..n), from the partial sums
+    k = F.shape[1]
+    C = np.concatenate([np.zeros((lags + 1, k)), S, np.repeat(S[-1:], lags, axis=0)])
+    G = C[lags + 1:] - C[:n + lags]
+    omega = (G.T @ G) / ((lags + 1) * n)
+    tested = _ch_tested(m)
+    omega = omega[np.ix_(tested, tested)]
+    S = S[:, tested]
+    sv = np.linalg.svd(omega, compute_uv=False)
+    if not sv.min() > np.finfo(np.float64).eps * sv.max():
+        return 0.0, crit  # R: a singular long-run covariance gives statistic 0
+    stat = float(np.trace(np.linalg.solve(omega, S.T @ S))) / (n * n)
+    return stat, crit
+
+
 def nsdiffs(x, m: int, test: str = "seas", max_D: int = 1, alpha: float = 0.05) -> int:
     """Number of seasonal differences needed (R's ``forecast::nsdiffs``).
 
@@ -317,33 +480,40 @@ def nsdiffs(x, m: int, test: str = "seas", max_D: int = 1, alpha: float = 0.05) 
         The series.
     m : int
         Seasonal period (R takes it from the series' frequency).
-    test : {'seas', 'ocsb'}
+    test : {'seas', 'ocsb', 'ch'}
         ``'seas'``: difference when the STL seasonal strength exceeds 0.64.  ``'ocsb'``: the
-        Osborn-Chui-Smith-Birchenhall test at 5%.  (R's ``'hegy'`` and ``'ch'`` are not implemented.)
+        Osborn-Chui-Smith-Birchenhall test at 5%.  ``'ch'``: the Canova-Hansen test at 5%
+        (:func:`ch_test`; as forecast's ``CHtest``, series shorter than ``2 m + 5`` are not
+        tested and count as "no difference"; leading and trailing missing values are dropped).
+        (R's ``'hegy'`` is not implemented.)
     max_D : int
         At most this many seasonal differences.
     alpha : float
-        Kept for R's signature; ``'seas'`` has no level and ``'ocsb'`` only 5% (R warns and
-        uses 0.05, so does this).
+        Kept for R's signature; ``'seas'`` has no level and ``'ocsb'`` and ``'ch'`` only 5%
+        (R warns and uses 0.05, so does this).
 
     Returns
     -------
     int
         0 for a constant series or when ``m >= len(x)``; a test that fails (e.g. fewer than two
-        full periods for STL) warns and counts as "no difference", as in R.
+        full periods for STL, or missing values inside the series for ``'ch'``) warns and counts
+        as "no difference", as in R's ``nsdiffs`` since forecast 8.3 (forecast's old ``CHtest``
+        stopped with an error on missing values).
 
     Examples
     --------
     >>> import convts
     >>> air = convts.datasets.load("airline")
-    >>> convts.nsdiffs(air, 12), convts.nsdiffs(air, 12, test="ocsb")
-    (1, 1)
+    >>> convts.nsdiffs(air, 12), convts.nsdiffs(air, 12, test="ocsb"), convts.nsdiffs(air, 12, test="ch")
+    (1, 1, 0)
     """
-    if test not in ("seas", "ocsb"):
-        raise ValueError(f"test={test!r}: use 'seas' or 'ocsb' (R's 'hegy' and 'ch' are not implemented)")
+    if test == "hegy":
+        raise ValueError("test='hegy': R's HEGY test is not implemented; use 'seas', 'ocsb' or 'ch'")
+    if test not in ("seas", "ocsb", "ch"):
+        raise ValueError(f"test={test!r}: use 'seas', 'ocsb' or 'ch'")
     alpha = _clamp_alpha(alpha)
-    if test == "ocsb" and alpha != 0.05:
-        warnings.warn("test='ocsb' supports the 5% level only; using alpha=0.05", UserWarning, stacklevel=2)
+    if test in ("ocsb", "ch") and alpha != 0.05:
+        warnings.warn(f"test={test!r} supports the 5% level only; using alpha=0.05", UserWarning, stacklevel=2)
     x = _values(x)
     D = 0
     if is_constant(x):
@@ -363,6 +533,12 @@ def nsdiffs(x, m: int, test: str = "seas", max_D: int = 1, alpha: float = 0.05) 
         try:
             if test == "seas":
                 return seasonal_strength(z, m) > 0.64
+            if test == "ch":
+                z = _trim_nan(z)
+                if z.size < 2 * m + 5:  # forecast's CHtest: too short to test, no difference
+                    return False
+                stat, crit = ch_test(z, m)
+                return stat > crit
             stat, crit, _ = ocsb_test(z, m, maxlag=3, lag_method="AIC")
             return stat > crit
         except (ValueError, np.linalg.LinAlgError) as exc:
