@@ -353,3 +353,63 @@ def arma_exact_loglike_dense(w, ar, ma, sigma2):
     L = np.linalg.cholesky(S)
     z = np.linalg.solve(L, w[obs])
     return float(-0.5 * (obs.size * math.log(2 * math.pi) + 2 * np.log(np.diag(L)).sum() + z @ z))
+
+
+def canova_hansen_loop(x, m, nlags, tested=None):
+    """Canova & Hansen's (1995) seasonal-stability statistic, term by term from the paper.
+
+    Regress ``x_t`` on a constant and the trigonometric seasonal regressors ``z_t`` (cos, sin of
+    ``2 pi j t / m`` for ``j = 1..`` at ``t = 1..n``, the first ``m - 1``) by the normal
+    equations; ``f_t = z_t e_t``; ``F_t = f_1 + ... + f_t``; Newey-West ``Omega = (1/n) sum_t
+    f_t f_t' + (1/n) sum_{k=1..l} (1 - k/(l+1)) sum_{t>k} (f_t f_{t-k}' + f_{t-k} f_t')``; the
+    statistic ``n^-2 sum_t F_t' (A' Omega A)^-1 F_t`` over the regressor indices ``tested``
+    (the paper's selection matrix ``A``; default all of them).
+    """
+    x = [float(v) for v in x]
+    n = len(x)
+    k = m - 1
+    z = []
+    for t in range(1, n + 1):
+        row = []
+        j = 1
+        while len(row) < k:
+            row.append(math.cos(2 * math.pi * j * t / m))
+            if len(row) < k:
+                row.append(math.sin(2 * math.pi * j * t / m))
+            j += 1
+        z.append(row)
+    # normal equations of x on [1, z]
+    p = k + 1
+    xtx = [[0.0] * p for _ in range(p)]
+    xty = [0.0] * p
+    for t in range(n):
+        r = [1.0] + z[t]
+        for a in range(p):
+            xty[a] += r[a] * x[t]
+            for b in range(p):
+                xtx[a][b] += r[a] * r[b]
+    beta = np.linalg.solve(np.array(xtx), np.array(xty))
+    e = [x[t] - beta[0] - sum(beta[1 + a] * z[t][a] for a in range(k)) for t in range(n)]
+    f = [[z[t][a] * e[t] for a in range(k)] for t in range(n)]
+    omega = [[0.0] * k for _ in range(k)]
+    for t in range(n):
+        for a in range(k):
+            for b in range(k):
+                omega[a][b] += f[t][a] * f[t][b]
+    for lag in range(1, nlags + 1):
+        w = 1.0 - lag / (nlags + 1.0)
+        for t in range(lag, n):
+            for a in range(k):
+                for b in range(k):
+                    omega[a][b] += w * (f[t][a] * f[t - lag][b] + f[t - lag][a] * f[t][b])
+    idx = list(range(k)) if tested is None else list(tested)
+    sub = np.array([[omega[a][b] / n for b in idx] for a in idx])
+    inv = np.linalg.inv(sub)
+    total = 0.0
+    partial = [0.0] * k
+    for t in range(n):
+        for a in range(k):
+            partial[a] += f[t][a]
+        v = [partial[a] for a in idx]
+        total += sum(v[i] * inv[i][j] * v[j] for i in range(len(idx)) for j in range(len(idx)))
+    return total / (n * n)

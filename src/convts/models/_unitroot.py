@@ -420,8 +420,9 @@ def ch_test(x, m: int, nlags: int | None = None):
     steps (``sum_j g_j g_j' / (l + 1)``, the same matrix as the lag sum, in ``O(n m^2)`` instead
     of ``O(l n m^2)``), so any ``l`` works (R's loop fails for ``l >= n``).  R returns 0 when the
     smallest singular value of ``A' Omega A`` is below machine epsilon in absolute terms; here the
-    test is relative (below epsilon times the largest) and an exact seasonal fit (residuals below
-    ``1e-9`` of the series' variation) gives 0, so the statistic does not depend on the units of
+    test is relative (numpy's ``matrix_rank`` tolerance: below size times epsilon times the
+    largest; e.g. ``n <= m + 2`` is singular) and an exact seasonal fit (residuals below
+    ``1e-9`` of the series' variation, or at rounding level) gives 0, so the statistic does not depend on the units of
     ``x`` (R's absolute threshold makes a series in tiny units look singular).
 
     Examples
@@ -451,8 +452,9 @@ def ch_test(x, m: int, nlags: int | None = None):
     Z = _ch_regressors(n, m)
     X = np.column_stack([np.ones(n), Z])
     resid = x - X @ np.linalg.lstsq(X, x, rcond=None)[0]
-    spread = float(np.linalg.norm(x - x.mean()))
-    if not float(np.linalg.norm(resid)) > 1e-9 * spread:
+    # exact fit: residuals below 1e-9 of the series' variation, or at rounding level (a constant x)
+    tol = 1e-9 * float(np.linalg.norm(x - x.mean())) + n * np.finfo(np.float64).eps * float(np.abs(x).max())
+    if not float(np.linalg.norm(resid)) > tol:
         return 0.0, crit  # the seasonal pattern fits exactly: R's Omega is (numerically) zero, statistic 0
     F = Z * resid[:, None]
     S = np.cumsum(F, axis=0)
@@ -465,8 +467,8 @@ def ch_test(x, m: int, nlags: int | None = None):
     omega = omega[np.ix_(tested, tested)]
     S = S[:, tested]
     sv = np.linalg.svd(omega, compute_uv=False)
-    if not sv.min() > np.finfo(np.float64).eps * sv.max():
-        return 0.0, crit  # R: a singular long-run covariance gives statistic 0
+    if not sv.min() > sv.size * np.finfo(np.float64).eps * sv.max():
+        return 0.0, crit  # R: a singular long-run covariance gives statistic 0 (numpy's matrix_rank tolerance)
     stat = float(np.trace(np.linalg.solve(omega, S.T @ S))) / (n * n)
     return stat, crit
 
