@@ -394,6 +394,27 @@ def test_jitcache_drops_callers_cache_when_a_source_changes(tmp_path):
     assert not drop_stale(str(cache), str(tmp_path / "missing"), ("leaf.py",), ("caller",))
 
 
+def test_jitcache_finds_the_folders_numba_caches_the_callers_in():
+    """The drop above is only as good as the folders it is given: numba's locator API (renamed
+    between numba versions once already, which silently disabled the drop) must give one folder
+    per caller, and it must be the folder numba writes that caller's cache files to."""
+    import glob
+    import os
+
+    from convts.models._jitcache import CALLERS, cache_folders
+    from convts.models.estimators import compiled  # noqa: F401 (its cached functions exist once imported)
+
+    folders = cache_folders()
+    stems = sorted(s for v in folders.values() for s in v)
+    assert stems == sorted(os.path.splitext(os.path.basename(c))[0] for c in CALLERS)
+    if os.environ.get("NUMBA_DISABLE_JIT") != "1":
+        import convts
+
+        convts.fit_many(np.random.default_rng(0).standard_normal((2, 40)), order=(1, 0, 0))
+        folder = [f for f, v in folders.items() if "compiled" in v][0]
+        assert glob.glob(os.path.join(glob.escape(folder), "compiled.*.nbi")), folder
+
+
 # ------------------------------------------------------------------ time index: one check with ARIMA
 def test_wide_and_long_frames_with_date_gaps_are_reindexed():
     """Months dropped from a wide frame (or absent from a long one) are missing values, as in

@@ -79,19 +79,26 @@ def drop_stale_callers(src_dir: str = os.path.dirname(__file__)) -> None:
     the file, or below ``NUMBA_CACHE_DIR``); callers that share a folder are checked together
     (one stamp per folder).  Never raises.
     """
-    try:
-        from numba.core.caching import _CacheImpl
+    for folder, stems in cache_folders(src_dir).items():
+        drop_stale(folder, src_dir, SOURCES, tuple(stems))
 
+
+def cache_folders(src_dir: str = os.path.dirname(__file__)) -> dict:
+    """``{numba cache folder: [caller module stems]}`` for :data:`CALLERS` (empty when numba's
+    locator API cannot be found: then nothing is dropped, and a test notices)."""
+    try:
+        from numba.core import caching
+
+        impl = getattr(caching, "CacheImpl", None) or getattr(caching, "_CacheImpl")  # renamed in numba 0.6x
         folders: dict = {}
         for caller in CALLERS:
             path = os.path.join(src_dir, caller)
-            for locator_class in _CacheImpl._locator_classes:
+            for locator_class in impl._locator_classes:
                 locator = locator_class.from_function(drop_stale, path)
                 if locator is not None:
                     stem = os.path.splitext(os.path.basename(caller))[0]
                     folders.setdefault(locator.get_cache_path(), []).append(stem)
                     break
     except Exception:  # numba's private locator API moved: leave its caching as it is
-        return
-    for folder, stems in folders.items():
-        drop_stale(folder, src_dir, SOURCES, tuple(stems))
+        return {}
+    return folders
