@@ -43,6 +43,7 @@ import warnings
 
 import numpy as np
 
+from ._auto_arima_exog import future_exog, layout, series_exog
 from ._auto_arima_fit import _Fitter, _Templates
 from ._auto_arima_search import _grid, _label, _stepwise, _trace_frame  # noqa: F401  (_label: for ._auto_arima)
 from ._auto_arima_state import Options, _Fit, constant_after_differencing, prepare, result_of
@@ -117,27 +118,35 @@ class AutoArimaManyResult:
         ``fit$aicc`` / ``aic`` / ``bic`` of the returned fit), ``ic_name``, ``llf``, ``sigma2``,
         ``method`` (of the returned fit), ``approximation``, ``nmodels`` (fits in the search),
         ``nobs``, ``status`` (``"ok"`` or why not).
+    exog_names : list of str or None
+        The exogenous regressors the models were fitted with (None without ``exog``).
     """
 
     _many_series_result = True  # batch.forecast_many takes it (as FitManyResult)
 
-    def __init__(self, table, params, states, batch):
+    def __init__(self, table, params, states, batch, exog=None):
         self.table = table
         self._params = params
         self._states = states
         self._batch = batch
+        self._exog = exog  # None, or dict(names, id_col, time_col): what forecast's future exog looks like
 
     def __reduce__(self):
         """Pickle as plain data: the tables, each series' search state and the laid-out series,
         without the fitted ``ARIMAResults`` cached on them (they hold closures); :meth:`result`
         rebuilds those from the stored estimates (the same numbers)."""
-        return AutoArimaManyResult, (self.table, self._params, [_plain(st) for st in self._states], self._batch)
+        return AutoArimaManyResult, (self.table, self._params, [_plain(st) for st in self._states], self._batch,
+                                     self._exog)
 
     @property
     def params(self):
         """Estimates, one row per series, one column per parameter name (NaN where a series'
         model has no such parameter)."""
         return self._params
+
+    @property
+    def exog_names(self):
+        return None if self._exog is None else list(self._exog["names"])
 
     @property
     def ok(self):
@@ -167,13 +176,20 @@ class AutoArimaManyResult:
         st = self._states[self._position(id_)]
         return _trace_frame([] if st is None else st.rows)
 
-    def forecast(self, steps: int = 1, alpha: float = 0.05):
+    def forecast(self, steps: int = 1, alpha: float = 0.05, exog=None):
         """Forecasts of every series as one long DataFrame.
 
         Columns ``id, step`` (``time`` when the input had a time axis), ``mean, mean_se,
-        mean_ci_lower, mean_ci_upper`` (``ARIMAResults.get_forecast(steps).summary_frame(alpha)``)
+        mean_ci_lower, mean_ci_upper`` (``ARIMAResults.get_forecast(steps, exog).summary_frame(alpha)``)
         and ``status``: a series without a model, or whose forecast fails, gets ``steps`` rows of
         NaN with the reason in ``status``.
+
+        ``exog`` (needed, and only allowed, when the models were fitted with regressors): their
+        future values, a long DataFrame with the id column (the fit's ``id_col``, else ``id``),
+        the regressor columns (:attr:`exog_names`) and, when the data had one, the time column
+        (the fit's ``time_col``, else ``time``): per series its rows after its last observation,
+        the first ``steps`` in time order (statsforecast's ``X_df``); or an array ``(n_series,
+        steps, k)`` in the table's order.  Missing or misshaped: ``ValueError`` naming ``exog``.
         """
         import pandas as pd
 
@@ -182,6 +198,9 @@ class AutoArimaManyResult:
         steps = check_int(steps, "steps", minimum=1)
         if not 0 < alpha < 1:
             raise ValueError(f"alpha={alpha}: give 0 < alpha < 1")
+        if self._exog is None and exog is not None:
+            raise ValueError("exog given, but the models were fitted without exogenous regressors; pass exog=None")
+        futures = None if self._exog is None else future_exog(self, steps, exog)
         n = len(self.table)
         vals = np.full((n, steps, 4), np.nan)
         status = list(self.table["status"])
@@ -193,7 +212,8 @@ class AutoArimaManyResult:
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    sf = result_of(st).get_forecast(steps).summary_frame(alpha)
+                    future = None if futures is None else futures[pos]
+                    sf = result_of(st).get_forecast(steps, exog=future).summary_frame(alpha)
             except Exception as exc:
                 status[pos] = f"forecast failed: {_message(exc)}"
                 continue
@@ -227,7 +247,7 @@ def _plain(st):
 def auto_arima_many(data, m=None, *, d=None, D=None, max_p=5, max_q=5, max_P=2, max_Q=2, max_order=5, max_d=2,
                     max_D=1, start_p=2, start_q=2, start_P=1, start_Q=1, ic="aicc", stepwise=True, nmodels=94,
                     approximation=None, truncate=None, test="kpss", seasonal_test="seas", allowdrift=True,
-                    allowmean=True, method=None, stationary=False, seasonal=True, n_jobs=None, id_col=None,
+                    allowmean=True, exog=None, method=None, stationary=False, seasonal=True, n_jobs=None, id_col=None,
                     time_col=None, value_col=None, progress=None):
     """R's ``forecast::auto.arima`` on many series at once; one chosen model per series.
 
@@ -243,6 +263,13 @@ def auto_arima_many(data, m=None, *, d=None, D=None, max_p=5, max_q=5, max_P=2, 
         4 quarterly), else 1.
     d, D, max_p, ..., seasonal :
         As :func:`convts.auto_arima` (R's arguments and defaults), applied to every series.
+    exog : 3-D array (n_series, T, k), optional
+        Regressors of every series (regression with ARIMA errors, R's ``xreg``) for a 2-D array
+        or a wide DataFrame: series and times laid out as ``data``.  A long DataFrame carries
+        them as its columns besides ``id_col``, ``time_col``, ``value_col`` (statsforecast's
+        convention; ``exog`` stays None).  Each series uses the rows of its own span (leading and
+        trailing NaN of the series trimmed), which must be complete; a series whose regressors
+        are incomplete or rank deficient gets that as its ``status``.
     n_jobs : int, optional
         Threads for the compiled fits (default: every core).
     id_col, time_col, value_col : str, optional
@@ -254,11 +281,20 @@ def auto_arima_many(data, m=None, *, d=None, D=None, max_p=5, max_q=5, max_P=2, 
     -------
     AutoArimaManyResult
         ``.table`` (one row per series: chosen orders, constant, IC, status), ``.params``,
-        ``.result(id)``, ``.trace(id)``, ``.forecast(steps, alpha)``.
+        ``.result(id)``, ``.trace(id)``, ``.forecast(steps, alpha, exog)`` (with regressors,
+        their future values are needed: see :meth:`AutoArimaManyResult.forecast`).
+
+    Raises
+    ------
+    ValueError, TypeError
+        Bad options, ``m``, ``data`` or ``exog`` (the wrong shape, a 2-D array, a pandas object
+        with array data, a non-numeric extra column of a long frame).
 
     Notes
     -----
-    Series by series this is :func:`convts.auto_arima` (no ``exog``): the same preparation and
+    Series by series this is :func:`convts.auto_arima` (with ``exog``: on the series' own
+    regressors, named after the long frame's columns, ``x1..xk`` for an array, the drift then
+    ``drift``): the same preparation and
     the same search engine (:mod:`convts.models._auto_arima_many`), run for all series in
     lock-step so that each search step fits the candidates of every series in one batch of
     compiled, multi-threaded fits.  A series that cannot be modelled (all NaN, constant, too
@@ -297,6 +333,7 @@ def auto_arima_many(data, m=None, *, d=None, D=None, max_p=5, max_q=5, max_P=2, 
         raise ValueError(f"m={m!r}: give the seasonal period as a positive integer (1: not seasonal)")
     n_workers = _n_workers(n_jobs)
     batch = _prepare(data, id_col, time_col, value_col)
+    E, exog_names = layout(data, exog, batch, id_col, time_col, value_col)
     if m is None:
         m = infer_period(pd.Series(np.zeros(len(batch.time_index)), index=batch.time_index)) if (
             batch.time_index is not None and batch.has_time) else 1
@@ -315,9 +352,11 @@ def auto_arima_many(data, m=None, *, d=None, D=None, max_p=5, max_q=5, max_P=2, 
             status[i] = "y contains inf; replace it with NaN (missing) or a finite value"
             continue
         try:
-            states[i] = prepare(x, m_search, m_freq, opts, cap_long_period=True)
-            if batch.time_index is not None:
-                states[i].endog = batch.series(i)
+            endog = batch.series(i) if batch.time_index is not None else None
+            X = frame = None
+            if E is not None:
+                X, frame = series_exog(E, exog_names, batch, i, endog)
+            states[i] = prepare(x, m_search, m_freq, opts, X=X, endog=endog, exog=frame, cap_long_period=True)
         except Exception as exc:
             status[i] = _message(exc)
     bar = _progress_bar(progress, n)
@@ -333,10 +372,11 @@ def auto_arima_many(data, m=None, *, d=None, D=None, max_p=5, max_q=5, max_P=2, 
     finally:
         if bar is not None:
             bar.close()
-    return _many_result(states, status, batch, opts)
+    exog_info = None if E is None else dict(names=exog_names, id_col=id_col or "id", time_col=time_col or "time")
+    return _many_result(states, status, batch, opts, exog_info)
 
 
-def _many_result(states, status, batch, opts):
+def _many_result(states, status, batch, opts, exog_info):
     import pandas as pd
 
     n = len(states)
@@ -395,4 +435,4 @@ def _many_result(states, status, batch, opts):
     ptable = pd.DataFrame([[pdict.get(c, np.nan) for c in cols] for pdict in params], index=batch.ids, columns=cols,
                           dtype=np.float64)
     ptable.index.name = "id"
-    return AutoArimaManyResult(table, ptable, states, batch)
+    return AutoArimaManyResult(table, ptable, states, batch, exog_info)
