@@ -220,3 +220,19 @@ def test_chosen_model_likelihood_equals_statsmodels_sarimax(array_batch):
         assert sm.loglike(fit.params.to_numpy()) == pytest.approx(res.table.loc[5, "llf"], rel=1e-8)
         theirs = sm.fit(disp=0, maxiter=500)
     assert theirs.llf <= res.table.loc[5, "llf"] + 1e-3
+
+
+def test_dask_refuses_regressors_it_would_drop():
+    """convts.dask.auto_arima_many lays out id/time/value only: a long frame with regressor columns (which
+    the in-memory search would use) or exog= is refused, not searched without them."""
+    dd = pytest.importorskip("dask.dataframe")
+    import convts.dask
+
+    long = pd.DataFrame({"id": np.repeat([0, 1], 30), "t": np.tile(np.arange(30), 2),
+                         "y": np.random.default_rng(0).standard_normal(60), "price": 1.0})
+    ddf = dd.from_pandas(long, npartitions=2)
+    with pytest.raises(ValueError, match=r"columns \['price'\].*exogenous regressors.*does not support"):
+        convts.dask.auto_arima_many(ddf, m=1, id_col="id", time_col="t", value_col="y")
+    with pytest.raises(TypeError, match="takes no exog"):
+        convts.dask.auto_arima_many(ddf[["id", "t", "y"]], m=1, id_col="id", time_col="t", value_col="y",
+                                    exog=np.zeros((2, 30, 1)))

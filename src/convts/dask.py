@@ -341,7 +341,9 @@ def auto_arima_many(data, m=None, *, n_jobs=1, id_col=None, time_col=None, value
     n_jobs : int
         Threads of each task's search (default 1: Dask's workers supply the parallelism).
     id_col, time_col, value_col, shuffle, npartitions, shuffle_method :
-        As :func:`fit_many`.
+        As :func:`fit_many`.  A long frame holds only these columns: the in-memory search takes
+        any other column as an exogenous regressor, which this one does not support yet (a
+        ``ValueError`` says so, as does ``exog=``).
     **search :
         The search options of :func:`convts.auto_arima` (``max_p``, ``ic``, ``stepwise``, ...).
 
@@ -354,7 +356,17 @@ def auto_arima_many(data, m=None, *, n_jobs=1, id_col=None, time_col=None, value
     (2, ['ok', 'ok', 'ok', 'ok'])
     """
     if "exog" in search:
-        raise TypeError("auto_arima_many takes no exog (one regressor set cannot serve many series)")
+        raise TypeError("convts.dask.auto_arima_many takes no exog yet: search with regressors in memory, "
+                        "convts.auto_arima_many(data.compute(), ..., exog=...) (a long frame: its extra columns)")
+    if isinstance(data, dd.DataFrame):
+        extra = [c for c in data.columns if c not in (id_col, time_col, value_col)]
+        if extra:
+            # in memory a long frame's other columns are the regressors: refuse rather than search without them
+            raise ValueError(
+                f"the long Dask DataFrame has columns {extra[:5]} besides id_col, time_col and value_col; "
+                f"convts.auto_arima_many takes them as exogenous regressors, which convts.dask.auto_arima_many "
+                f"does not support yet: select data[[{id_col!r}, {time_col!r}, {value_col!r}]] to search without "
+                f"them, or compute the frame and call convts.auto_arima_many")
     kw = dict(search, m=m, n_jobs=n_jobs)
     return _many("auto_arima_many", data, kw, 60, id_col, time_col, value_col, shuffle, npartitions, shuffle_method)
 
