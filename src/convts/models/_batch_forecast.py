@@ -204,7 +204,7 @@ def forecast_rows(Y, first, stop, params, spec, powers, diff_lags, diff_coefs, c
                              expand(np.ascontiguousarray(ma), np.ascontiguousarray(sma), s, 1.0))
         r = phi.size
         P0 = np.empty((r, r))
-        if not stationary_cov_into(phi, R, P0, np.empty((r, r)), np.empty((r, r))):
+        if not stationary_cov_into(phi, R, P0):
             code_out[i] = NOT_STATIONARY
             continue
         a_end = np.empty(r)

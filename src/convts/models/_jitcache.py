@@ -7,14 +7,14 @@ would go on loading the old code.  The models' compiled code is arranged so that
 bite:
 
 * leaves, calling no compiled code of another module: :mod:`.likelihood.transforms`
-  (stationarity transforms), :mod:`.likelihood.kalman` (state space, stationary covariance,
-  Kalman filter, Gaussian log-likelihood, CSS recursion) and :mod:`.optimize` (BFGS and
-  Levenberg-Marquardt steps, central differences): numba's own check is enough for them;
+  (stationarity transforms) and :mod:`.likelihood.kalman` (state space, stationary covariance,
+  Kalman filter, Gaussian log-likelihood, CSS recursion): numba's own check is enough for them;
 * callers: :mod:`.likelihood.toeplitz` (Durbin-Levinson with the steps of
   :mod:`convts.kernels._levinson`), :mod:`.likelihood.objective` (the compiled objectives and
   their gradients), :mod:`.estimators.compiled` (the whole per-series fit, with the
-  optimisers of :mod:`.optimize` bound to its objectives) and :mod:`._batch_forecast` (forecasts
-  from the Kalman filter's state).
+  optimisers of :mod:`.optimize` bound to its objectives), :mod:`._batch_forecast` (forecasts
+  from the Kalman filter's state) and :mod:`.optimize` itself (its steps are leaves, but the
+  copies of BFGS and Levenberg-Marquardt bound to an objective keep its file name).
 
 :func:`drop_stale_callers` runs when :mod:`.likelihood.kalman` is imported, i.e. before any
 caller module defines a function: it hashes the sources of all of :data:`SOURCES` and, when the
@@ -31,7 +31,10 @@ import os
 
 SOURCES = ("likelihood/transforms.py", "likelihood/kalman.py", "likelihood/toeplitz.py", "likelihood/objective.py",
            "optimize.py", "estimators/compiled.py", "../kernels/_levinson.py", "_batch_forecast.py")  # from here
-CALLERS = ("likelihood/toeplitz.py", "likelihood/objective.py", "estimators/compiled.py", "_batch_forecast.py")
+# optimize.py is a caller too: the optimisers bound to an objective (:func:`.optimize.bind`) keep
+# optimize.py as their source file, so numba caches those copies, objective inlined, under its name
+CALLERS = ("likelihood/toeplitz.py", "likelihood/objective.py", "estimators/compiled.py", "_batch_forecast.py",
+           "optimize.py")
 _STAMP = "convts_models_sources.sha1"
 
 

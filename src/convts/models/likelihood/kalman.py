@@ -8,7 +8,7 @@ series ``w`` with expanded polynomials ``phi`` (length ``r``, zero padded) and
 
 with ``Var(e) = 1``: the scale ``sigma2`` is concentrated out (profiled), so the filter runs
 once per parameter vector and ``sigma2 = sum v_t**2 / F_t / n``.  ``P_0`` is the stationary
-covariance ``sum_k T^k R R' T'^k`` (finite for a pure MA; by the doubling algorithm otherwise).
+covariance ``sum_k T^k R R' T'^k``, in O(r^2) from the autocovariances (:func:`stationary_cov_into`).
 A missing ``w_t`` skips the update (exact).  Once the one-step covariance stops changing
 (max abs change < ``tol``, 1e-10 by default on the unit-variance scale) the filter switches
 to the steady-state recursion, O(r) per step instead of O(r^2).
@@ -53,71 +53,34 @@ def state_space(phi, theta):
 
 
 @nb.njit(**_FLAGS)
-def stationary_cov_into(ph, R, P, A, T1):
-    """``P = T P T' + R R'`` in place; ``A`` and ``T1`` are ``(r, r)`` work arrays.  False when not stationary.
+def stationary_cov_into(ph, R, P):
+    """Solve ``P = T P T' + R R'`` for the Harvey-form companion ``T`` into ``P`` (``r x r``), in O(r^2);
+    False when not stationary.
 
-    Pure MA: ``T`` is the shift matrix and ``P_ij = sum_m R_{i+m} R_{j+m}``.  Otherwise the
-    doubling algorithm ``P <- P + A P A'``, ``A <- A A`` (from ``A = T``) until the increment is
-    below 1e-16 relative, written with loops (small BLAS calls cost 3/4 of a likelihood
-    evaluation of a 200-point ARMA(1, 1)).
+    The first column comes from the autocovariances (:func:`stationary_column`); the rest by
+    back-substitution of the equation itself, ``P[i, k] = phi_i phi_k P[0, 0] + phi_i P[0, k+1] +
+    phi_k P[i+1, 0] + P[i+1, k+1] + R_i R_k`` (indices ``r`` read as 0), from the last row up:
+    each element needs only the first column and the element below-right of it.
     """
     r = ph.size
-    pure_ma = True
+    c = np.empty(r)
+    if not stationary_column(ph, R, c):
+        return False
+    col = np.zeros(r + 1)  # zero padded: index r reads as 0
     for i in range(r):
-        if ph[i] != 0.0:
-            pure_ma = False
-    if pure_ma:
-        for i in range(r):
-            for j in range(i, r):
-                acc = 0.0
-                for m in range(r - j):
-                    acc += R[i + m] * R[j + m]
-                P[i, j] = acc
-                P[j, i] = acc
-        return True
+        col[i] = c[i]
+    c0 = col[0]
+    for i in range(r - 1, -1, -1):
+        for k in range(r - 1, i - 1, -1):
+            val = ph[i] * ph[k] * c0 + ph[i] * col[k + 1] + ph[k] * col[i + 1] + R[i] * R[k]
+            if i + 1 < r and k + 1 < r:
+                val += P[i + 1, k + 1]
+            P[i, k] = val
+            P[k, i] = val
     for i in range(r):
-        for j in range(r):
-            P[i, j] = R[i] * R[j]
-            A[i, j] = 0.0
-    for i in range(r):
-        A[i, 0] = ph[i]
-        if i + 1 < r:
-            A[i, i + 1] = 1.0
-    for _ in range(80):
-        # T1 = A P ; P += T1 A'
-        for i in range(r):
-            for j in range(r):
-                acc = 0.0
-                for m in range(r):
-                    acc += A[i, m] * P[m, j]
-                T1[i, j] = acc
-        big = 0.0
-        pmax = 0.0
-        for i in range(r):
-            for j in range(r):
-                acc = 0.0
-                for m in range(r):
-                    acc += T1[i, m] * A[j, m]
-                P[i, j] += acc
-                if abs(acc) > big:
-                    big = abs(acc)
-                if abs(P[i, j]) > pmax:
-                    pmax = abs(P[i, j])
-        if not np.isfinite(pmax) or pmax > 1e15:
-            return False
-        if big <= 1e-16 * pmax:
-            return True
-        # A = A A
-        for i in range(r):
-            for j in range(r):
-                acc = 0.0
-                for m in range(r):
-                    acc += A[i, m] * A[m, j]
-                T1[i, j] = acc
-        for i in range(r):
-            for j in range(r):
-                A[i, j] = T1[i, j]
-    return False
+        P[i, 0] = col[i]
+        P[0, i] = col[i]
+    return True
 
 
 @nb.njit(**_FLAGS)
@@ -125,9 +88,87 @@ def stationary_cov(phi, R):
     """Solve ``P = T P T' + R R'`` for the Harvey-form companion ``T`` (NaN matrix if not stationary)."""
     r = phi.size
     P = np.empty((r, r))
-    if not stationary_cov_into(phi, R, P, np.empty((r, r)), np.empty((r, r))):
+    if not stationary_cov_into(phi, R, P):
         P[:, :] = np.nan
     return P
+
+
+@nb.njit(**_FLAGS)
+def stationary_column(ph, R, col):
+    """The first column of the stationary state covariance ``P0`` (of :func:`stationary_cov`) into
+    ``col``, in O(r^2) from the autocovariances; False when not stationary.
+
+    With ``x`` the AR process ``1 / phi(L)`` (unit innovations), ``w = theta(L) x`` has
+    ``gamma(h) = sum_j c_|j| gamma_x(h - j)`` (``c`` the autocovariances of the MA coefficients
+    ``R``).  ``gamma_x(0..p)`` come from the Levinson step-down of ``phi`` (the partial
+    autocorrelations ``r_k`` and the predictor of every order ``k``, whose Yule-Walker equation
+    at lag ``k`` gives ``gamma_x(k)``; ``gamma_x(0) = 1 / prod (1 - r_k^2)``), the further lags
+    from the AR recursion.  The state is ``a_t[i] = sum_j (phi_{i+j} w_{t-1-j} + R_{i+j} e_{t-j})``,
+    so ``P0[i, 0] = Cov(a_t[i], w_t) = sum_j (phi_{i+j} gamma(j+1) + R_{i+j} psi_j)`` with the psi
+    weights of the ARMA (Brockwell and Davis 1991, sec. 3.3; the Harvey form of R's ``arima``).
+    Not stationary (some ``|r_k| >= 1``) or a variance above 1e15: False.
+    """
+    r = ph.size
+    p = r
+    while p > 0 and ph[p - 1] == 0.0:
+        p -= 1
+    q = r - 1
+    while q > 0 and R[q] == 0.0:
+        q -= 1
+    L = r + q + 1
+    gx = np.zeros(L + 1)
+    if p == 0:
+        gx[0] = 1.0
+    else:
+        y = np.zeros((p, p))  # row k: minus the coefficients of the order-(k+1) predictor
+        for i in range(p):
+            y[p - 1, i] = -ph[i]
+        var = 1.0
+        for k in range(p - 1, -1, -1):
+            rk = y[k, k]
+            denom = 1.0 - rk * rk
+            if not denom > 0.0:
+                return False
+            var /= denom
+            for i in range(k):
+                y[k - 1, i] = (y[k, i] - rk * y[k, k - i - 1]) / denom
+        if not var < 1e15:
+            return False
+        gx[0] = var
+        for k in range(p):
+            acc = 0.0
+            for i in range(k + 1):
+                acc -= y[k, i] * gx[k - i]
+            gx[k + 1] = acc
+        for h in range(p + 1, L + 1):
+            acc = 0.0
+            for i in range(p):
+                acc += ph[i] * gx[h - 1 - i]
+            gx[h] = acc
+    c = np.zeros(q + 1)
+    for j in range(q + 1):
+        acc = 0.0
+        for i in range(q + 1 - j):
+            acc += R[i] * R[i + j]
+        c[j] = acc
+    gam = np.zeros(r + 1)
+    for h in range(r + 1):
+        acc = c[0] * gx[h]
+        for j in range(1, q + 1):
+            acc += c[j] * (gx[abs(h - j)] + gx[h + j])
+        gam[h] = acc
+    psi = np.zeros(r)
+    for j in range(r):
+        acc = R[j]
+        for i in range(min(j, p)):
+            acc += ph[i] * psi[j - 1 - i]
+        psi[j] = acc
+    for i in range(r):
+        acc = 0.0
+        for j in range(r - i):
+            acc += ph[i + j] * gam[j + 1] + R[i + j] * psi[j]
+        col[i] = acc
+    return np.isfinite(col[0]) and col[0] > 0.0 and col[0] < 1e15
 
 
 @nb.njit(**_INLINE)
@@ -322,7 +363,7 @@ def arma_loglike(w, ar, sar, ma, sma, s, tol):
     ph, R = state_space(phi, theta)
     r = ph.size
     P0 = np.empty((r, r))
-    if not stationary_cov_into(ph, R, P0, np.empty((r, r)), np.empty((r, r))):
+    if not stationary_cov_into(ph, R, P0):
         return np.nan, np.nan, -1
     e = np.zeros(0)
     a_end = np.empty(r)
