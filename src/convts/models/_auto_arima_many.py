@@ -294,12 +294,13 @@ def auto_arima_many(data, m=None, *, d=None, D=None, max_p=5, max_q=5, max_P=2, 
     -----
     Series by series this is :func:`convts.auto_arima` (with ``exog``: on the series' own
     regressors, named after the long frame's columns, ``x1..xk`` for an array, the drift then
-    ``drift``): the same preparation and
-    the same search engine (:mod:`convts.models._auto_arima_many`), run for all series in
-    lock-step so that each search step fits the candidates of every series in one batch of
-    compiled, multi-threaded fits.  A series that cannot be modelled (all NaN, constant, too
-    short, no candidate with a finite IC) gets a ``status`` saying why and NaN estimates; it
-    never stops the batch.
+    ``drift``): the same preparation and the same search engine
+    (:mod:`convts.models._auto_arima_many`), run for all series in lock-step so that each search
+    step fits the candidates of every series in one batch of compiled, multi-threaded fits
+    (candidates with regressors: ``ARIMA(...).fit()`` in Python, one at a time, as
+    ``auto_arima`` fits them).  A series that cannot be modelled (all NaN, constant, too short,
+    regressors incomplete or rank deficient, no candidate with a finite IC) gets a ``status``
+    saying why and NaN estimates; it never stops the batch.
 
     One departure from ``auto_arima`` (and R): for periods ``m > 24`` (weekly data with
     ``m = 52``, daily with ``m = 365``) the seasonal AR and MA orders are capped at 0, so the
