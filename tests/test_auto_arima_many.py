@@ -214,3 +214,36 @@ def test_forecast_many_takes_an_auto_arima_many_result_and_refuses_one_model():
     pd.testing.assert_frame_equal(convts.forecast_many(res, 4), res.forecast(4))
     with pytest.raises(TypeError, match="fit_many or convts.auto_arima_many"):
         convts.forecast_many(res.result(0), 4)
+
+
+def test_chosen_models_are_fitted_to_full_accuracy():
+    """The candidates are fitted as R's arima inside auto.arima (one start, optim's reltol 1e-8,
+    forward differences); the chosen model is then fitted to full accuracy from those estimates.
+    Oracle: statsmodels' SARIMAX (simple_differencing, no trend: every chosen model here has
+    d + D = 2) gives our log-likelihood at our parameters, and its score there vanishes (with the
+    search estimates alone, without that last fit, the score test fails)."""
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+    from scipy.signal import lfilter
+
+    rng = np.random.default_rng(3)
+    n, m = 120, 12
+    Y = []
+    for seed in range(4):  # (0,1,1)(0,1,1)[12]: MA filter, then seasonal and regular integration
+        ma = np.zeros(14)
+        ma[[0, 12, 13]] = 1.0, -0.6, -0.6 * (-0.3 - 0.1 * seed)
+        ma[1] = -0.3 - 0.1 * seed
+        x = lfilter(ma, [1.0], rng.standard_normal(n + 40))
+        y = np.cumsum(lfilter([1.0], np.r_[1.0, np.zeros(m - 1), -1.0], x))
+        Y.append(y[-n:] + 100.0)
+    Y = np.array(Y)
+    res = convts.auto_arima_many(Y, m=m, D=1, d=1)
+    for i in range(Y.shape[0]):
+        r = res.result(i)
+        assert r.model.trend in (None, "n")
+        mod = SARIMAX(Y[i], order=r.model.order, seasonal_order=r.model.seasonal_order, trend="n",
+                      simple_differencing=True)
+        params = r.params.to_numpy(dtype=float)
+        assert mod.loglike(params) == pytest.approx(r.llf, rel=1e-9)
+        score = mod.score(params)
+        assert np.max(np.abs(score[:-1])) < 2e-3, score

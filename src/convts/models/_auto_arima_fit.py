@@ -97,7 +97,11 @@ class _Fitter:
                 continue
             trend = st.trend_of(c) if stage != "offset" else ("c" if c else "n")
             t = self.templates.get(p, st.d, q, P, st.D, Q, st.m, trend)
-            key = (p, st.d, q, P, st.D, Q, st.m, trend, meth)
+            if stage == "polish":
+                f = st.fits.get((p, q, P, Q, c, meth))
+                if f is None or f.params is None or meth == "css" or not (t["compiled"] and st.X is None):
+                    continue  # nothing to polish: a Python fit (ARIMA.fit) is already to full accuracy
+            key = (p, st.d, q, P, st.D, Q, st.m, trend, meth, stage == "polish")
             if t["compiled"] and st.X is None:
                 w = self.dy(i)
                 n_w = int(np.sum(~np.isnan(w)))
@@ -109,14 +113,18 @@ class _Fitter:
         fitted: dict = {}
         compiled_tasks = []
         for key, js in groups.items():
-            p, d, q, P, D, Q, m, trend, meth = key
+            p, d, q, P, D, Q, m, trend, meth, tight = key
             t = self.templates.get(p, d, q, P, D, Q, m, trend)
             rows = [requests[j][0] for j in js]
             if t["compiled"] and all(self.states[i].X is None for i in rows):
                 outp = np.full((len(js), t["k"]), np.nan)
                 outs = np.full((len(js), 6), np.nan)
+                if tight:  # polish starts from the search's estimates
+                    for r, j in enumerate(js):
+                        outp[r] = self.states[requests[j][0]].fits[tuple(requests[j][1][1:])].params
                 for a in range(0, len(js), _CHUNK):
-                    compiled_tasks.append((t, meth, rows[a: a + _CHUNK], outp[a: a + _CHUNK], outs[a: a + _CHUNK]))
+                    compiled_tasks.append((t, meth, tight, rows[a: a + _CHUNK], outp[a: a + _CHUNK],
+                                           outs[a: a + _CHUNK]))
                 fitted[key] = (js, outp, outs, None)
             else:
                 fitted[key] = (js, None, None, [self._fit_python(requests[j][0], p, q, P, Q, trend, meth)
@@ -127,7 +135,7 @@ class _Fitter:
 
         records: dict = {}
         for key, (js, outp, outs, pyres) in fitted.items():
-            p, d, q, P, D, Q, m, trend, meth = key
+            p, d, q, P, D, Q, m, trend, meth, _ = key
             t = self.templates.get(p, d, q, P, D, Q, m, trend)
             for r, j in enumerate(js):
                 i, req = requests[j]
@@ -168,6 +176,15 @@ class _Fitter:
         for j, (i, req) in enumerate(requests):
             stage, p, q, P, Q, c, meth = req
             st = self.states[i]
+            if stage == "polish":
+                # the chosen model fitted again to full accuracy (two starts, central differences,
+                # reltol 1e-14); kept when it is at least as likely and passes the root check
+                f = st.fits[(p, q, P, Q, c, meth)]
+                rec = records.get(j)
+                if rec is not None and rec.ic < math.inf and rec.llf >= f.llf - 1e-9 * abs(f.llf):
+                    f.params, f.llf, f.ic, f.converged, f.res = rec.params, rec.llf, rec.ic, rec.converged, None
+                out[j] = f.ic
+                continue
             if stage == "check":
                 f = st.fits.get((p, q, P, Q, c, meth))
                 ok, why = _var_ok(st, (p, q, P, Q, c, meth))
@@ -201,12 +218,13 @@ class _Fitter:
         from .estimators import compiled as bn
 
         def work(task):
-            t, meth, rows, outp, outs = task
+            t, meth, tight, rows, outp, outs = task
             code = bn.CSS if meth == "css" else bn.MLE
-            # ML: at most R's optim maxit = 100 BFGS iterations (R's arima); CSS: fit_many's settings
-            args = bn._args(code, t["spec"], t["cx"], 1e-10, _MAXIT if code == bn.MLE else 500, 200,
+            # ML: R's arima inside auto.arima (one start, optim's maxit = 100 and reltol; see bn._args),
+            # the chosen model ("polish") to full accuracy as fit_many. CSS: fit_many's settings
+            args = bn._args(code, t["spec"], t["cx"], 1e-10, _MAXIT if code == bn.MLE and not tight else 500, 200,
                             1e-7 if code == bn.MLE else 1e-8,
-                            t["ar_lags"], t["ma_lags"])
+                            t["ar_lags"], t["ma_lags"], search=bn.POLISH if tight else bn.SEARCH)
             k = t["k"] - 1
             x = np.empty(k)
             g = np.empty(k)

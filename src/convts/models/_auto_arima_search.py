@@ -126,6 +126,7 @@ def _stepwise(st):
             c = results[i][:5]
             ic = yield from _one(("refit", *c, "css-mle"))
             if ic < math.inf:
+                yield from _one(("polish", *c, "css-mle"))
                 st.best = (*c, "css-mle")
                 return
         st.warnings.append("no candidate could be refitted by exact ML with a finite IC; returning the best "
@@ -137,6 +138,7 @@ def _stepwise(st):
         if results[i][5] == math.inf:
             break
         c = results[i][:5]
+        yield from _one(("polish", *c, meth))
         ic = yield from _one(("check", *c, meth))
         if ic < math.inf:
             st.best = (*c, meth)
@@ -170,11 +172,13 @@ def _grid(st, approx=None):
             st.approximation = False
             yield from _grid(st, approx=False)
             return
+        yield from _one(("polish", *best, "css-mle"))
         st.best = (*best, "css-mle")
         return
     for i in order:
         if ics[i] == math.inf:
             break
+        yield from _one(("polish", *cands[i], meth))
         ic = yield from _one(("check", *cands[i], meth))
         if ic < math.inf:
             st.best = (*cands[i], meth)

@@ -7,7 +7,8 @@
   by the single fit;
 * :func:`difference_step`, :func:`central_points` and :func:`central_gradient`: the
   central-difference gradient (step ``1e-6 * max(1, |x_i|)``) of every compiled objective
-  (:mod:`.likelihood.objective`);
+  (:mod:`.likelihood.objective`); :func:`forward_points` the forward differences of auto_arima's
+  search (half the evaluations, as R's candidates need only R's ``reltol``);
 * :func:`minimize`: scipy's L-BFGS-B over such a fused value-and-gradient, with a wall-clock limit;
 * :func:`hessian`: statsmodels' ``approx_hess3`` (standard errors of every estimator).
 
@@ -27,6 +28,7 @@ from .._config import get_option
 _FLAGS = dict(cache=get_option("numba_cache"), nogil=True, fastmath=False)
 _INLINE = dict(_FLAGS, inline="always")  # small helpers: no compiled level of their own (see .likelihood.kalman)
 _BIG = 1e10  # what the objectives return where they are undefined
+LEAVING_STEPS = 5  # bfgs stops after this many accepted points in a row outside the caller's region
 # Flags passed by compiled code as ``_FLAG[i]``: an int64 at run time, where a constant would be a
 # literal type to numba and compile one copy of the callee per value.
 _FLAG = np.array([0, 1, 2])
@@ -44,6 +46,13 @@ def _unbound(*args):
 
 
 evaluate = residuals = _unbound  # the names the templates call; bind() replaces them
+
+
+@nb.njit(**_FLAGS)
+def leaving(x, *args):
+    """:func:`bfgs`' early stop: True at an accepted point where the run is leaving the region whose
+    optimum the caller would accept (bind() may replace it; by default never)."""
+    return False
 
 
 # ------------------------------------------------------------------ central differences
@@ -67,6 +76,22 @@ def central_points(x, step, lo):
         h[i] = difference_step(x[i], step)
         X[2 * i + 1, i] = x[i] + h[i]
         X[2 * i + 2, i] = x[i] - h[i]
+    return X, h
+
+
+@nb.njit(**_INLINE)
+def forward_points(x, step):
+    """``(X, h)``: row 0 of ``X`` is ``x``, row ``i + 1`` is ``x + h_i e_i`` (forward differences,
+    ``h_i = difference_step(x_i, step)``; scipy's BFGS default with ``step = sqrt(eps)``)."""
+    k = x.size
+    X = np.empty((k + 1, k))
+    h = np.empty(k)
+    for j in range(k + 1):
+        for i in range(k):
+            X[j, i] = x[i]
+    for i in range(k):
+        h[i] = difference_step(x[i], step)
+        X[i + 1, i] = x[i] + h[i]
     return X, h
 
 
@@ -142,14 +167,17 @@ def _bfgs_update(H, x, g, xn, gn, fresh):
     return fresh
 
 
-def bfgs(x0, maxiter, gtol, args, x_ref, f_ref, radius):
+def bfgs(x0, maxiter, gtol, reltol, args, x_ref, f_ref, radius):
     """BFGS with Armijo backtracking; returns ``(x, f, gradient, iterations, success, joined)``.
 
     A template: :func:`bind` it to an objective ``evaluate(x, g, mode, *args)`` (``mode`` 0: the
     value; 1: the gradient into ``g``; 2: both), then compile it (``numba.njit(inline="always")``)
     or run it as Python; the loops over the parameters' square are the compiled
     :func:`_bfgs_direction` and :func:`_bfgs_update`.  Stops when the largest gradient is below
-    ``gtol`` or an accepted step lowers ``f`` by less than 1e-14 relative.
+    ``gtol`` or an accepted step lowers ``f`` by less than ``reltol`` relative (R's ``optim``
+    BFGS stops on ``reltol`` alone, default 1e-8; the fits use 1e-14, auto_arima's search R's value),
+    or, unsuccessfully, after :data:`LEAVING_STEPS` accepted points in a row where the bound
+    ``leaving(x, *args)`` is true.
 
     A second start of the same problem passes the first optimum ``(x_ref, f_ref)`` and a
     ``radius > 0``: the run stops (``joined``) once an accepted point lies within ``radius`` of
@@ -170,6 +198,7 @@ def bfgs(x0, maxiter, gtol, args, x_ref, f_ref, radius):
     gn = np.empty(k)
     success = False
     it = 0
+    outside = 0
     while it < maxiter:
         gmax = 0.0
         for i in range(k):
@@ -203,7 +232,10 @@ def bfgs(x0, maxiter, gtol, args, x_ref, f_ref, radius):
         df = f - fn
         f_old = f
         f = fn
-        if df <= 1e-14 * max(abs(f_old), abs(f), 1.0):
+        outside = outside + 1 if leaving(x, *args) else 0
+        if outside >= LEAVING_STEPS:
+            return x, f, g, it, False, False
+        if df <= reltol * max(abs(f_old), abs(f), 1.0):
             success = True
             break
         if radius > 0.0 and f >= f_ref - 1e-10 * max(1.0, abs(f_ref)):

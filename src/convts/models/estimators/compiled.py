@@ -12,8 +12,10 @@ goes through exactly the steps of the single-series estimators (:mod:`.css`, :mo
    central-difference Jacobian of the residuals: to full accuracy for ``method='css'``, loosely
    (relative decrease < 1e-7, ~5 iterations) when it only gives the ML start.
 2. Exact ML (``method`` 'mle' / 'css-mle'): map each AR/MA polynomial to the reals by the
-   Jones/Monahan transform, minimise ``-llf / n`` with ``sigma2`` profiled out; the likelihood is
-   the Kalman filter of :func:`..likelihood.kalman.arma_loglike` (missing values skipped).  BFGS runs from
+   Jones/Monahan transform and the mean to units of ten times its OLS standard error (R's
+   ``arima`` gives ``optim`` that ``parscale``), minimise ``-llf / n`` with ``sigma2`` profiled
+   out; the likelihood is the Kalman filter of :func:`..likelihood.kalman.arma_loglike`
+   (missing values skipped).  BFGS runs from
    two starts and keeps the better optimum: the CSS estimate, and statsmodels' SARIMAX start
    (a Hannan-Rissanen-type regression on lagged values and the residuals of a long AR,
    :func:`_hr_start`).  A polynomial whose roots lie within ``1 + 1e-3`` of the unit circle
@@ -28,9 +30,9 @@ The optimisers are :func:`..optimize.bfgs` (a backtracking (Armijo) line search)
 :func:`..optimize.levenberg_marquardt`, bound here to the objectives of
 :mod:`..likelihood.objective` (the central-difference gradient of :mod:`..optimize`, step
 ``1e-6 * max(1, |x|)``, as the scipy path's), stopping on the same
-tolerances (largest gradient ``< gtol``, or a relative decrease ``< 1e-14``).  It is not scipy's
-L-BFGS-B, so the two land on the same optimum to the accuracy of those tolerances, not to the
-last bit (the tests check ``params`` to 1e-5 and ``llf`` to 1e-9 relative).
+tolerances (largest gradient ``< gtol``, or a relative decrease ``< reltol``, 1e-14; auto_arima's
+search: see :func:`_args`).  It is not scipy's L-BFGS-B, so the two land on the same optimum to
+the accuracy of those tolerances, not to the last bit (the tests check ``params`` to 1e-5 and ``llf`` to 1e-9 relative).
 
 The likelihood is :func:`..likelihood.kalman.arma_loglike` and the transforms are those of
 :mod:`..likelihood.transforms`, the ones the single-series fit uses.  These cached functions embed that
@@ -57,12 +59,20 @@ N_STATS = 6
 # codes
 OK, NOT_CONVERGED, BREAKDOWN = 0, 1, 2
 CSS, MLE = 0, 1
+SEARCH, POLISH = 1, 2  # _args(search=...): auto_arima's candidates; its chosen model from its estimates
 # the second ML start stops once its iterate is this close to the first optimum in every
 # transformed coordinate (and not lower): it is converging to the optimum already found
 JOIN_RADIUS = 1e-3
 
 # the optimisers bound to the objectives (inlined at IR level into _fit_series_nb)
-_bfgs = nb.njit(**_INLINE)(bind(bfgs, evaluate=_mle_eval))
+@nb.njit(**_FLAGS)
+def _leaving(x, spec, cx, tol, n_w, w, wd, parts, search):
+    """auto_arima's search: a candidate whose iterates stay within R's 1.01 of the unit circle is
+    heading for a root R's check rejects (BFGS stops it; after the first start, the second runs)."""
+    return search != 0 and _near_unit_root(x, spec, 0.01)
+
+
+_bfgs = nb.njit(**_INLINE)(bind(bfgs, evaluate=_mle_eval, leaving=_leaving))
 _css_lm = nb.njit(**_INLINE)(bind(levenberg_marquardt, residuals=_css_eval))
 
 
@@ -186,6 +196,24 @@ def _ml_start(y0, spec):
     return x0
 
 
+@nb.njit(**_INLINE)
+def _near_unit_root(x, spec, margin):
+    """True when a polynomial at the transformed point ``x`` has a root of modulus below ``1 + margin``
+    in the expanded (seasonal times regular) polynomial: a seasonal factor's roots in ``L^s`` have
+    the ``s``-th root of their modulus (R's auto.arima check, on each factor)."""
+    o = spec[0]
+    s = spec[5]
+    for grp in range(4):  # ar, ma, sar, sma
+        size = spec[1 + grp]
+        if size:
+            coef = constrain_stationary(x[o: o + size].copy())
+            m = margin if grp < 2 else (1.0 + margin) ** s - 1.0
+            if not is_stationary(coef, m):
+                return True
+        o += size
+    return False
+
+
 # ------------------------------------------------------------------ one series: compiled stages
 # :func:`_fit_series` (and the stages it calls: LM, the starts, BFGS) is one source run two
 # ways.  The single fit runs it as Python (:data:`_fit_series_py`): the stages' Python copies
@@ -237,7 +265,8 @@ def _css_finish(xc, itc, okc, spec, cx, w, wd, css_out, ar_lags, ma_lags, out_p,
     out_s[CODE] = OK if conv else NOT_CONVERGED
 
 
-def _fit_series(w, method, spec, cx, tol, maxiter, css_maxiter, gtol, ar_lags, ma_lags, out_p, out_s, out_x, out_g):
+def _fit_series(w, method, spec, cx, tol, maxiter, css_maxiter, gtol, reltol, search, ar_lags, ma_lags, out_p, out_s,
+                out_x, out_g):
     """Fit one series; estimates into ``out_p`` (model order, sigma2 last), the stats into ``out_s``,
     the optimiser's final point (transformed coordinates for ML) and gradient into ``out_x``, ``out_g``.
 
@@ -261,33 +290,63 @@ def _fit_series(w, method, spec, cx, tol, maxiter, css_maxiter, gtol, ar_lags, m
         x0[0] = mean / cx if n_w > 0 else 0.0
     nw = float(max(1, n_w))
     ml = method == MLE
-    xc, itc, okc = _css_lm(x0, css_maxiter if ml else maxiter, 1e-7 if ml else 1e-15, css_out,
-                           (spec, cx, w, wd, css_out, ar_lags, ma_lags))
+    polish = ml and search == POLISH
+    if polish:  # BFGS from the estimates given in out_p (untransformed), no CSS, one start
+        xc = np.empty(k)
+        for i in range(k):
+            xc[i] = out_p[i]
+        itc, okc = 0, True
+        search = 0
+    else:
+        xc, itc, okc = _css_lm(x0, css_maxiter if ml else maxiter, 1e-7 if ml else 1e-15, css_out,
+                               (spec, cx, w, wd, css_out, ar_lags, ma_lags))
     if not ml:
         _css_finish(xc, itc, okc, spec, cx, w, wd, css_out, ar_lags, ma_lags, out_p, out_s, out_x, out_g)
         return
+    # BFGS works on the mean in units of ten times its OLS standard error (R's arima: optim's
+    # parscale for the regression coefficients), so that all coordinates vary on similar scales
+    scale = 1.0
+    if k_mu and n_w > 1:
+        ss = 0.0
+        for t in range(n_w):
+            ss += (z[t] - mean) ** 2
+        se = np.sqrt(ss / (n_w - 1) / n_w) / abs(cx)
+        if se > 0.0 and np.isfinite(se):
+            scale = 10.0 * se
+    cxs = cx * scale
     x0m = _ml_start(xc, spec)
+    if k_mu:
+        x0m[0] /= scale
     parts = np.empty(3)
-    xm, fm, gvm, itm, okm, _ = _bfgs(x0m, maxiter, gtol, (spec, cx, tol, nw, w, wd, parts), x0m, 0.0, -1.0)
-    if k > k_mu:
+    obj = (spec, cxs, tol, nw, w, wd, parts, search)
+    xm, fm, gvm, itm, okm, _ = _bfgs(x0m, maxiter, gtol, reltol, obj, x0m, 0.0, -1.0)
+    # auto_arima's search: R's one start, unless its optimum would be rejected (not converged, or a
+    # root within R's 1.01 of the unit circle): then the second start too, as every other fit
+    if k > k_mu and not polish and (not search or not okm or _near_unit_root(xm, spec, 0.01)):
         x0h = _ml_start(_hr_start(w, spec, cx), spec)
+        if k_mu:
+            x0h[0] /= scale
         same = True
         for i in range(k):
             if abs(x0h[i] - x0m[i]) > 1e-8 * (1.0 + abs(x0m[i])):
                 same = False
         if not same:
             # the second run stops once it descends into the first optimum (when that one converged)
-            xh, fh, gvh, ith, okh, joined = _bfgs(x0h, maxiter, gtol, (spec, cx, tol, nw, w, wd, parts), xm, fm,
+            xh, fh, gvh, ith, okh, joined = _bfgs(x0h, maxiter, gtol, reltol, obj, xm, fm,
                                                   JOIN_RADIUS if okm else -1.0)
             if not joined and fh < fm - 1e-10 * max(1.0, abs(fm)):
                 xm, fm, gvm, itm, okm = xh, fh, gvh, ith, okh
-    # ---- the estimates at the optimum
+    # ---- the estimates at the optimum (the mean back in its own units)
     gm = 0.0
+    for i in range(k):
+        gm = max(gm, abs(gvm[i]))
+    if k_mu:
+        xm[0] *= scale
+        gvm[0] /= scale
     for i in range(k):
         out_x[i] = xm[i]
         out_g[i] = gvm[i]
-        gm = max(gm, abs(gvm[i]))
-    _mle_eval(xm, gvm, _FLAG[0], spec, cx, tol, nw, w, wd, parts)
+    _mle_eval(xm, gvm, _FLAG[0], spec, cx, tol, nw, w, wd, parts, search)
     ssq = parts[0]
     slog = parts[1]
     nobs = int(parts[2])
@@ -327,7 +386,7 @@ _fit_series_nb = nb.njit(**_FLAGS)(_fit_series)
 # (:func:`_mle_eval`), so the Kalman filter is compiled into one function only (a compiled BFGS
 # re-optimised it once more, ~2 CPU-s); its loops are over the parameters (a few), the filter's
 # over the series.  ``fit_many`` keeps the compiled :func:`_bfgs` inside :data:`_fit_series_nb`.
-_bfgs_py = bind(bfgs, evaluate=_mle_eval, _identity=_identity.py_func)
+_bfgs_py = bind(bfgs, evaluate=_mle_eval, _identity=_identity.py_func, leaving=_leaving.py_func)
 _css_lm_py = bind(levenberg_marquardt, residuals=_css_eval)
 _fit_series_py = bind(_fit_series, _bfgs=_bfgs_py, _css_lm=_css_lm_py, _ml_start=_ml_start.py_func,
                             _hr_start=_hr_start.py_func)
@@ -356,11 +415,17 @@ def _f64(a):
     return np.require(a, dtype=np.float64, requirements=("C", "W"))
 
 
-def _args(method, spec, cx, tol, maxiter, css_maxiter, gtol, ar_lags, ma_lags):
-    """Arguments of :func:`_fit_series` in the one type each compiled stage is compiled for."""
+def _args(method, spec, cx, tol, maxiter, css_maxiter, gtol, ar_lags, ma_lags, search=0):
+    """Arguments of :func:`_fit_series` in the one type each compiled stage is compiled for.
+
+    ``search``: 0, a fit (two starts, central differences, BFGS until a step lowers ``-llf / n`` by
+    less than 1e-14 relative); :data:`SEARCH`, auto_arima's candidates, fitted as R's ``arima``
+    inside ``auto.arima`` does (one start, the CSS estimate, the second only where the first would
+    be rejected; R's optim ``reltol = 1e-8``), with forward-difference gradients; :data:`POLISH`,
+    its chosen model, BFGS as a fit but from the estimates passed in ``out_p``."""
     return (int(method), np.ascontiguousarray(spec, dtype=np.int64), float(cx), float(tol), int(maxiter),
-            int(css_maxiter), float(gtol), np.ascontiguousarray(ar_lags, dtype=np.int64),
-            np.ascontiguousarray(ma_lags, dtype=np.int64))
+            int(css_maxiter), float(gtol), 1e-8 if search == SEARCH else 1e-14, int(search),
+            np.ascontiguousarray(ar_lags, dtype=np.int64), np.ascontiguousarray(ma_lags, dtype=np.int64))
 
 
 def _fit_one(w, method, spec, cx, tol, maxiter, css_maxiter, gtol, ar_lags, ma_lags, out_p, out_s, out_x, out_g):

@@ -18,7 +18,7 @@ import numba as nb
 import numpy as np
 
 from ..._config import get_option
-from ..optimize import _BIG, _normal_equations, central_gradient, central_points, difference_step
+from ..optimize import _BIG, _normal_equations, central_gradient, central_points, difference_step, forward_points
 from .kalman import arma_loglike, objective_value
 from .kalman import css_value as _css_value
 from .toeplitz import levinson_loglike, sparse_acovf
@@ -205,22 +205,34 @@ def _css_objective(x, spec, cx, w, wd, css_out, ar_lags, ma_lags):
 
 
 @nb.njit(**_FLAGS)
-def _mle_eval(x, g, mode, spec, cx, tol, n_w, w, wd, parts):
+def _mle_eval(x, g, mode, spec, cx, tol, n_w, w, wd, parts, forward):
     """The objective at ``x`` (``mode`` 0 or 2; else 0.0 is returned) and, for ``mode`` 1 or 2, its
-    central-difference gradient into ``g`` (:func:`..optimize.central_gradient`).
+    gradient into ``g``: central differences (:func:`..optimize.central_gradient`), or with
+    ``forward`` forward differences at step ``1.5e-8`` (:func:`..optimize.forward_points`: ``k + 1``
+    evaluations instead of ``2k``, for auto_arima's search at R's tolerance).
 
     The objective (and so the Kalman filter) has one call site here and this is the only compiled
     function that calls it: numba re-optimises a callee in each caller, and LLVM copies it into each
     call site it inlines.
     """
-    lo = 0 if mode != 1 else 1
-    hi = 2 * x.size + 1 if mode else 1
-    X, h = central_points(x, 1e-6, lo)
+    k = x.size
+    if forward and mode:
+        X, h = forward_points(x, 1.5e-8)
+        hi = k + 1
+        lo = 0
+    else:
+        lo = 0 if mode != 1 else 1
+        hi = 2 * k + 1 if mode else 1
+        X, h = central_points(x, 1e-6, lo)
     v = np.empty(hi)
     for j in range(lo, hi):
         v[j] = _mle_objective(X[j], spec, cx, tol, n_w, w, wd, parts)
     if hi > 1:
-        central_gradient(v, h, g)
+        if forward:
+            for i in range(k):
+                g[i] = (v[i + 1] - v[0]) / h[i]
+        else:
+            central_gradient(v, h, g)
     return v[0] if lo == 0 else 0.0
 
 
