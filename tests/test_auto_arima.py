@@ -349,7 +349,7 @@ def test_argument_errors():
     with pytest.raises(ValueError, match="method="):
         convts.auto_arima(WWWUSAGE, method="whittle")
     with pytest.raises(ValueError, match="seasonal_test"):
-        convts.auto_arima(WWWUSAGE, seasonal_test="ch")
+        convts.auto_arima(WWWUSAGE, seasonal_test="hegy")
 
 
 def test_leading_nan_with_a_default_index_exog_frame_keeps_the_exog_positional():

@@ -243,3 +243,15 @@ def test_large_period_is_fast_and_finite():
         x = stable_seasonal(m * years, m, 0)
         stat, crit = ch_test(x, m)
         assert math.isfinite(stat) and stat >= 0 and crit == ch_critical_value(m)
+
+
+def test_auto_arima_takes_the_ch_seasonal_test():
+    """``seasonal_test='ch'`` reaches the search: D is ``nsdiffs(test='ch')`` (0 for AirPassengers,
+    where 'seas' and 'ocsb' give 1), single and many series alike."""
+    air = convts.datasets.load("airline")
+    D = convts.nsdiffs(air.to_numpy(dtype=float), 12, test="ch")
+    one = convts.auto_arima(air, seasonal_test="ch")
+    assert one.auto_arima_info["D"] == D == 0
+    many = convts.auto_arima_many(air.to_numpy(dtype=float)[None, :], m=12, seasonal_test="ch")
+    assert many.table["seasonal_order"].iloc[0] == one.model.seasonal_order
+    assert many.table["order"].iloc[0] == one.model.order

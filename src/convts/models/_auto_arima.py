@@ -84,8 +84,8 @@ def auto_arima(y, m=None, *, d=None, D=None, max_p=5, max_q=5, max_P=2, max_Q=2,
         model is fitted to them too).
     test : {'kpss'}
         Unit-root test of :func:`ndiffs`.
-    seasonal_test : {'seas', 'ocsb'}
-        Seasonal test of :func:`nsdiffs`.
+    seasonal_test : {'seas', 'ocsb', 'ch'}
+        Seasonal test of :func:`nsdiffs` (R's ``'hegy'`` is not implemented).
     allowdrift, allowmean : bool
         Allow a drift (``trend='t'``) when ``d + D == 1``, a mean (``trend='c'``) when ``d + D == 0``.
     exog : array_like or pandas.DataFrame, optional

@@ -39,8 +39,9 @@ class Options:
             method = _METHODS[key]
         if test != "kpss":
             raise ValueError(f"test={test!r}: only 'kpss' is implemented")
-        if seasonal_test not in ("seas", "ocsb"):
-            raise ValueError(f"seasonal_test={seasonal_test!r}: use 'seas' or 'ocsb'")
+        if seasonal_test not in ("seas", "ocsb", "ch"):
+            raise ValueError(f"seasonal_test={seasonal_test!r}: use 'seas', 'ocsb' or 'ch' (R's 'hegy' is not "
+                             "implemented)")
         for name, v in (("max_p", max_p), ("max_q", max_q), ("max_P", max_P), ("max_Q", max_Q),
                         ("max_order", max_order), ("max_d", max_d), ("max_D", max_D), ("start_p", start_p),
                         ("start_q", start_q), ("start_P", start_P), ("start_Q", start_Q), ("nmodels", nmodels)):
