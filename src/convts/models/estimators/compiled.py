@@ -139,6 +139,15 @@ def _observed(w):
     return z[:m].copy(), mean / max(m, 1)
 
 
+@nb.njit(**_FLAGS)
+def _centered_ss(z, mean):
+    """``sum (z - mean)^2`` (compiled in both copies of :func:`_fit_series`: the same rounding)."""
+    acc = 0.0
+    for t in range(z.size):
+        acc += (z[t] - mean) ** 2
+    return acc
+
+
 @nb.njit(**_INLINE)
 def _hr_start(w, spec, cx):
     """The statsmodels-style start ``(mu, ar, ma, sar, sma)`` (untransformed; NaN where unavailable).
@@ -307,10 +316,7 @@ def _fit_series(w, method, spec, cx, tol, maxiter, css_maxiter, gtol, reltol, se
     # parscale for the regression coefficients), so that all coordinates vary on similar scales
     scale = 1.0
     if k_mu and n_w > 1:
-        ss = 0.0
-        for t in range(n_w):
-            ss += (z[t] - mean) ** 2
-        se = np.sqrt(ss / (n_w - 1) / n_w) / abs(cx)
+        se = np.sqrt(_centered_ss(z, mean) / (n_w - 1) / n_w) / abs(cx)
         if se > 0.0 and np.isfinite(se):
             scale = 10.0 * se
     cxs = cx * scale
@@ -324,8 +330,8 @@ def _fit_series(w, method, spec, cx, tol, maxiter, css_maxiter, gtol, reltol, se
     # root within R's 1.01 of the unit circle): then the second start too, as every other fit
     if k > k_mu and not polish and (not search or not okm or _near_unit_root(xm, spec, 0.01)):
         x0h = _ml_start(_hr_start(w, spec, cx), spec)
-        if k_mu:
-            x0h[0] /= scale
+        if k_mu:  # the second start is for the ARMA coefficients: the mean from the first optimum
+            x0h[0] = xm[0]
         same = True
         for i in range(k):
             if abs(x0h[i] - x0m[i]) > 1e-8 * (1.0 + abs(x0m[i])):
