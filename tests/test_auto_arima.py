@@ -379,3 +379,28 @@ def test_nsdiffs_odd_period_is_tested_not_skipped(m):
         warnings.simplefilter("error")
         assert convts.nsdiffs(seasonal, m) == 1
         assert convts.nsdiffs(rng.standard_normal(t.size), m) == 0
+
+
+def test_root_check_equals_numpy_roots_of_the_expanded_polynomials():
+    """R's 1.01 rule: ``_min_root`` (Schur-Cohn first, roots only for a candidate it rejects)
+    against ``np.roots`` of the expanded polynomials built here with ``np.polymul``."""
+    from convts.models._auto_arima_search import _min_root
+
+    rng = np.random.default_rng(11)
+    for _ in range(3000):
+        p, q, P, Q = rng.integers(0, 4, 4)
+        m = int(rng.choice([1, 4, 12]))
+        ar, ma, sar, sma = (rng.uniform(-1.2, 1.2, k) * rng.choice([0.3, 1.0, 1.5]) for k in (p, q, P, Q))
+        oracle = 2.0
+        for reg, seas, sign in ((ar, sar, -1.0), (ma, sma, 1.0)):
+            seasonal = np.zeros(seas.size * m + 1)
+            seasonal[0] = 1.0
+            seasonal[m::m] = sign * seas
+            poly = np.polymul(np.r_[1.0, sign * reg][::-1], seasonal[::-1])  # highest power first
+            poly = np.trim_zeros(np.where(np.abs(poly) > 1e-8, poly, 0.0), "f")
+            if poly.size > 1:
+                oracle = min(oracle, np.abs(np.roots(poly)).min())
+        got = _min_root(ar, sar, ma, sma, m)
+        assert (got < 1.01) == (oracle < 1.01)
+        if oracle < 1.01:
+            assert got == pytest.approx(oracle, rel=1e-9)

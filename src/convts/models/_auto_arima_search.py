@@ -186,8 +186,12 @@ def _grid(st, approx=None):
     raise ValueError("No suitable ARIMA model found (every candidate failed or had a root near the unit circle)")
 
 
-def _min_root(ar, sar, ma, sma, m):
-    """Smallest modulus of the roots of the expanded AR and MA polynomials (2.0 when there are none)."""
+def _min_root(ar, sar, ma, sma, m, above=1.01):
+    """Smallest modulus of the roots of the expanded AR and MA polynomials (2.0 when there are none;
+    ``above`` when every root's modulus exceeds it, found by the Schur-Cohn test without root
+    finding: the candidates that pass R's 1.01 check cost no ``np.roots``); -1.0 when not finite."""
+    from .likelihood.transforms import is_stationary
+
     minroot = 2.0
     for reg, seas, sign in ((ar, sar, -1.0), (ma, sma, 1.0)):
         if reg.size == 0 and seas.size == 0:
@@ -201,6 +205,9 @@ def _min_root(ar, sar, ma, sma, m):
         nz = np.flatnonzero(np.abs(a[1:]) > 1e-8)
         if nz.size:
             coefs = a[: nz[-1] + 2]
+            if np.all(np.isfinite(coefs)) and is_stationary(-coefs[1:], above - 1.0):
+                minroot = min(minroot, above)
+                continue
             roots = np.roots(coefs[::-1])
             if not np.all(np.isfinite(roots)):
                 return -1.0
