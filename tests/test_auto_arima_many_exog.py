@@ -126,6 +126,7 @@ def test_array_exog_forecasts_equal_single_and_survive_pickling(array_batch):
     assert bad["mean"].isna().all() and bad["status"].str.startswith("exog is rank deficient").all()
     back = pickle.loads(pickle.dumps(res))
     pd.testing.assert_frame_equal(back.forecast(4, exog=F), fc)
+    pd.testing.assert_frame_equal(convts.forecast_many(res, 4, exog=F), fc)  # the function passes exog on
 
 
 def test_forecast_refuses_missing_or_misshaped_future_exog(array_batch):
@@ -146,6 +147,8 @@ def test_forecast_refuses_missing_or_misshaped_future_exog(array_batch):
     no_exog = convts.auto_arima_many(np.vstack([_series(1, 40)[0]]), m=1, max_p=1, max_q=1)
     with pytest.raises(ValueError, match="without exogenous regressors"):
         no_exog.forecast(2, exog=np.zeros((1, 2, 2)))
+    with pytest.raises(ValueError, match="without regressors"):
+        convts.forecast_many(no_exog, 2, exog=np.zeros((1, 2, 2)))
 
 
 def test_bad_exog_inputs_are_refused():

@@ -257,13 +257,21 @@ def table_position(table, id_) -> int:
     return int(pos)
 
 
-def forecast_many(result, steps: int = 1, alpha: float = 0.05):
+def forecast_many(result, steps: int = 1, alpha: float = 0.05, exog=None):
     """Forecasts of every series of a :func:`fit_many` or :func:`auto_arima_many` result
-    (``result.forecast(steps, alpha)``: one long frame, failed series as NaN rows with their status)."""
+    (``result.forecast(steps, alpha)``: one long frame, failed series as NaN rows with their status).
+
+    ``exog``: the future regressors of an ``auto_arima_many`` result fitted with ``exog`` (its
+    ``forecast``'s layout: a long frame with the id, optional time and regressor columns, or an
+    array ``(n_series, steps, k)``); refused for results without regressors."""
     if not getattr(type(result), "_many_series_result", False):  # FitManyResult, AutoArimaManyResult
         raise TypeError("forecast_many needs the result of convts.fit_many or convts.auto_arima_many, "
                         f"got {type(result).__name__}")
-    return result.forecast(steps, alpha)
+    if exog is None:
+        return result.forecast(steps, alpha)
+    if not getattr(result, "exog_names", None):
+        raise ValueError("exog= was given but the series were fitted without regressors; leave it out")
+    return result.forecast(steps, alpha, exog=exog)
 
 
 def _rebuild(model, params, method, converged, tol):
