@@ -323,7 +323,7 @@ def _fit_series(w, method, spec, cx, tol, maxiter, css_maxiter, gtol, reltol, se
     x0m = _ml_start(xc, spec)
     if k_mu:
         x0m[0] /= scale
-    parts = np.empty(3)
+    parts = np.full(4 + k, np.nan)  # the filter's (ssq, sum log F, nobs), then the last (value, point)
     obj = (spec, cxs, tol, nw, w, wd, parts, search)
     xm, fm, gvm, itm, okm, _ = _bfgs(x0m, maxiter, gtol, reltol, obj, x0m, 0.0, -1.0)
     # auto_arima's search: R's one start, unless its optimum would be rejected (not converged, or a

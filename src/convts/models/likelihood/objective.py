@@ -204,6 +204,15 @@ def _css_objective(x, spec, cx, w, wd, css_out, ar_lags, ma_lags):
     return _css_value(wd, ar, sar, ma, sma, spec[5], ar_lags, ma_lags, spec[6], css_out)
 
 
+@nb.njit(**_INLINE)
+def _cached(x, parts):
+    """True when ``parts[4:]`` holds exactly the point ``x`` (its value is in ``parts[3]``)."""
+    for i in range(x.size):
+        if parts[4 + i] != x[i]:
+            return False
+    return True
+
+
 @nb.njit(**_FLAGS)
 def _mle_eval(x, g, mode, spec, cx, tol, n_w, w, wd, parts, forward):
     """The objective at ``x`` (``mode`` 0 or 2; else 0.0 is returned) and, for ``mode`` 1 or 2, its
@@ -219,7 +228,11 @@ def _mle_eval(x, g, mode, spec, cx, tol, n_w, w, wd, parts, forward):
     if forward and mode:
         X, h = forward_points(x, 1.5e-8)
         hi = k + 1
-        lo = 0
+        # BFGS asks for the gradient (mode 1) at the point its line search just evaluated: that value
+        # is cached in parts[3:] (value, point), so the forward differences need k evaluations
+        lo = 1 if mode == 1 and parts.size == 4 + k and _cached(x, parts) else 0
+        if lo:
+            v0 = parts[3]
     else:
         lo = 0 if mode != 1 else 1
         hi = 2 * k + 1 if mode else 1
@@ -227,8 +240,14 @@ def _mle_eval(x, g, mode, spec, cx, tol, n_w, w, wd, parts, forward):
     v = np.empty(hi)
     for j in range(lo, hi):
         v[j] = _mle_objective(X[j], spec, cx, tol, n_w, w, wd, parts)
+        if j == 0 and parts.size == 4 + k:
+            parts[3] = v[0]
+            for i in range(k):
+                parts[4 + i] = x[i]
     if hi > 1:
         if forward:
+            if lo:
+                v[0] = v0
             for i in range(k):
                 g[i] = (v[i + 1] - v[0]) / h[i]
         else:
