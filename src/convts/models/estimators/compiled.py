@@ -15,8 +15,8 @@ goes through exactly the steps of the single-series estimators (:mod:`.css`, :mo
    Jones/Monahan transform and the mean to units of ten times its OLS standard error (R's
    ``arima`` gives ``optim`` that ``parscale``), minimise ``-llf / n`` with ``sigma2`` profiled
    out; the likelihood is the Kalman filter of :func:`..likelihood.kalman.arma_loglike`
-   (missing values skipped).  BFGS runs from
-   two starts and keeps the better optimum: the CSS estimate, and statsmodels' SARIMAX start
+   (missing values skipped).  BFGS runs from two starts and keeps the better optimum: the CSS
+   estimate, and statsmodels' SARIMAX start
    (a Hannan-Rissanen-type regression on lagged values and the residuals of a long AR,
    :func:`_hr_start`).  A polynomial whose roots lie within ``1 + 1e-3`` of the unit circle
    starts at 0.  From the CSS start alone about one series in six of an AR(1) fitted as
@@ -32,7 +32,8 @@ The optimisers are :func:`..optimize.bfgs` (a backtracking (Armijo) line search)
 ``1e-6 * max(1, |x|)``, as the scipy path's), stopping on the same
 tolerances (largest gradient ``< gtol``, or a relative decrease ``< reltol``, 1e-14; auto_arima's
 search: see :func:`_args`).  It is not scipy's L-BFGS-B, so the two land on the same optimum to
-the accuracy of those tolerances, not to the last bit (the tests check ``params`` to 1e-5 and ``llf`` to 1e-9 relative).
+the accuracy of those tolerances, not to the last bit (the tests check ``params`` to 1e-5 and
+``llf`` to 1e-9 relative).
 
 The likelihood is :func:`..likelihood.kalman.arma_loglike` and the transforms are those of
 :mod:`..likelihood.transforms`, the ones the single-series fit uses.  These cached functions embed that
@@ -284,8 +285,11 @@ def _fit_series(w, method, spec, cx, tol, maxiter, css_maxiter, gtol, reltol, se
     optimum (the CSS one unless the other is lower by more than 1e-10 relative; the second run
     stops early once it joins the first optimum, see the module notes): from the CSS
     start alone about one series in six of an AR(1) fitted as ARMA(2, 2) stopped at a local
-    optimum below statsmodels'.  Plain Python or numba (see above): loops, no constants passed
-    to compiled functions (numba would compile a copy per literal value).
+    optimum below statsmodels'.  ``search`` (see :func:`_args`) changes this for auto_arima: its
+    candidates take the second start only when the first optimum would be rejected, with forward
+    differences and R's ``reltol``; its chosen model (``POLISH``) runs BFGS from ``out_p``.
+    Plain Python or numba (see above): loops, no constants passed to compiled functions (numba
+    would compile a copy per literal value).
     """
     k_mu = spec[0]
     k = k_mu + spec[1] + spec[2] + spec[3] + spec[4]
