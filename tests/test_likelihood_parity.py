@@ -222,3 +222,53 @@ def test_stationary_cov_of_a_nonstationary_ar_is_nan(ph):
 
     ph = np.array(ph, dtype=float)
     assert np.isnan(stationary_cov(ph, np.r_[1.0, np.zeros(ph.size - 1)])).all()
+
+
+# ------------------------------------------------------------------ the adjoint gradient
+def _profiled(y, ph, R, P0, tol):
+    from convts.models.likelihood.kalman import kalman_arma
+
+    r, e = ph.size, np.zeros(0)
+    ssq, slog, nobs = kalman_arma(y, ph, R, P0, tol, e, e, np.empty(r), np.empty((r, r)))
+    return 0.5 * (nobs * np.log(ssq / nobs) + slog) / y.size
+
+
+@settings(max_examples=25, deadline=None)
+@given(p=st.integers(0, 2), q=st.integers(0, 2), P=st.integers(0, 2), Q=st.integers(0, 2),
+       s=st.sampled_from([1, 4, 12]), tol=st.sampled_from([0.0, 1e-10]), seed=st.integers(0, 2**31))
+def test_kalman_adjoint_equals_central_differences_of_the_filter(p, q, P, Q, s, tol, seed):
+    """``kalman_adjoint``'s derivatives of the profiled objective with respect to the data, phi, R
+    and each stored element of P0, against central differences of ``kalman_arma`` (the filter
+    run on its own), with and without the switch to the steady state."""
+    from convts.models.likelihood.adjoint import kalman_adjoint
+    from convts.models.likelihood.kalman import expand, state_space, stationary_cov
+    from convts.models.likelihood.transforms import constrain_stationary
+
+    rng = np.random.default_rng(seed)
+    ar, sar = (constrain_stationary(rng.standard_normal(k)) for k in (p, P))
+    ma, sma = (-constrain_stationary(rng.standard_normal(k)) for k in (q, Q))
+    ph, R = state_space(expand(ar, sar, s, -1.0), expand(ma, sma, s, 1.0))
+    r, n = ph.size, 60
+    P0 = stationary_cov(ph, R)
+    y = rng.standard_normal(n)
+    yb, phb, Rb, P0b = np.empty(n), np.empty(r), np.empty(r), np.empty((r, r))
+    ssq, slog, nobs = kalman_adjoint(y, ph, R, P0, tol, float(n), yb, phb, Rb, P0b)
+    assert nobs == n
+    f0 = _profiled(y, ph, R, P0, tol)
+    assert 0.5 * (nobs * np.log(ssq / nobs) + slog) / n == pytest.approx(f0, rel=1e-13)
+    h = 1e-6
+
+    def check(got, bump):
+        plus, minus = bump(h), bump(-h)
+        want = (_profiled(*plus, tol) - _profiled(*minus, tol)) / (2 * h)
+        assert got == pytest.approx(want, rel=1e-4, abs=1e-7)
+
+    for t in range(0, n, 7):
+        check(yb[t], lambda d: (y + d * (np.arange(n) == t), ph, R, P0))
+    for i in range(r):
+        check(phb[i], lambda d: (y, ph + d * (np.arange(r) == i), R, P0))
+        check(Rb[i], lambda d: (y, ph, R + d * (np.arange(r) == i), P0))
+        for j in range(i, r):
+            E = np.zeros((r, r))
+            E[i, j] = 1.0
+            check(P0b[i, j], lambda d: (y, ph, R, P0 + d * E))

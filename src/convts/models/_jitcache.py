@@ -29,7 +29,8 @@ import glob
 import hashlib
 import os
 
-SOURCES = ("likelihood/transforms.py", "likelihood/kalman.py", "likelihood/toeplitz.py", "likelihood/objective.py",
+SOURCES = ("likelihood/transforms.py", "likelihood/kalman.py", "likelihood/adjoint.py", "likelihood/toeplitz.py",
+           "likelihood/objective.py",
            "optimize.py", "estimators/compiled.py", "../kernels/_levinson.py", "_batch_forecast.py")  # from here
 # optimize.py is a caller too: the optimisers bound to an objective (:func:`.optimize.bind`) keep
 # optimize.py as their source file, so numba caches those copies, objective inlined, under its name

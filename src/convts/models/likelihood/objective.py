@@ -19,7 +19,8 @@ import numpy as np
 
 from ..._config import get_option
 from ..optimize import _BIG, _normal_equations, central_gradient, central_points, difference_step, forward_points
-from .kalman import arma_loglike, objective_value
+from .adjoint import kalman_adjoint
+from .kalman import arma_loglike, expand, objective_value, state_space, stationary_cov_into
 from .kalman import css_value as _css_value
 from .toeplitz import levinson_loglike, sparse_acovf
 from .transforms import constrain_stationary
@@ -205,6 +206,64 @@ def _css_objective(x, spec, cx, w, wd, css_out, ar_lags, ma_lags):
 
 
 @nb.njit(**_INLINE)
+def _arma_maps(x, spec):
+    """``(phi, R, P0, ok)``: the Harvey-form state space at the transformed point ``x`` (the maps the
+    adjoint gradient differences; ``ok`` False when not stationary)."""
+    mu, ar, ma, sar, sma = _split(x, spec[0], spec[1], spec[2], spec[3], spec[4])
+    s = spec[5]
+    ph, R = state_space(expand(constrain_stationary(ar), constrain_stationary(sar), s, -1.0),
+                        expand(-constrain_stationary(ma), -constrain_stationary(sma), s, 1.0))
+    r = ph.size
+    P0 = np.empty((r, r))
+    ok = stationary_cov_into(ph, R, P0)
+    return ph, R, P0, ok
+
+
+@nb.njit(**_INLINE)
+def _adjoint_value_grad(x, g, spec, cx, tol, n_w, w, wd):
+    """The objective at ``x`` and its gradient into ``g`` by the adjoint of the Kalman filter
+    (:func:`.adjoint.kalman_adjoint`) for a complete series: the mean's derivative from the data's
+    adjoint, each ARMA coordinate's from the adjoints of ``(phi, R, P0)`` and a forward difference
+    of the cheap map ``x -> (phi, R, P0)`` (step ``1e-7 * max(1, |x_j|)``).  NaN where it cannot
+    (not stationary, a breakdown): the caller then differences the objective."""
+    ph, R, P0, ok = _arma_maps(x, spec)
+    if not ok:
+        return np.nan
+    k_mu = spec[0]
+    k = x.size
+    _demean(w, x[0] if k_mu else 0.0, cx, wd)
+    n = wd.size
+    r = ph.size
+    ybar = np.empty(n)
+    phb = np.empty(r)
+    Rb = np.empty(r)
+    P0b = np.empty((r, r))
+    ssq, slog, nobs = kalman_adjoint(wd, ph, R, P0, tol, n_w, ybar, phb, Rb, P0b)
+    if nobs < 0:
+        return np.nan
+    if k_mu:
+        acc = 0.0
+        for t in range(n):
+            acc += ybar[t]
+        g[0] = -cx * acc
+    xt = x.copy()
+    for j in range(k_mu, k):
+        h = difference_step(x[j], 1e-7)
+        xt[j] = x[j] + h
+        ph2, R2, P02, ok2 = _arma_maps(xt, spec)
+        xt[j] = x[j]
+        if not ok2:
+            return np.nan
+        acc = 0.0
+        for i in range(r):
+            acc += phb[i] * (ph2[i] - ph[i]) + Rb[i] * (R2[i] - R[i])
+            for jj in range(i, r):
+                acc += P0b[i, jj] * (P02[i, jj] - P0[i, jj])
+        g[j] = acc / h
+    return objective_value(ssq, slog, nobs, -1.0, n_w)
+
+
+@nb.njit(**_INLINE)
 def _cached(x, parts):
     """True when ``parts[4:]`` holds exactly the point ``x`` (its value is in ``parts[3]``)."""
     for i in range(x.size):
@@ -226,6 +285,15 @@ def _mle_eval(x, g, mode, spec, cx, tol, n_w, w, wd, parts, forward):
     """
     k = x.size
     if forward and mode:
+        complete = True
+        for t in range(w.size):
+            if not w[t] == w[t]:
+                complete = False
+                break
+        if complete:
+            f = _adjoint_value_grad(x, g, spec, cx, tol, n_w, w, wd)
+            if f == f:
+                return f
         X, h = forward_points(x, 1.5e-8)
         hi = k + 1
         # BFGS asks for the gradient (mode 1) at the point its line search just evaluated: that value
