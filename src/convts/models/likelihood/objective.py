@@ -220,12 +220,13 @@ def _arma_maps(x, spec):
 
 
 @nb.njit(**_INLINE)
-def _adjoint_value_grad(x, g, spec, cx, tol, n_w, w, wd):
+def _adjoint_value_grad(x, g, spec, cx, tol, n_w, w, wd, central):
     """The objective at ``x`` and its gradient into ``g`` by the adjoint of the Kalman filter
     (:func:`.adjoint.kalman_adjoint`) for a complete series: the mean's derivative from the data's
-    adjoint, each ARMA coordinate's from the adjoints of ``(phi, R, P0)`` and a forward difference
-    of the cheap map ``x -> (phi, R, P0)`` (step ``1e-7 * max(1, |x_j|)``).  NaN where it cannot
-    (not stationary, a breakdown): the caller then differences the objective."""
+    adjoint, each ARMA coordinate's from the adjoints of ``(phi, R, P0)`` and a difference of the
+    cheap map ``x -> (phi, R, P0)``: forward (step ``1e-7 * max(1, |x_j|)``), or with ``central``
+    central (step ``1e-6 * max(1, |x_j|)``, the fits' rule).  NaN where it cannot (not stationary,
+    a breakdown): the caller then differences the objective."""
     ph, R, P0, ok = _arma_maps(x, spec)
     if not ok:
         return np.nan
@@ -248,9 +249,13 @@ def _adjoint_value_grad(x, g, spec, cx, tol, n_w, w, wd):
         g[0] = -cx * acc
     xt = x.copy()
     for j in range(k_mu, k):
-        h = difference_step(x[j], 1e-7)
+        h = difference_step(x[j], 1e-6 if central else 1e-7)
         xt[j] = x[j] + h
         ph2, R2, P02, ok2 = _arma_maps(xt, spec)
+        if central:
+            xt[j] = x[j] - h
+            ph, R, P0, ok = _arma_maps(xt, spec)  # the lower point (the centre's maps are not needed again)
+            ok2 = ok2 and ok
         xt[j] = x[j]
         if not ok2:
             return np.nan
@@ -259,7 +264,7 @@ def _adjoint_value_grad(x, g, spec, cx, tol, n_w, w, wd):
             acc += phb[i] * (ph2[i] - ph[i]) + Rb[i] * (R2[i] - R[i])
             for jj in range(i, r):
                 acc += P0b[i, jj] * (P02[i, jj] - P0[i, jj])
-        g[j] = acc / h
+        g[j] = acc / (2.0 * h) if central else acc / h
     return objective_value(ssq, slog, nobs, -1.0, n_w)
 
 
@@ -275,25 +280,28 @@ def _cached(x, parts):
 @nb.njit(**_FLAGS)
 def _mle_eval(x, g, mode, spec, cx, tol, n_w, w, wd, parts, forward):
     """The objective at ``x`` (``mode`` 0 or 2; else 0.0 is returned) and, for ``mode`` 1 or 2, its
-    gradient into ``g``: central differences (:func:`..optimize.central_gradient`), or with
-    ``forward`` forward differences at step ``1.5e-8`` (:func:`..optimize.forward_points`: ``k + 1``
-    evaluations instead of ``2k``, for auto_arima's search at R's tolerance).
+    gradient into ``g``.  For a complete series the gradient is the adjoint of the Kalman filter
+    (:func:`_adjoint_value_grad`; the maps to the state space differenced centrally, or with
+    ``forward`` forward, auto_arima's search); with missing values, or where that is undefined,
+    central differences of the objective (:func:`..optimize.central_gradient`), or with ``forward``
+    forward differences at step ``1.5e-8`` (:func:`..optimize.forward_points`).
 
     The objective (and so the Kalman filter) has one call site here and this is the only compiled
     function that calls it: numba re-optimises a callee in each caller, and LLVM copies it into each
     call site it inlines.
     """
     k = x.size
-    if forward and mode:
+    if mode:  # a gradient: by the adjoint of the filter where the series is complete
         complete = True
         for t in range(w.size):
             if not w[t] == w[t]:
                 complete = False
                 break
         if complete:
-            f = _adjoint_value_grad(x, g, spec, cx, tol, n_w, w, wd)
+            f = _adjoint_value_grad(x, g, spec, cx, tol, n_w, w, wd, not forward)
             if f == f:
-                return f
+                return f if mode != 1 else 0.0
+    if forward and mode:
         X, h = forward_points(x, 1.5e-8)
         hi = k + 1
         # BFGS asks for the gradient (mode 1) at the point its line search just evaluated: that value
