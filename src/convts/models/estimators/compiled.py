@@ -46,7 +46,7 @@ import numba as nb
 import numpy as np
 
 from ..likelihood.kalman import _LOG2PI, scaled_llf
-from ..likelihood.objective import _css_eval, _mle_eval
+from ..likelihood.objective import _css_eval, _mle_eval, _mle_eval_adj
 from ..likelihood.transforms import constrain_stationary, is_stationary, unconstrain_stationary
 from ..optimize import _bfgs_direction, _bfgs_update  # noqa: F401 (the compiled pieces BFGS calls; warmup's test)
 from ..optimize import (_FLAG, _FLAGS, _INLINE, _identity, _lstsq, bfgs, bind, central_gradient, central_points,
@@ -73,7 +73,7 @@ def _leaving(x, spec, cx, tol, n_w, w, wd, parts, search):
     return search != 0 and _near_unit_root(x, spec, 0.01)
 
 
-_bfgs = nb.njit(**_INLINE)(bind(bfgs, evaluate=_mle_eval, leaving=_leaving))
+_bfgs = nb.njit(**_INLINE)(bind(bfgs, evaluate=_mle_eval_adj, leaving=_leaving))
 _css_lm = nb.njit(**_INLINE)(bind(levenberg_marquardt, residuals=_css_eval))
 
 
@@ -389,7 +389,7 @@ def _fit_series(w, method, spec, cx, tol, maxiter, css_maxiter, gtol, reltol, se
     out_s[CODE] = OK if conv else NOT_CONVERGED
 
 
-_fit_series_nb = nb.njit(**_FLAGS)(_fit_series)
+_fit_series_nb = nb.njit(**_FLAGS)(_fit_series)  # BFGS inside takes the adjoint gradient (_bfgs above)
 
 
 # The single fit's Python copies: BFGS runs as Python over the compiled objective-and-gradient

@@ -205,7 +205,7 @@ def _css_objective(x, spec, cx, w, wd, css_out, ar_lags, ma_lags):
     return _css_value(wd, ar, sar, ma, sma, spec[5], ar_lags, ma_lags, spec[6], css_out)
 
 
-@nb.njit(**_INLINE)
+@nb.njit(**_FLAGS)  # compiled once, called three times per coordinate (inlined, it doubled the cold compile)
 def _arma_maps(x, spec):
     """``(phi, R, P0, ok)``: the Harvey-form state space at the transformed point ``x`` (the maps the
     adjoint gradient differences; ``ok`` False when not stationary)."""
@@ -280,33 +280,16 @@ def _cached(x, parts):
 @nb.njit(**_FLAGS)
 def _mle_eval(x, g, mode, spec, cx, tol, n_w, w, wd, parts, forward):
     """The objective at ``x`` (``mode`` 0 or 2; else 0.0 is returned) and, for ``mode`` 1 or 2, its
-    gradient into ``g``.  For a complete series the gradient is the adjoint of the Kalman filter
-    (:func:`_adjoint_value_grad`; the maps to the state space differenced centrally, or with
-    ``forward`` forward, auto_arima's search) where it is the cheaper: a state of dimension >= 10
-    and ``k >= 2`` (central) or ``k >= 4`` (forward).  Otherwise, with missing values, or where the
-    adjoint is undefined,
-    central differences of the objective (:func:`..optimize.central_gradient`), or with ``forward``
-    forward differences at step ``1.5e-8`` (:func:`..optimize.forward_points`).
+    gradient into ``g``: central differences (:func:`..optimize.central_gradient`), or with
+    ``forward`` forward differences at step ``1.5e-8`` (:func:`..optimize.forward_points`: ``k``
+    evaluations instead of ``2k``, for auto_arima's search at R's tolerance).  The single fit's
+    objective; the compiled fits take :func:`_mle_eval_adj`.
 
     The objective (and so the Kalman filter) has one call site here and this is the only compiled
     function that calls it: numba re-optimises a callee in each caller, and LLVM copies it into each
     call site it inlines.
     """
     k = x.size
-    # a gradient by the adjoint of the filter (about 2.7 filters, and set-up that small states do not
-    # repay) where the series is complete and it costs less than the differences: forward ones cost
-    # k filters (the value at x is cached), central 2k; measured on M3, states of dimension >= 10
-    r = max(spec[1] + spec[3] * spec[5], spec[2] + spec[4] * spec[5] + 1)
-    if mode and r >= 10 and k >= (4 if forward else 2):
-        complete = True
-        for t in range(w.size):
-            if not w[t] == w[t]:
-                complete = False
-                break
-        if complete:
-            f = _adjoint_value_grad(x, g, spec, cx, tol, n_w, w, wd, not forward)
-            if f == f:
-                return f if mode != 1 else 0.0
     if forward and mode:
         X, h = forward_points(x, 1.5e-8)
         hi = k + 1
@@ -335,6 +318,30 @@ def _mle_eval(x, g, mode, spec, cx, tol, n_w, w, wd, parts, forward):
         else:
             central_gradient(v, h, g)
     return v[0] if lo == 0 else 0.0
+
+
+@nb.njit(**_FLAGS)
+def _mle_eval_adj(x, g, mode, spec, cx, tol, n_w, w, wd, parts, forward):
+    """:func:`_mle_eval` with the gradient by the adjoint of the Kalman filter
+    (:func:`_adjoint_value_grad`: about 2.7 filters and some set-up, against ``k`` filters for
+    forward differences and ``2k`` for central ones) where that is the cheaper: a complete series,
+    a state of dimension >= 10 (measured on M3: smaller states do not repay the set-up) and
+    ``k >= 2`` (central) or ``k >= 4`` (forward).  The compiled fits (``fit_many``, auto_arima)
+    take it; the single fit keeps :func:`_mle_eval`, so that its first call compiles no adjoint
+    (the adjoint added about 7 s to a cold first ``ARIMA(...).fit()``)."""
+    k = x.size
+    r = max(spec[1] + spec[3] * spec[5], spec[2] + spec[4] * spec[5] + 1)
+    if mode and r >= 10 and k >= (4 if forward else 2):
+        complete = True
+        for t in range(w.size):
+            if not w[t] == w[t]:
+                complete = False
+                break
+        if complete:
+            f = _adjoint_value_grad(x, g, spec, cx, tol, n_w, w, wd, not forward)
+            if f == f:
+                return f if mode != 1 else 0.0
+    return _mle_eval(x, g, mode, spec, cx, tol, n_w, w, wd, parts, forward)
 
 
 @nb.njit(**_FLAGS)
