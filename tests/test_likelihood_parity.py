@@ -272,3 +272,17 @@ def test_kalman_adjoint_equals_central_differences_of_the_filter(p, q, P, Q, s, 
             E = np.zeros((r, r))
             E[i, j] = 1.0
             check(P0b[i, j], lambda d: (y, ph, R, P0 + d * E))
+
+
+@pytest.mark.parametrize("phi", [[0.0, 0.0, 1.0], [0.0, 0.0, 0.0, -1.0], [0.2, 0.3, 1.0], [0.5, 0.5], [1.0],
+                                 [0.3, -0.2, 0.5], [1.2, -0.5], [0.0, 0.0, 0.99]])
+def test_is_stationary_equals_the_roots_even_on_the_unit_circle(phi):
+    """The Schur-Cohn test against np.roots of ``1 - phi_1 z - ...`` (every root outside the unit
+    circle), also with a root exactly on it, where the step-down divided by zero before."""
+    from convts.models.likelihood.transforms import is_stationary, partial_autocorrelations
+
+    phi = np.array(phi, dtype=float)
+    outside = bool(np.all(np.abs(np.roots(np.r_[-phi[::-1], 1.0])) > 1.0 + 1e-12))
+    assert is_stationary(phi) == outside
+    r = partial_autocorrelations(phi)
+    assert (np.all(np.abs(r) < 1.0)) == outside

@@ -6,18 +6,19 @@ callee's machine code in its cache entry, so after an edit of the callee's file 
 would go on loading the old code.  The models' compiled code is arranged so that this cannot
 bite:
 
-* leaves, calling no compiled code of another module: :mod:`.likelihood.transforms`
-  (stationarity transforms) and :mod:`.likelihood.kalman` (state space, stationary covariance,
-  Kalman filter, Gaussian log-likelihood, CSS recursion): numba's own check is enough for them;
-* callers: :mod:`.likelihood.toeplitz` (Durbin-Levinson with the steps of
+* the leaf, calling no compiled code of another module: :mod:`.likelihood.transforms`
+  (stationarity transforms, the Levinson step-down): numba's own check is enough for it;
+* callers: :mod:`.likelihood.kalman` (state space, stationary covariance from the step-down,
+  Kalman filter, Gaussian log-likelihood, CSS recursion), :mod:`.likelihood.adjoint` (the
+  filter's gradient, on kalman's step), :mod:`.likelihood.toeplitz` (Durbin-Levinson with the steps of
   :mod:`convts.kernels._levinson`), :mod:`.likelihood.objective` (the compiled objectives and
   their gradients), :mod:`.estimators.compiled` (the whole per-series fit, with the
   optimisers of :mod:`.optimize` bound to its objectives), :mod:`._batch_forecast` (forecasts
   from the Kalman filter's state) and :mod:`.optimize` itself (its steps are leaves, but the
   copies of BFGS and Levenberg-Marquardt bound to an objective keep its file name).
 
-:func:`drop_stale_callers` runs when :mod:`.likelihood.kalman` is imported, i.e. before any
-caller module defines a function: it hashes the sources of all of :data:`SOURCES` and, when the
+:func:`drop_stale_callers` runs at the end of :mod:`.likelihood.kalman`'s import, i.e. before any
+caller's cached function is first called (numba reads a cache entry at the first call): it hashes the sources of all of :data:`SOURCES` and, when the
 digest differs from the one recorded in a caller's cache folder, deletes that caller's cache
 files, so numba compiles them afresh once.  A new module whose cached functions call another
 module's compiled functions goes into :data:`SOURCES` and :data:`CALLERS`.
@@ -34,8 +35,8 @@ SOURCES = ("likelihood/transforms.py", "likelihood/kalman.py", "likelihood/adjoi
            "optimize.py", "estimators/compiled.py", "../kernels/_levinson.py", "_batch_forecast.py")  # from here
 # optimize.py is a caller too: the optimisers bound to an objective (:func:`.optimize.bind`) keep
 # optimize.py as their source file, so numba caches those copies, objective inlined, under its name
-CALLERS = ("likelihood/toeplitz.py", "likelihood/objective.py", "estimators/compiled.py", "_batch_forecast.py",
-           "optimize.py")
+CALLERS = ("likelihood/kalman.py", "likelihood/adjoint.py", "likelihood/toeplitz.py", "likelihood/objective.py",
+           "estimators/compiled.py", "_batch_forecast.py", "optimize.py")
 _STAMP = "convts_models_sources.sha1"
 
 

@@ -19,6 +19,7 @@ import numba as nb
 import numpy as np
 
 from ..._config import get_option
+from .kalman import observed_update, steady_run
 
 _FLAGS = dict(cache=get_option("numba_cache"), nogil=True, fastmath=False)
 
@@ -30,8 +31,8 @@ def kalman_adjoint(y, ph, R, P0, tol, n_w, ybar, phbar, Rbar, P0bar):
     (length r) and ``P0bar`` (r x r, upper triangle: the derivative with respect to each stored
     element ``P0[i, j]``, ``i <= j``).  Returns ``(ssq, slog, nobs)``; ``nobs = -1`` on a breakdown.
 
-    The forward pass is :func:`.kalman.kalman_from`'s arithmetic (the same switch to the steady
-    state once the covariance changes by less than ``tol``).
+    The forward pass runs :func:`.kalman.kalman_from`'s step (:func:`.kalman.observed_update`) and
+    steady-state loop (:func:`.kalman.steady_run`), switching where it does.
     """
     n = y.size
     r = ph.size
@@ -62,41 +63,18 @@ def kalman_adjoint(y, ph, R, P0, tol, n_w, ybar, phbar, Rbar, P0bar):
         Fs_[t] = F
         for i in range(r):
             rows[t, i] = P[0, i]
-            g[i] = P[0, i] / F
-        for i in range(r):
-            a[i] = ph[i] * yt + a[i + 1] + g[i + 1] * v
-        change = 0.0
-        for i in range(r):
-            gi = g[i + 1] * F
-            Ri = R[i]
-            for j in range(i, r):
-                val = P[i + 1, j + 1] - gi * g[j + 1] + Ri * R[j]
-                d = abs(val - P[i, j])
-                if d > change:
-                    change = d
-                P[i, j] = val
+        change = observed_update(P, a, g, ph, R, yt, v, F)
         t += 1
-        if change < tol and t < n:
+        if change < tol and t < n:  # the steady state, as kalman_from; its first row kept at ts
             Fst = P[0, 0]
             if not (Fst > 0.0):
                 return np.nan, np.nan, -1
             for i in range(r):
                 K[i] = P[0, i] / Fst
-                rows[t, i] = P[0, i]  # the steady covariance's first row, kept at ts
+                rows[t, i] = P[0, i]
             K[r] = 0.0
             ts = t
-            sv = 0.0
-            a0 = a[0]
-            while t < n:
-                yt = y[t]
-                v = yt - a0
-                vs[t] = v
-                sv += v * v
-                a0 = ph[0] * yt + a[1] + K[1] * v
-                for i in range(1, r):
-                    a[i] = ph[i] * yt + a[i + 1] + K[i + 1] * v
-                t += 1
-            a[0] = a0
+            sv, t = steady_run(y, ph, K, a, t, Fst, vs, Fs_)
             ssq += sv / Fst
             slog += (n - ts) * np.log(Fst)
     nobs = n

@@ -29,6 +29,7 @@ import numba as nb
 import numpy as np
 
 from ..._config import get_option
+from .transforms import step_down
 
 _FLAGS = dict(cache=get_option("numba_cache"), nogil=True, fastmath=False)
 # Small helpers and thin wrappers are inlined into their compiled callers (numba IR inlining):
@@ -120,9 +121,7 @@ def stationary_column(ph, R, col):
     if p == 0:
         gx[0] = 1.0
     else:
-        y = np.zeros((p, p))  # row k: minus the coefficients of the order-(k+1) predictor
-        for i in range(p):
-            y[p - 1, i] = -ph[i]
+        y = step_down(ph[:p].copy())  # row k: minus the coefficients of the order-(k+1) predictor
         var = 1.0
         for k in range(p - 1, -1, -1):
             rk = y[k, k]
@@ -130,8 +129,6 @@ def stationary_column(ph, R, col):
             if not denom > 0.0:
                 return False
             var /= denom
-            for i in range(k):
-                y[k - 1, i] = (y[k, i] - rk * y[k, k - i - 1]) / denom
         if not var < 1e15:
             return False
         gx[0] = var
@@ -169,6 +166,32 @@ def stationary_column(ph, R, col):
             acc += ph[i + j] * gam[j + 1] + R[i + j] * psi[j]
         col[i] = acc
     return np.isfinite(col[0]) and col[0] > 0.0 and col[0] < 1e15
+
+
+@nb.njit(**_INLINE)
+def observed_update(P, a, g, phi, R, y, v, F):
+    """One observed step of the filter, in place: the gains ``g = P[0, :] / F``, the predicted state
+    ``a[i] = phi_i y + a[i+1] + g[i+1] v`` and covariance ``P[i, j] = P[i+1, j+1] - g[i+1] g[j+1] F
+    + R_i R_j`` (upper triangle of the zero-padded ``(r+1) x (r+1)`` array); returns the largest
+    change of ``P`` (the steady-state test).  :func:`kalman_from` and the adjoint's forward pass
+    (:mod:`.adjoint`) run this one step."""
+    r = phi.size
+    for i in range(r):
+        g[i] = P[0, i] / F
+    # g[r] == 0 (padding)
+    for i in range(r):
+        a[i] = phi[i] * y + a[i + 1] + g[i + 1] * v
+    change = 0.0
+    for i in range(r):
+        gi = g[i + 1] * F
+        Ri = R[i]
+        for j in range(i, r):
+            val = P[i + 1, j + 1] - gi * g[j + 1] + Ri * R[j]
+            d = abs(val - P[i, j])
+            if d > change:
+                change = d
+            P[i, j] = val
+    return change
 
 
 @nb.njit(**_INLINE)
@@ -254,21 +277,7 @@ def kalman_from(w, phi, R, a0, P0, tol, v_out, F_out, a_end, P_end):
             if keep:
                 v_out[t] = v
                 F_out[t] = F
-            for i in range(r):
-                g[i] = P[0, i] / F
-            # g[r] == 0 (padding)
-            for i in range(r):
-                a[i] = phi[i] * y + a[i + 1] + g[i + 1] * v
-            change = 0.0
-            for i in range(r):
-                gi = g[i + 1] * F
-                Ri = R[i]
-                for j in range(i, r):
-                    val = P[i + 1, j + 1] - gi * g[j + 1] + Ri * R[j]
-                    d = abs(val - P[i, j])
-                    if d > change:
-                        change = d
-                    P[i, j] = val
+            change = observed_update(P, a, g, phi, R, y, v, F)
         else:
             if keep:
                 v_out[t] = np.nan

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..._config import get_option
 
-__all__ = ["constrain_stationary", "unconstrain_stationary", "partial_autocorrelations", "is_stationary"]
+__all__ = ["constrain_stationary", "unconstrain_stationary", "partial_autocorrelations", "is_stationary", "step_down"]
 
 _FLAGS = dict(cache=get_option("numba_cache"), nogil=True, fastmath=False)
 
@@ -47,11 +47,11 @@ def constrain_stationary(unconstrained):
 
 
 @nb.njit(**_FLAGS)
-def partial_autocorrelations(phi):
-    """Levinson step-down of ``1 - phi_1 L - ...``: the partial autocorrelations ``r_1..r_p``.
-
-    Every ``|r_k| < 1`` exactly when the polynomial is stationary; once some ``|r_k| >= 1`` the
-    lower ones are meaningless (not finite, or any value).
+def step_down(phi):
+    """Levinson step-down of ``1 - phi_1 L - ... - phi_p L^p``: a ``(p, p)`` array whose row ``k``
+    holds minus the coefficients of the order-``k + 1`` predictor (row ``p - 1`` is ``-phi``), so
+    its diagonal is :func:`partial_autocorrelations`.  Rows below a ``|y[k, k]| >= 1`` are NaN
+    (a root on or inside the unit circle: the lower orders do not exist).  :func:`.kalman.stationary_column` reads the predictors of every order.
     """
     n = phi.size
     y = np.zeros((n, n))
@@ -60,8 +60,25 @@ def partial_autocorrelations(phi):
     for k in range(n - 1, 0, -1):
         rk = y[k, k]
         denom = 1.0 - rk * rk
+        if not denom > 0.0:  # |r_k| >= 1 (or NaN): no lower order exists (was a ZeroDivisionError at 1)
+            for kk in range(k):
+                for i in range(kk + 1):
+                    y[kk, i] = np.nan
+            break
         for i in range(k):
             y[k - 1, i] = (y[k, i] - rk * y[k, k - i - 1]) / denom
+    return y
+
+
+@nb.njit(**_FLAGS)
+def partial_autocorrelations(phi):
+    """Levinson step-down of ``1 - phi_1 L - ...``: the partial autocorrelations ``r_1..r_p``.
+
+    Every ``|r_k| < 1`` exactly when the polynomial is stationary; once some ``|r_k| >= 1`` the
+    lower ones are NaN.
+    """
+    n = phi.size
+    y = step_down(phi)
     r = np.empty(n)
     for i in range(n):
         r[i] = y[i, i]
