@@ -404,3 +404,21 @@ def test_root_check_equals_numpy_roots_of_the_expanded_polynomials():
         assert (got < 1.01) == (oracle < 1.01)
         if oracle < 1.01:
             assert got == pytest.approx(oracle, rel=1e-9)
+
+
+def test_unit_root_tests_leak_no_warning_from_threads():
+    """ndiffs on many threads at once (as under Dask or auto_arima_many's pool) emits no warning:
+    the KPSS statistic is computed here, where silencing statsmodels' kpss with
+    warnings.catch_warnings raced between threads and let its InterpolationWarning out.  The
+    statistic itself is checked against statsmodels above."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(5)
+    trends = [0.5 * np.arange(120) + rng.standard_normal(120) for _ in range(200)]
+    assert min(kpss_stat(x) for x in trends) > 0.739  # beyond statsmodels' table: it would warn
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            ds = list(pool.map(convts.ndiffs, trends))
+    assert all(d >= 1 for d in ds)
+    assert not seen, [str(w.message) for w in seen]
